@@ -1,0 +1,54 @@
+"""kiosk-admin: the command line for admins and attendants (DESIGN section 6).
+
+Each command family lives in its own module with a `register(subparsers)` function; every
+handler returns an exit code. Errors a user can cause end in one plain line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules under kiosk.cli that contribute commands, in the order `--help` lists them.
+COMMAND_MODULES = ("services", "idcard", "certificate", "face", "devices", "attendant")
+
+
+class CliError(Exception):
+    """A failure to report as one plain line and a non-zero exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-admin", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="terminal config file (TOML); default: built-in demo")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"kiosk.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kiosk.cli.{name}":
+                continue  # that command family is not installed in this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

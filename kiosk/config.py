@@ -1,0 +1,221 @@
+"""The terminal's settings: one TOML file, validated by pydantic, with every default here.
+
+A broken file never starts a half-configured terminal: `load_settings` raises `ConfigError`
+with one sentence naming the file, the line (when TOML itself is broken) and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+APP_NAME = "gov-kiosk"
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says where and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReaderSettings(_Section):
+    # "simulator" wires the bundled reader simulator on a pseudo-terminal (demo mode).
+    port: str = "simulator"
+    baud: int = Field(default=115200, description="serial speed of the SAM module")
+    poll_interval_s: float = Field(default=0.3, ge=0.3, le=5.0)
+    required: bool = True
+
+    @field_validator("baud")
+    @classmethod
+    def _known_baud(cls, value: int) -> int:
+        if value not in (9600, 19200, 38400, 57600, 115200):
+            raise ValueError("must be one of 9600, 19200, 38400, 57600, 115200")
+        return value
+
+
+class CameraSettings(_Section):
+    # A device index ("0"), a V4L2 path ("/dev/video0"), or "simulator".
+    source: str = "simulator"
+    width: int = Field(default=640, ge=160, le=3840)
+    height: int = Field(default=480, ge=120, le=2160)
+    required: bool = True
+
+
+class PrinterSettings(_Section):
+    kind: Literal["pdf_dir", "cups"] = "pdf_dir"
+    queue: str = ""  # CUPS queue name (kind = "cups")
+    pdf_dir: Path | None = None  # development sink; default: <data_dir>/printed
+    required: bool = True
+
+
+class ReceiptSettings(_Section):
+    enabled: bool = False
+    # python-escpos connection: "usb:0x0416:0x5011", "serial:/dev/ttyS1", or "file:/dev/usb/lp0"
+    device: str = ""
+
+
+class BackendSettings(_Section):
+    # "demo" points at the bundled demo back-end started with the terminal.
+    base_url: str = "demo"
+    timeout_s: float = Field(default=8.0, gt=0, le=60)
+    retries: int = Field(default=2, ge=0, le=5)
+    breaker_failures: int = Field(default=5, ge=1, le=100)
+    breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
+
+
+class SealSettings(_Section):
+    name_zh: str
+    name_en: str
+    # PKCS#12 file of the department's seal key; None in demo mode (the demo CA issues one).
+    pkcs12: Path | None = None
+    password_env: str = ""  # name of the environment variable holding the PKCS#12 password
+
+
+class CertificateSettings(_Section):
+    verify_url: str = "http://127.0.0.1:8780/verify"
+    timestamp_url: str = ""  # optional RFC 3161 time-stamping authority
+    trust_roots: tuple[Path, ...] = ()  # PEM files; demo mode adds the demo CA
+
+
+class SessionSettings(_Section):
+    idle_timeout_s: float = Field(default=60.0, ge=10, le=600)
+    elderly_idle_timeout_s: float = Field(default=120.0, ge=10, le=900)
+    result_timeout_s: float = Field(default=90.0, ge=10, le=900)
+    language: Literal["zh", "en"] = "zh"
+
+
+class ServicesSettings(_Section):
+    """Per-terminal switches over the catalog's own `enabled` flags."""
+
+    disabled: tuple[str, ...] = ()
+    enabled: tuple[str, ...] = ()
+    extra_catalog_dirs: tuple[Path, ...] = ()
+
+
+class AttendantSettings(_Section):
+    # argon2 hash of the attendant PIN; the demo PIN (246810) is used when empty in demo mode.
+    pin_hash: str = ""
+    max_failures: int = Field(default=5, ge=1, le=20)
+    lockout_s: float = Field(default=300.0, ge=10, le=86400)
+    weekday_hours: tuple[time, time] = (time(9, 0), time(17, 0))
+
+
+class Settings(_Section):
+    terminal_id: str = Field(default="DEMO-0001", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    hall_name_zh: str = "政务服务中心 24小时自助服务区"
+    hall_name_en: str = "Government Service Centre, 24-hour self-service area"
+    hall_phone: str = "12345"
+    demo: bool = True
+    data_dir: Path | None = None  # default: the user's data dir for gov-kiosk
+    database_url: str = ""  # default: SQLite in data_dir; a PostgreSQL URL works too
+    audit_key_env: str = ""  # env var with the key that hashes ID numbers in the audit log
+    reader: ReaderSettings = ReaderSettings()
+    camera: CameraSettings = CameraSettings()
+    printer: PrinterSettings = PrinterSettings()
+    receipt: ReceiptSettings = ReceiptSettings()
+    backends: dict[str, BackendSettings] = Field(default_factory=dict)
+    face_verifier: BackendSettings = BackendSettings()
+    seals: dict[str, SealSettings] = Field(default_factory=dict)
+    certificates: CertificateSettings = CertificateSettings()
+    session: SessionSettings = SessionSettings()
+    services: ServicesSettings = ServicesSettings()
+    attendant: AttendantSettings = AttendantSettings()
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir.expanduser()
+        env = os.environ.get("GOV_KIOSK_DATA_DIR")
+        if env:
+            return Path(env)
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir() / 'kiosk.sqlite3'}"
+
+    def backend(self, family: str) -> BackendSettings:
+        return self.backends.get(family, BackendSettings())
+
+    def service_enabled_override(self, service_id: str) -> bool | None:
+        """True/False when this terminal's config switches the service; None to keep the
+        catalog's own flag."""
+        if service_id in self.services.disabled:
+            return False
+        if service_id in self.services.enabled:
+            return True
+        return None
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("GOV_KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "kiosk.toml"
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate the config file; a missing default file means the demo defaults."""
+    explicit = path is not None
+    config_path = Path(path) if path is not None else default_config_path()
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"{config_path}: no such config file")
+        return Settings()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already ends with "(at line L, column C)".
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    return settings_from_mapping(raw, source=str(config_path))
+
+
+def settings_from_mapping(raw: dict[str, Any], source: str = "<config>") -> Settings:
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = len(exc.errors()) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"{source}: field '{where}': {first['msg']}{tail}") from None
+
+
+def set_service_enabled(path: Path, service_id: str, enabled: bool) -> None:
+    """Switch one service on this terminal by editing its config file in place.
+
+    tomlkit keeps the admin's comments and layout; the result is validated before it replaces
+    the file (atomically), so a failed edit never leaves a broken config behind.
+    """
+    import tomlkit
+
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    doc = tomlkit.parse(text)
+    services = doc.get("services")
+    if services is None:
+        services = tomlkit.table()
+        doc["services"] = services
+    disabled = [s for s in services.get("disabled", []) if s != service_id]
+    enabled_ids = [s for s in services.get("enabled", []) if s != service_id]
+    (enabled_ids if enabled else disabled).append(service_id)
+    services["disabled"] = sorted(disabled)
+    services["enabled"] = sorted(enabled_ids)
+    new_text = tomlkit.dumps(doc)
+    settings_from_mapping(tomllib.loads(new_text), source=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(new_text, encoding="utf-8")
+    os.replace(tmp, path)

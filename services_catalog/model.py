@@ -1,0 +1,187 @@
+"""The plain data types of the catalog: a service record, the person asking, and a result.
+
+These types are shared with `printing` (which lays a result out on a certificate) and with the
+kiosk's flow and UI; they hold no Qt and do no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Category(str, enum.Enum):
+    PROPERTY = "property"
+    REAL_ESTATE = "real_estate"
+    SOCIAL_INSURANCE = "social_insurance"
+    MEDICAL_INSURANCE = "medical_insurance"
+    PENSION = "pension"
+    HOUSING_FUND = "housing_fund"
+    ELECTRICITY = "electricity"
+
+
+CATEGORY_NAMES: dict[Category, tuple[str, str]] = {
+    Category.PROPERTY: ("房产", "Property"),
+    Category.REAL_ESTATE: ("不动产", "Real estate registration"),
+    Category.SOCIAL_INSURANCE: ("社保", "Social insurance"),
+    Category.MEDICAL_INSURANCE: ("医保", "Medical insurance"),
+    Category.PENSION: ("养老", "Pension"),
+    Category.HOUSING_FUND: ("住房公积金", "Housing provident fund"),
+    Category.ELECTRICITY: ("国家电网", "State Grid electricity"),
+}
+
+
+class AuthMethod(str, enum.Enum):
+    CARD = "card"
+    CARD_FACE = "card+face"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InputField(_Frozen):
+    """A value the citizen types or picks before the query (e.g. a year, a certificate no.)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    kind: Literal["text", "year", "month", "choice", "digits"] = "text"
+    required: bool = True
+    pattern: str | None = None  # a full-match regular expression for text/digits
+    min: int | None = None  # for year/month: inclusive bounds
+    max: int | None = None
+    choices: tuple[tuple[str, str, str], ...] = ()  # (value, label_zh, label_en)
+    default: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class ResultColumn(_Frozen):
+    key: str
+    label_zh: str
+    label_en: str
+    format: Literal["text", "amount", "date", "month", "number", "area", "percent"] = "text"
+
+
+class ResultField(_Frozen):
+    """How one part of a back-end answer is shown: a single value or a table."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    format: Literal["text", "amount", "date", "month", "number", "area", "percent", "table"] = (
+        "text"
+    )
+    columns: tuple[ResultColumn, ...] = ()  # only for format == "table"
+
+    @model_validator(mode="after")
+    def _table_has_columns(self) -> ResultField:
+        if self.format == "table" and not self.columns:
+            raise ValueError("a table result field needs columns")
+        if self.format != "table" and self.columns:
+            raise ValueError("only a table result field has columns")
+        return self
+
+
+class OpeningHours(_Frozen):
+    """When the back-end answers; outside these hours the terminal says when to come back."""
+
+    opens: time = time(0, 0)
+    closes: time = time(23, 59, 59)
+
+    def is_open(self, now: time) -> bool:
+        if self.opens <= self.closes:
+            return self.opens <= now <= self.closes
+        return now >= self.opens or now <= self.closes  # spans midnight
+
+
+class Service(_Frozen):
+    """One query service as an admin configures it (DESIGN section 4)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
+    name_zh: str = Field(min_length=2)
+    name_en: str = Field(min_length=2)
+    category: Category
+    agency_zh: str
+    agency_en: str
+    auth: AuthMethod = AuthMethod.CARD
+    inputs: tuple[InputField, ...] = ()
+    adapter: str  # entry-point name in the adapter group
+    operation: str  # the adapter's operation (maps to a back-end path)
+    result_fields: tuple[ResultField, ...]
+    printable: bool = False
+    template: str | None = None  # certificate template family
+    seal: str | None = None  # seal (department key) id in config
+    timeout_s: float = Field(default=8.0, gt=0, le=60)
+    enabled: bool = True
+    hours: OpeningHours = OpeningHours()
+    keywords: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _printable_needs_template_and_seal(self) -> Service:
+        if self.printable and (not self.template or not self.seal):
+            raise ValueError("a printable service needs a template and a seal")
+        return self
+
+    @property
+    def agency(self) -> str:
+        return self.agency_zh
+
+
+@dataclass(frozen=True)
+class AuthenticatedPerson:
+    """The citizen this session belongs to, as proven by the card (and the face, if asked).
+
+    Lives only in memory for one session. `repr` never shows the ID number or the name.
+    """
+
+    id_number: str
+    name: str
+    face_verified: bool = False
+
+    def __repr__(self) -> str:
+        return f"AuthenticatedPerson(id_number={mask_id_number(self.id_number)!r}, name=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A back-end's answer: scalar values and tables, keyed by the service's result fields.
+
+    `record_found` False is a normal answer ("no record"), not an error; for a no-property
+    proof it is the very thing being certified.
+    """
+
+    service_id: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    tables: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    record_found: bool = True
+    backend_reference: str = ""  # the back-end's own reference for the answer, if any
+    data_as_of: str = ""  # the back-end's date of the data, YYYY-MM-DD
+
+
+def mask_id_number(id_number: str) -> str:
+    """3301**********1234: the only form an ID number takes in logs and on the audit trail."""
+    if len(id_number) < 8:
+        return "*" * len(id_number)
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张* / 欧阳** : the form a name takes on the public verification page."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
