@@ -1,0 +1,426 @@
+"""The citizen session as a pure state machine: no Qt, no I/O, no clock of its own.
+
+`step(state, event, now)` returns the next state and the effects the runner must carry out
+(arm the card reader, run a query, print...). Effects report back as events tagged with the
+session token they were started for, so an answer that arrives after the session was wiped
+(idle timeout, Home) is ignored instead of leaking into the next citizen's session.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
+
+
+class Screen(enum.Enum):
+    ATTRACT = "attract"
+    HOME = "home"  # the category grid
+    SERVICE_LIST = "service_list"
+    PLACE_CARD = "place_card"
+    FACE = "face"
+    INPUTS = "inputs"
+    QUERYING = "querying"
+    RESULT = "result"
+    PRINTING = "printing"
+    DONE = "done"
+    ERROR = "error"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+# Screens where the citizen waits on the machine: the idle clock does not run there.
+_WAITING = {Screen.QUERYING, Screen.PRINTING}
+_NO_SESSION = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to tell the citizen: plain words in both languages, and what they can do next."""
+
+    zh: str
+    en: str
+    can_retry: bool = False
+    offer_attendant: bool = False
+
+    def text(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    idle_s: float = 60.0
+    elderly_idle_s: float = 120.0
+    result_s: float = 90.0  # a result is read slowly: more time before the wipe
+    done_s: float = 15.0  # the "take your certificate" screen returns to attract by itself
+
+
+@dataclass(frozen=True)
+class SessionState:
+    screen: Screen = Screen.ATTRACT
+    token: str = ""  # one per citizen session; "" when nobody is using the terminal
+    language: str = "zh"
+    elderly: bool = False
+    last_activity: float = 0.0
+    category: Category | None = None
+    service: Service | None = None
+    person: AuthenticatedPerson | None = None
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    result: QueryResult | None = None
+    message: Message | None = None
+    retry_screen: Screen | None = None  # where "try again" on the error screen leads
+    verification_code: str = ""
+    print_failed: bool = False
+    history: tuple[Screen, ...] = ()
+    devices_ok: bool = True
+
+    def __repr__(self) -> str:  # never print the person's data
+        return f"SessionState(screen={self.screen.name}, token={self.token[:4]}…)"
+
+    def idle_limit(self, timeouts: Timeouts) -> float | None:
+        if self.screen in _NO_SESSION or self.screen in _WAITING:
+            return None
+        if self.screen is Screen.DONE:
+            return timeouts.done_s
+        base = timeouts.elderly_idle_s if self.elderly else timeouts.idle_s
+        return max(base, timeouts.result_s) if self.screen is Screen.RESULT else base
+
+    def seconds_left(self, now: float, timeouts: Timeouts) -> float | None:
+        limit = self.idle_limit(timeouts)
+        return None if limit is None else max(0.0, limit - (now - self.last_activity))
+
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class Touch(Event):
+    """Any touch: keeps the session alive; on the attract screen it opens the home screen."""
+
+
+@dataclass(frozen=True)
+class GoHome(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GoBack(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Finish(Event):
+    """The citizen is done: wipe everything and return to the attract screen."""
+
+
+@dataclass(frozen=True)
+class SetLanguage(Event):
+    language: str
+
+
+@dataclass(frozen=True)
+class ToggleElderly(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ChooseCategory(Event):
+    category: Category
+
+
+@dataclass(frozen=True)
+class ChooseService(Event):
+    service: Service
+
+
+@dataclass(frozen=True)
+class SubmitInputs(Event):
+    inputs: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Retry(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class RequestPrint(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Tick(Event):
+    """Time passes (the runner sends one a second)."""
+
+
+@dataclass(frozen=True)
+class DevicesChanged(Event):
+    required_ok: bool
+
+
+@dataclass(frozen=True)
+class EffectResult(Event):
+    """Base of events that report an effect; ignored unless `token` is the live session's."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class CardAccepted(EffectResult):
+    person: AuthenticatedPerson
+
+
+@dataclass(frozen=True)
+class FaceVerified(EffectResult):
+    pass
+
+
+@dataclass(frozen=True)
+class QueryAnswered(EffectResult):
+    result: QueryResult
+
+
+@dataclass(frozen=True)
+class Printed(EffectResult):
+    verification_code: str
+
+
+@dataclass(frozen=True)
+class StepFailed(EffectResult):
+    """A card read, face check, query or print failed; `message` is for the citizen."""
+
+    message: Message
+    print_failed: bool = False
+
+
+# ---- effects --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    pass
+
+
+@dataclass(frozen=True)
+class ArmCardReader(Effect):
+    token: str
+
+
+@dataclass(frozen=True)
+class DisarmCardReader(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class StartFaceCheck(Effect):
+    token: str
+    person: AuthenticatedPerson
+
+
+@dataclass(frozen=True)
+class StopFaceCheck(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class RunQuery(Effect):
+    token: str
+    service: Service
+    person: AuthenticatedPerson
+    inputs: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class IssueAndPrint(Effect):
+    token: str
+    service: Service
+    person: AuthenticatedPerson
+    result: QueryResult
+
+
+@dataclass(frozen=True)
+class SessionEnded(Effect):
+    """The session was wiped; `reason` is "finish", "home", "idle" or "devices"."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Speak(Effect):
+    prompt: str  # a key of the voice prompt table
+
+
+Transition = tuple[SessionState, list[Effect]]
+
+
+def new_session(language: str, elderly: bool, now: float, devices_ok: bool) -> SessionState:
+    return SessionState(
+        screen=Screen.HOME,
+        token=secrets.token_hex(8),
+        language=language,
+        elderly=elderly,
+        last_activity=now,
+        devices_ok=devices_ok,
+    )
+
+
+def wipe(state: SessionState, reason: str) -> Transition:
+    """Forget the citizen: a fresh state keeps only the terminal's own facts."""
+    screen = Screen.ATTRACT if state.devices_ok else Screen.OUT_OF_SERVICE
+    fresh = SessionState(screen=screen, devices_ok=state.devices_ok)
+    return fresh, [DisarmCardReader(), StopFaceCheck(), SessionEnded(reason)]
+
+
+def _go(state: SessionState, screen: Screen, now: float, **changes: Any) -> SessionState:
+    history = state.history
+    if screen is not state.screen and state.screen not in _WAITING | {Screen.ERROR}:
+        history = (*history, state.screen)
+    return replace(state, screen=screen, last_activity=now, history=history, **changes)
+
+
+def _next_step_for(state: SessionState, now: float) -> Transition:
+    """After a service is chosen: card, then face if needed, then inputs, then the query."""
+    service = state.service
+    assert service is not None
+    person = state.person
+    if person is None:
+        return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token), Speak("place_card")]
+    if service.auth is AuthMethod.CARD_FACE and not person.face_verified:
+        return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person), Speak("face")]
+    if service.inputs and not state.inputs:
+        return _go(state, Screen.INPUTS, now), []
+    return _go(state, Screen.QUERYING, now), [
+        RunQuery(state.token, service, person, state.inputs)
+    ]
+
+
+def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> Transition:
+    """The whole session logic. Pure: the same inputs always give the same outputs."""
+    if isinstance(event, EffectResult) and (not state.token or event.token != state.token):
+        return state, []  # an answer for a session that no longer exists
+    if isinstance(event, DevicesChanged):
+        state = replace(state, devices_ok=event.required_ok)
+        if state.screen in _NO_SESSION:
+            screen = Screen.ATTRACT if event.required_ok else Screen.OUT_OF_SERVICE
+            return replace(state, screen=screen), []
+        return state, []
+    if isinstance(event, Tick):
+        left = state.seconds_left(now, timeouts)
+        if left is not None and left <= 0:
+            return wipe(state, "idle")
+        return state, []
+    if isinstance(event, SetLanguage):
+        return replace(state, language=event.language, last_activity=now), []
+    if isinstance(event, ToggleElderly):
+        effects: list[Effect] = [Speak("elderly_on")] if not state.elderly else []
+        return replace(state, elderly=not state.elderly, last_activity=now), effects
+
+    screen = state.screen
+    if screen is Screen.OUT_OF_SERVICE:
+        return state, []
+    if screen is Screen.ATTRACT:
+        if isinstance(event, Touch | ChooseCategory | ChooseService):
+            fresh = new_session(state.language, state.elderly, now, state.devices_ok)
+            if isinstance(event, Touch):
+                return fresh, [Speak("welcome")]
+            return step(fresh, event, now, timeouts)
+        return state, []
+
+    if isinstance(event, Touch):
+        return replace(state, last_activity=now), []
+    if isinstance(event, GoHome | Finish):
+        return wipe(state, "home" if isinstance(event, GoHome) else "finish")
+    if isinstance(event, GoBack):
+        return _back(state, now)
+    if isinstance(event, ChooseCategory):
+        return _go(state, Screen.SERVICE_LIST, now, category=event.category), []
+    if isinstance(event, ChooseService):
+        if screen in _WAITING:
+            return state, []
+        chosen = replace(
+            state, service=event.service, category=event.service.category, inputs={},
+            result=None, message=None, verification_code="", print_failed=False,
+        )
+        return _next_step_for(chosen, now)
+    if isinstance(event, CardAccepted) and screen is Screen.PLACE_CARD:
+        authed = replace(state, person=event.person, last_activity=now)
+        effects, (nxt, more) = [DisarmCardReader()], _next_step_for(authed, now)
+        return nxt, effects + more
+    if isinstance(event, FaceVerified) and screen is Screen.FACE and state.person is not None:
+        person = replace(state.person, face_verified=True)
+        nxt, more = _next_step_for(replace(state, person=person), now)
+        return nxt, [StopFaceCheck(), *more]
+    if isinstance(event, SubmitInputs) and screen is Screen.INPUTS:
+        return _next_step_for(replace(state, inputs=dict(event.inputs)), now)
+    if isinstance(event, QueryAnswered) and screen is Screen.QUERYING:
+        return _go(state, Screen.RESULT, now, result=event.result), [Speak("result")]
+    if isinstance(event, RequestPrint) and screen is Screen.RESULT:
+        if state.service is None or not state.service.printable or state.result is None:
+            return state, []
+        assert state.person is not None
+        effects = [IssueAndPrint(state.token, state.service, state.person, state.result)]
+        return _go(state, Screen.PRINTING, now, print_failed=False), effects
+    if isinstance(event, Printed) and screen is Screen.PRINTING:
+        done = _go(state, Screen.DONE, now, verification_code=event.verification_code)
+        return done, [Speak("take_certificate")]
+    if isinstance(event, StepFailed) and screen in (
+        Screen.PLACE_CARD, Screen.FACE, Screen.QUERYING, Screen.PRINTING
+    ):
+        failed = _go(
+            state, Screen.ERROR, now, message=event.message, retry_screen=screen,
+            print_failed=event.print_failed,
+        )
+        stop: list[Effect] = [DisarmCardReader()] if screen is Screen.PLACE_CARD else []
+        if screen is Screen.FACE:
+            stop = [StopFaceCheck()]
+        return failed, [*stop, Speak("error")]
+    if isinstance(event, Retry) and screen is Screen.ERROR and state.message is not None:
+        if not state.message.can_retry:
+            return state, []
+        cleared = replace(state, message=None)
+        if state.retry_screen is Screen.PRINTING:
+            return step(replace(cleared, screen=Screen.RESULT), RequestPrint(), now, timeouts)
+        if state.retry_screen is Screen.PLACE_CARD:
+            cleared = replace(cleared, person=None)
+        return _next_step_for(cleared, now)
+    return state, []
+
+
+def _back(state: SessionState, now: float) -> Transition:
+    """Back leaves the current step; it never re-runs a query or re-prints."""
+    if state.screen in _WAITING:
+        return state, []
+    effects: list[Effect] = []
+    if state.screen is Screen.PLACE_CARD:
+        effects.append(DisarmCardReader())
+    if state.screen is Screen.FACE:
+        effects.append(StopFaceCheck())
+    history = list(state.history)
+    target = Screen.HOME
+    # Steps of a service collapse: back from any of them returns to the list it came from.
+    service_steps = {Screen.PLACE_CARD, Screen.FACE, Screen.INPUTS, Screen.QUERYING,
+                     Screen.RESULT, Screen.PRINTING, Screen.ERROR, Screen.DONE}
+    while history:
+        candidate = history.pop()
+        if candidate not in service_steps and candidate is not state.screen:
+            target = candidate
+            break
+    if target is Screen.SERVICE_LIST and state.category is None:
+        target = Screen.HOME
+    back = replace(
+        state, screen=target, history=tuple(history), last_activity=now, message=None,
+        inputs={}, result=None,
+    )
+    return back, effects
+
+
+def retryable(message: Message) -> Message:
+    return replace(message, can_retry=True)

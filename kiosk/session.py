@@ -1,0 +1,236 @@
+"""Runs the pure session flow against real ports: devices, back-ends, certificates, audit.
+
+The runner owns the one live `SessionState`. Events come from the UI thread, device worker
+threads and the worker pool; `dispatch` serialises them under a lock, runs `flow.step`, then
+starts the effects (slow ones on the pool) and tells observers. A Qt view re-emits the observer
+call as a signal so widgets change only on the GUI thread; a headless test just waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from kiosk import flow
+from kiosk.flow import Message
+from services_catalog.errors import AdapterError, BackendUnavailable
+from services_catalog.model import AuthenticatedPerson, QueryResult, Service
+
+log = logging.getLogger(__name__)
+
+CardCallback = Callable[[AuthenticatedPerson | None, Message | None], None]
+FaceCallback = Callable[[bool, Message | None], None]
+
+
+class CardPort(Protocol):
+    """The ID-card reader as the session sees it: armed only during the card step."""
+
+    def arm(self, on_card: CardCallback) -> None: ...
+
+    def disarm(self) -> None: ...
+
+
+class FacePort(Protocol):
+    """Face capture + liveness + verification against the card holder."""
+
+    def start(self, person: AuthenticatedPerson, on_done: FaceCallback) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class QueryPort(Protocol):
+    def query(
+        self, service: Service, person: AuthenticatedPerson, inputs: Mapping[str, str]
+    ) -> QueryResult: ...
+
+
+class CertificatePort(Protocol):
+    def issue_and_print(
+        self, service: Service, person: AuthenticatedPerson, result: QueryResult
+    ) -> str:
+        """Issue, seal, record and print; return the verification code. Raises PrintFailure."""
+        ...
+
+
+class AuditPort(Protocol):
+    def record(
+        self, action: str, outcome: str, person: AuthenticatedPerson | None, detail: str = ""
+    ) -> None: ...
+
+
+class VoicePort(Protocol):
+    def speak(self, prompt: str, language: str) -> None: ...
+
+
+class PrintFailure(Exception):
+    """Printing did not complete; the message tells the citizen what happens to the job."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
+
+
+def message_for(exc: BaseException) -> Message:
+    """Every failure becomes plain words. Unknown errors never show their text to a citizen."""
+    if isinstance(exc, PrintFailure):
+        return exc.message
+    zh = getattr(exc, "message_zh", None)
+    en = getattr(exc, "message_en", None)
+    if isinstance(zh, str) and isinstance(en, str):
+        retry = isinstance(exc, BackendUnavailable) or bool(getattr(exc, "retryable", False))
+        return Message(zh, en, can_retry=retry, offer_attendant=not retry)
+    return Message(
+        "系统出现问题，请稍后再试或联系工作人员。",
+        "Something went wrong. Please try again later or ask staff for help.",
+        can_retry=True,
+        offer_attendant=True,
+    )
+
+
+class SessionRunner:
+    def __init__(
+        self,
+        *,
+        card: CardPort,
+        face: FacePort,
+        query: QueryPort,
+        certificates: CertificatePort,
+        audit: AuditPort,
+        voice: VoicePort | None = None,
+        timeouts: flow.Timeouts = flow.Timeouts(),
+        clock: Callable[[], float] = time.monotonic,
+        language: str = "zh",
+        workers: int = 2,
+    ) -> None:
+        self._card = card
+        self._face = face
+        self._query = query
+        self._certificates = certificates
+        self._audit = audit
+        self._voice = voice
+        self.timeouts = timeouts
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._state = flow.SessionState(language=language)
+        self._observers: list[Callable[[flow.SessionState], None]] = []
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="session")
+        self._changed = threading.Condition(self._lock)
+
+    # ---- observing ----------------------------------------------------------------------
+    @property
+    def state(self) -> flow.SessionState:
+        with self._lock:
+            return self._state
+
+    def now(self) -> float:
+        return self._clock()
+
+    def subscribe(self, observer: Callable[[flow.SessionState], None]) -> None:
+        with self._lock:
+            self._observers.append(observer)
+
+    def wait_for(
+        self, predicate: Callable[[flow.SessionState], bool], timeout_s: float = 10.0
+    ) -> flow.SessionState:
+        """Block until the state satisfies `predicate` (for headless runs and tests)."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while not predicate(self._state):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"session still at {self._state.screen.name}")
+                self._changed.wait(left)
+            return self._state
+
+    # ---- driving ------------------------------------------------------------------------
+    def dispatch(self, event: flow.Event) -> flow.SessionState:
+        with self._lock:
+            before = self._state
+            after, effects = flow.step(before, event, self._clock(), self.timeouts)
+            self._state = after
+            for effect in effects:
+                self._start(effect, after)
+            if after is not before:
+                self._changed.notify_all()
+                observers = list(self._observers)
+            else:
+                observers = []
+        for observer in observers:
+            observer(after)
+        return after
+
+    def tick(self) -> None:
+        self.dispatch(flow.Tick())
+
+    def shutdown(self) -> None:
+        self.dispatch(flow.Finish())
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # ---- effects ------------------------------------------------------------------------
+    def _start(self, effect: flow.Effect, state: flow.SessionState) -> None:
+        if isinstance(effect, flow.ArmCardReader):
+            self._card.arm(lambda person, msg, t=effect.token: self._on_card(t, person, msg))
+        elif isinstance(effect, flow.DisarmCardReader):
+            self._card.disarm()
+        elif isinstance(effect, flow.StartFaceCheck):
+            token = effect.token
+            self._face.start(effect.person, lambda ok, msg: self._on_face(token, ok, msg))
+        elif isinstance(effect, flow.StopFaceCheck):
+            self._face.stop()
+        elif isinstance(effect, flow.RunQuery):
+            self._pool.submit(self._run_query, effect)
+        elif isinstance(effect, flow.IssueAndPrint):
+            self._pool.submit(self._run_print, effect)
+        elif isinstance(effect, flow.SessionEnded):
+            self._pool.submit(self._audit.record, "session_end", effect.reason, None)
+        elif isinstance(effect, flow.Speak) and self._voice is not None:
+            self._voice.speak(effect.prompt, state.language)
+
+    def _on_card(
+        self, token: str, person: AuthenticatedPerson | None, message: Message | None
+    ) -> None:
+        if person is not None:
+            self._audit.record("card_read", "ok", person)
+            self.dispatch(flow.CardAccepted(token, person))
+        else:
+            failure = message or message_for(RuntimeError())
+            self.dispatch(flow.StepFailed(token, flow.retryable(failure)))
+
+    def _on_face(self, token: str, ok: bool, message: Message | None) -> None:
+        if ok:
+            self.dispatch(flow.FaceVerified(token))
+        else:
+            self.dispatch(flow.StepFailed(token, message or message_for(RuntimeError())))
+
+    def _run_query(self, effect: flow.RunQuery) -> None:
+        try:
+            result = self._query.query(effect.service, effect.person, effect.inputs)
+        except AdapterError as exc:
+            log.info("query %s failed: %s", effect.service.id, type(exc).__name__)
+            self._audit.record("query", type(exc).__name__, effect.person, effect.service.id)
+            self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
+            return
+        except Exception as exc:  # a bug must not strand the citizen on a spinner
+            log.exception("query %s crashed", effect.service.id)
+            self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
+            return
+        self._audit.record("query", "ok", effect.person, effect.service.id)
+        self.dispatch(flow.QueryAnswered(effect.token, result))
+
+    def _run_print(self, effect: flow.IssueAndPrint) -> None:
+        try:
+            code = self._certificates.issue_and_print(effect.service, effect.person, effect.result)
+        except PrintFailure as exc:
+            self._audit.record("print", "failed", effect.person, effect.service.id)
+            self.dispatch(flow.StepFailed(effect.token, exc.message, print_failed=True))
+            return
+        except Exception as exc:
+            log.exception("certificate for %s failed", effect.service.id)
+            self.dispatch(flow.StepFailed(effect.token, message_for(exc), print_failed=True))
+            return
+        self._audit.record("print", "ok", effect.person, effect.service.id)
+        self.dispatch(flow.Printed(effect.token, code))
