@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test bench tour lint typecheck system-deps clean
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	./scripts/install-system-deps.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	./scripts/install-system-deps.sh
+
+run: $(STAMP)
+	$(VENV)/bin/kiosk --simulate
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
+
+tour: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/kiosk --simulate --tour tour
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check kiosk devices services_catalog printing tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict kiosk/flow.py devices/status.py services_catalog/model.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache tour
