@@ -1,0 +1,59 @@
+"""The terminal's local records: audit log, certificate registry, retained jobs, credentials.
+
+`Store.open(url, key_dir, terminal_id)` migrates the schema and hands out one object per kind
+of record; each opens its own short SQLAlchemy session per call, never a global one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from kiosk.store.audit import AuditLog
+from kiosk.store.credentials import Credentials
+from kiosk.store.db import make_engine, migrate, session_factory
+from kiosk.store.jobs import RetainedJobs
+from kiosk.store.keys import TerminalKeys
+from kiosk.store.registry import SqlCertificateRegistry
+
+
+@dataclass
+class Store:
+    engine: Engine
+    keys: TerminalKeys
+    audit: AuditLog
+    certificates: SqlCertificateRegistry
+    jobs: RetainedJobs
+    credentials: Credentials
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        key_dir: Path,
+        terminal_id: str,
+        *,
+        key_env: str = "",
+        pin_max_failures: int = 5,
+        pin_lockout: timedelta = timedelta(minutes=5),
+    ) -> Store:
+        engine = make_engine(url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        keys = TerminalKeys.load_or_create(Path(key_dir), key_env)
+        return cls(
+            engine=engine,
+            keys=keys,
+            audit=AuditLog(sessions, keys, terminal_id),
+            certificates=SqlCertificateRegistry(sessions),
+            jobs=RetainedJobs(sessions, keys),
+            credentials=Credentials(
+                sessions, max_failures=pin_max_failures, lockout=pin_lockout
+            ),
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()

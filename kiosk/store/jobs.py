@@ -1,0 +1,115 @@
+"""Retained print jobs: the signed PDF of a job that has not printed yet, encrypted at rest.
+
+A job is kept until it prints (then its document is dropped at once) or until it is older than
+the retention window (then `purge_expired` drops it), so an attendant can reprint a certificate
+that jammed at night without the terminal keeping citizens' documents around.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.store.keys import TerminalKeys
+from kiosk.store.models import PrintJob
+
+PENDING, PRINTED, FAILED, PURGED = "pending", "printed", "failed", "purged"
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    created_at: datetime
+    verification_code: str
+    title: str
+    status: str
+    reason: str
+    attempts: int
+
+
+def _view(job: PrintJob) -> JobView:
+    return JobView(job.id, job.created_at, job.verification_code, job.title, job.status,
+                   job.reason, job.attempts)
+
+
+class RetainedJobs:
+    def __init__(
+        self, sessions: sessionmaker[Session], keys: TerminalKeys,
+        retention: timedelta = timedelta(hours=72),
+    ) -> None:
+        self._sessions = sessions
+        self._aead = AESGCM(keys.derive("print-jobs"))
+        self._retention = retention
+
+    def _seal(self, job_code: str, document: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, document, job_code.encode())
+
+    def _open(self, job_code: str, blob: bytes) -> bytes:
+        return self._aead.decrypt(blob[:12], blob[12:], job_code.encode())
+
+    def add(self, verification_code: str, title: str, document: bytes) -> int:
+        with self._sessions.begin() as session:
+            job = PrintJob(
+                created_at=datetime.now(UTC), verification_code=verification_code, title=title,
+                status=PENDING, reason="", attempts=0,
+                document=self._seal(verification_code, document),
+            )
+            session.add(job)
+            session.flush()
+            return job.id
+
+    def mark_printed(self, job_id: int) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(PrintJob).where(PrintJob.id == job_id)
+                .values(status=PRINTED, document=None, reason="",
+                        attempts=PrintJob.attempts + 1)
+            )
+
+    def mark_failed(self, job_id: int, reason: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(PrintJob).where(PrintJob.id == job_id)
+                .values(status=FAILED, reason=reason[:500], attempts=PrintJob.attempts + 1)
+            )
+
+    def document(self, job_id: int) -> bytes:
+        with self._sessions() as session:
+            job = session.get(PrintJob, job_id)
+            if job is None or job.document is None:
+                raise KeyError(f"print job {job_id} has no retained document")
+            return self._open(job.verification_code, job.document)
+
+    def get(self, job_id: int) -> JobView | None:
+        with self._sessions() as session:
+            job = session.get(PrintJob, job_id)
+            return _view(job) if job else None
+
+    def unprinted(self) -> list[JobView]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(PrintJob).where(PrintJob.status.in_((PENDING, FAILED)))
+                .order_by(PrintJob.id.desc())
+            )
+            return [_view(job) for job in rows]
+
+    def latest(self) -> JobView | None:
+        with self._sessions() as session:
+            job = session.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(1)).first()
+            return _view(job) if job else None
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        cutoff = (now or datetime.now(UTC)) - self._retention
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(PrintJob)
+                .where(PrintJob.created_at < cutoff, PrintJob.document.is_not(None))
+                .values(status=PURGED, document=None)
+            )
+            return int(result.rowcount or 0)

@@ -1,0 +1,79 @@
+"""SQLAlchemy 2 models of the terminal's own records.
+
+Nothing here holds a citizen's data in clear: ID numbers appear only as a keyed hash and a
+masked form, names only masked, and retained print jobs only encrypted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditEntry(Base):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    terminal_id: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))  # citizen, attendant, admin, system
+    action: Mapped[str] = mapped_column(String(48))
+    outcome: Mapped[str] = mapped_column(String(48))
+    id_hash: Mapped[str] = mapped_column(String(64), default="")  # HMAC-SHA256, hex
+    id_masked: Mapped[str] = mapped_column(String(24), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IssuedCertificate(Base):
+    """The registry that `certificate verify` and the verification page consult."""
+
+    __tablename__ = "issued_certificates"
+
+    verification_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    service_id: Mapped[str] = mapped_column(String(64))
+    service_name_zh: Mapped[str] = mapped_column(String(100))
+    holder_masked_name: Mapped[str] = mapped_column(String(40))
+    holder_id_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    terminal_id: Mapped[str] = mapped_column(String(32))
+    seal_id: Mapped[str] = mapped_column(String(64))
+    demo: Mapped[bool] = mapped_column(default=False)
+
+
+class PrintJob(Base):
+    """A certificate handed to the printer; kept (encrypted) until it has printed, so a job
+    that failed at 3 a.m. can be reprinted by the citizen or, later, by the attendant."""
+
+    __tablename__ = "print_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verification_code: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(100))  # non-personal: service name and code
+    status: Mapped[str] = mapped_column(String(16))  # pending, printed, failed, purged
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # AES-GCM
+
+
+class Credential(Base):
+    """Attendant and admin PINs (argon2 hashes) with their failure counters."""
+
+    __tablename__ = "credentials"
+
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,175 @@
+"""The session state machine, driven event by event with no devices and no screen."""
+
+from __future__ import annotations
+
+from kiosk import flow
+from kiosk.flow import Screen
+from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
+
+T = flow.Timeouts(idle_s=60, elderly_idle_s=120, result_s=90, done_s=15)
+PERSON = AuthenticatedPerson("410402198805201238", "张伟")
+
+
+def make_service(**changes: object) -> Service:
+    base: dict[str, object] = dict(
+        id="real_estate.registration_info", name_zh="不动产登记信息查询",
+        name_en="Real estate registration information", category=Category.REAL_ESTATE,
+        agency_zh="市不动产登记中心", agency_en="Municipal Real Estate Registration Centre",
+        adapter="real_estate", operation="registration_info",
+        result_fields=[{"key": "count", "label_zh": "套数", "label_en": "Count"}],
+        printable=True, template="real_estate", seal="real_estate_registry",
+    )
+    base.update(changes)
+    return Service.model_validate(base)
+
+
+def run(state: flow.SessionState, event: flow.Event, now: float = 0.0):
+    return flow.step(state, event, now, T)
+
+
+def effect_types(effects: list[flow.Effect]) -> list[type]:
+    return [type(e) for e in effects]
+
+
+def test_a_whole_session_from_touch_to_done_and_back_to_attract() -> None:
+    state, effects = run(flow.SessionState(), flow.Touch(), 1)
+    assert state.screen is Screen.HOME and state.token
+    token = state.token
+    state, _ = run(state, flow.ChooseCategory(Category.REAL_ESTATE), 2)
+    assert state.screen is Screen.SERVICE_LIST
+    state, effects = run(state, flow.ChooseService(make_service()), 3)
+    assert state.screen is Screen.PLACE_CARD
+    assert flow.ArmCardReader(token) in effects
+    state, effects = run(state, flow.CardAccepted(token, PERSON), 4)
+    assert state.screen is Screen.QUERYING and state.person == PERSON
+    assert effect_types(effects)[:2] == [flow.DisarmCardReader, flow.RunQuery]
+    result = QueryResult("real_estate.registration_info", values={"count": 1})
+    state, _ = run(state, flow.QueryAnswered(token, result), 5)
+    assert state.screen is Screen.RESULT and state.result == result
+    state, effects = run(state, flow.RequestPrint(), 6)
+    assert state.screen is Screen.PRINTING
+    assert isinstance(effects[0], flow.IssueAndPrint) and effects[0].result == result
+    state, _ = run(state, flow.Printed(token, "ABCD-EFGH"), 7)
+    assert state.screen is Screen.DONE and state.verification_code == "ABCD-EFGH"
+    state, effects = run(state, flow.Tick(), 7 + T.done_s + 0.1)
+    assert state.screen is Screen.ATTRACT
+    assert state.person is None and state.result is None and state.token == ""
+    assert flow.SessionEnded("idle") in effects
+
+
+def test_face_is_asked_only_for_services_that_need_it_then_inputs() -> None:
+    service = make_service(
+        auth=AuthMethod.CARD_FACE,
+        inputs=[{"key": "year", "label_zh": "年份", "label_en": "Year", "kind": "year",
+                 "min": 2000, "max": 2026}],
+    )
+    state, _ = run(flow.SessionState(), flow.ChooseService(service), 0)
+    token = state.token
+    state, effects = run(state, flow.CardAccepted(token, PERSON), 1)
+    assert state.screen is Screen.FACE
+    assert any(isinstance(e, flow.StartFaceCheck) for e in effects)
+    state, effects = run(state, flow.FaceVerified(token), 2)
+    assert state.screen is Screen.INPUTS and state.person and state.person.face_verified
+    state, effects = run(state, flow.SubmitInputs({"year": "2024"}), 3)
+    assert state.screen is Screen.QUERYING
+    query = next(e for e in effects if isinstance(e, flow.RunQuery))
+    assert query.inputs == {"year": "2024"}
+
+
+def test_an_answer_for_a_wiped_session_is_ignored() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    old_token = state.token
+    state, _ = run(state, flow.Tick(), 0 + T.idle_s + 1)
+    assert state.screen is Screen.ATTRACT
+    state, _ = run(state, flow.Touch(), 100)
+    late, effects = run(state, flow.CardAccepted(old_token, PERSON), 101)
+    assert late.person is None and late.screen is Screen.HOME and effects == []
+
+
+def test_idle_clock_is_longer_in_elderly_mode_and_stops_while_waiting() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.ToggleElderly(), 0)
+    state, _ = run(state, flow.Tick(), T.idle_s + 5)
+    assert state.screen is Screen.HOME  # normal limit passed, elderly limit not
+    assert state.seconds_left(T.idle_s + 5, T) == T.elderly_idle_s - T.idle_s - 5
+    state, _ = run(state, flow.ChooseService(make_service()), 70)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 71)
+    assert state.screen is Screen.QUERYING
+    state, _ = run(state, flow.Tick(), 10_000)
+    assert state.screen is Screen.QUERYING  # waiting on the back-end is not idleness
+
+
+def test_failed_query_offers_retry_which_runs_the_query_again() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    message = flow.Message("超时", "timeout", can_retry=True)
+    state, _ = run(state, flow.StepFailed(state.token, message), 2)
+    assert state.screen is Screen.ERROR and state.message == message
+    state, effects = run(state, flow.Retry(), 3)
+    assert state.screen is Screen.QUERYING
+    assert any(isinstance(e, flow.RunQuery) for e in effects)
+
+
+def test_error_without_retry_ignores_retry() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    state, _ = run(state, flow.StepFailed(state.token, flow.Message("拒绝", "refused")), 2)
+    again, effects = run(state, flow.Retry(), 3)
+    assert again.screen is Screen.ERROR and effects == []
+
+
+def test_failed_print_can_be_retried_from_the_error_screen() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    state, _ = run(state, flow.QueryAnswered(token, QueryResult("x")), 2)
+    state, _ = run(state, flow.RequestPrint(), 3)
+    msg = flow.Message("缺纸", "out of paper", can_retry=True, offer_attendant=True)
+    state, _ = run(state, flow.StepFailed(token, msg, print_failed=True), 4)
+    assert state.screen is Screen.ERROR and state.print_failed
+    state, effects = run(state, flow.Retry(), 5)
+    assert state.screen is Screen.PRINTING
+    assert any(isinstance(e, flow.IssueAndPrint) for e in effects)
+
+
+def test_back_from_a_service_step_returns_to_the_list_and_disarms_the_reader() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.ChooseCategory(Category.REAL_ESTATE), 1)
+    state, _ = run(state, flow.ChooseService(make_service()), 2)
+    state, effects = run(state, flow.GoBack(), 3)
+    assert state.screen is Screen.SERVICE_LIST
+    assert flow.DisarmCardReader() in effects
+    state, _ = run(state, flow.GoBack(), 4)
+    assert state.screen is Screen.HOME
+
+
+def test_home_wipes_the_person() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    state, effects = run(state, flow.GoHome(), 2)
+    assert state.screen is Screen.ATTRACT and state.person is None
+    assert flow.SessionEnded("home") in effects
+
+
+def test_out_of_service_between_sessions_and_back_by_itself() -> None:
+    state, _ = run(flow.SessionState(), flow.DevicesChanged(False), 0)
+    assert state.screen is Screen.OUT_OF_SERVICE
+    same, _ = run(state, flow.Touch(), 1)
+    assert same.screen is Screen.OUT_OF_SERVICE
+    state, _ = run(state, flow.DevicesChanged(True), 2)
+    assert state.screen is Screen.ATTRACT
+
+
+def test_devices_failing_mid_session_let_the_citizen_finish_first() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.DevicesChanged(False), 1)
+    assert state.screen is Screen.HOME
+    state, _ = run(state, flow.Finish(), 2)
+    assert state.screen is Screen.OUT_OF_SERVICE
+
+
+def test_state_repr_hides_the_person() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    text = repr(state) + repr(state.person)
+    assert "410402198805201238" not in text and "张伟" not in text
