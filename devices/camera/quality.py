@@ -33,10 +33,19 @@ class Reason(enum.Enum):
 
 
 INSTRUCTIONS: dict[Reason, tuple[str, str]] = {
-    Reason.NO_FACE: ("请面向屏幕，把脸放进椭圆框内", "Please face the screen and fit your face in the oval"),
+    Reason.NO_FACE: (
+        "请面向屏幕，把脸放进椭圆框内",
+        "Please face the screen and fit your face in the oval",
+    ),
     Reason.MULTIPLE_FACES: ("请只留一人在镜头前", "Only one person in front of the camera, please"),
-    Reason.TOO_DARK: ("光线太暗，请靠近屏幕正面站好", "It is too dark. Please stand in front of the screen"),
-    Reason.TOO_BRIGHT: ("光线太强，请避开强光", "The light is too strong. Please step out of the glare"),
+    Reason.TOO_DARK: (
+        "光线太暗，请靠近屏幕正面站好",
+        "It is too dark. Please stand in front of the screen",
+    ),
+    Reason.TOO_BRIGHT: (
+        "光线太强，请避开强光",
+        "The light is too strong. Please step out of the glare",
+    ),
     Reason.TOO_SMALL: ("请靠近一些", "Please move closer"),
     Reason.TOO_LARGE: ("请稍微后退一点", "Please move back a little"),
     Reason.OFF_CENTRE: ("请把脸移到椭圆框中间", "Please move your face to the middle of the oval"),
@@ -118,8 +127,9 @@ def oval_guide(width: int, height: int, settings: QualitySettings | None = None)
     s = settings or QualitySettings()
     ideal = (s.min_face_ratio + s.max_face_ratio) / 2.0
     radius_x = width * ideal / 2.0 * 1.15
-    return OvalGuide(s.guide_centre[0] * width, s.guide_centre[1] * height, radius_x,
-                     radius_x * 1.3)
+    return OvalGuide(
+        s.guide_centre[0] * width, s.guide_centre[1] * height, radius_x, radius_x * 1.3
+    )
 
 
 def yaw_ratio(face: Face) -> float:

@@ -76,8 +76,9 @@ def exposed(frame: np.ndarray, gain: float, offset: float = 0.0) -> np.ndarray:
 def shifted(frame: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """The citizen standing off to one side."""
     matrix = np.float32([[1, 0, dx], [0, 1, dy]])
-    return cv2.warpAffine(frame, matrix, (frame.shape[1], frame.shape[0]),
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        frame, matrix, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def eyes_closed(frame: np.ndarray, face: Face) -> np.ndarray:
@@ -94,8 +95,17 @@ def eyes_closed(frame: np.ndarray, face: Face) -> np.ndarray:
         cheek = frame[cy + 2 * half_h : cy + 3 * half_h, cx - half_w : cx + half_w]
         colour = tuple(float(c) for c in cheek.reshape(-1, 3).mean(axis=0))
         cv2.ellipse(out, (cx, cy), (half_w, half_h + 2), 0, 0, 360, colour, -1, cv2.LINE_AA)
-        cv2.ellipse(out, (cx, cy + 2), (half_w, max(2, half_h // 3)), 0, 20, 160,
-                    (70, 70, 80), 1, cv2.LINE_AA)
+        cv2.ellipse(
+            out,
+            (cx, cy + 2),
+            (half_w, max(2, half_h // 3)),
+            0,
+            20,
+            160,
+            (70, 70, 80),
+            1,
+            cv2.LINE_AA,
+        )
     # Soften the painted edges so the lid is not a sharp sticker.
     x0, y0 = int(face.box[0]), int(min(face.right_eye[1], face.left_eye[1]) - 2 * half_h)
     x1 = int(face.box[0] + face.box[2])
