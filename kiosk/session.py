@@ -55,6 +55,10 @@ class CertificatePort(Protocol):
         """Issue, seal, record and print; return the verification code. Raises PrintFailure."""
         ...
 
+    def forget_session(self) -> None:
+        """Drop anything kept for the session that just ended (e.g. a job awaiting retry)."""
+        ...
+
 
 class AuditPort(Protocol):
     def record(
@@ -186,6 +190,7 @@ class SessionRunner:
         elif isinstance(effect, flow.IssueAndPrint):
             self._pool.submit(self._run_print, effect)
         elif isinstance(effect, flow.SessionEnded):
+            self._certificates.forget_session()
             self._pool.submit(self._audit.record, "session_end", effect.reason, None)
         elif isinstance(effect, flow.Speak) and self._voice is not None:
             self._voice.speak(effect.prompt, state.language)
