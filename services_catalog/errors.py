@@ -60,3 +60,17 @@ class InvalidInput(AdapterError):
         self.field_key = field_key
         self.message_zh = message_zh
         self.message_en = message_en
+
+
+class ServiceDisabled(AdapterError):
+    """The service is switched off on this terminal (catalog flag or terminal config)."""
+
+    message_zh = "该服务在本机暂停办理，请到窗口或其他自助终端办理。"
+    message_en = "This service is not offered on this terminal now. Please ask at a counter."
+
+
+class AuthenticationRequired(QueryRefused):
+    """The service needs a stronger check (card + face) than this session has passed."""
+
+    message_zh = "该业务需要先进行人脸识别验证本人身份。"
+    message_en = "This service needs a face check to confirm it is you."

@@ -52,13 +52,17 @@ class InputField(_Frozen):
     key: str
     label_zh: str
     label_en: str
-    kind: Literal["text", "year", "month", "choice", "digits"] = "text"
+    # "id_number": a resident ID number (validated with python-stdnum); an adapter refuses a
+    # query whose id_number input names anyone but the authenticated person.
+    kind: Literal["text", "year", "month", "choice", "digits", "id_number"] = "text"
     required: bool = True
     pattern: str | None = None  # a full-match regular expression for text/digits
     min: int | None = None  # for year/month: inclusive bounds
     max: int | None = None
     choices: tuple[tuple[str, str, str], ...] = ()  # (value, label_zh, label_en)
+    # For year/month inputs "current" and "previous" are resolved against the query date.
     default: str | None = None
+    example: str | None = None  # shown as a hint; also what `services try` sends when asked
 
     @field_validator("pattern")
     @classmethod
@@ -128,6 +132,17 @@ class Service(_Frozen):
     enabled: bool = True
     hours: OpeningHours = OpeningHours()
     keywords: tuple[str, ...] = ()
+    # Fixed parameters sent with every query of this service (e.g. which insurance type), so
+    # several services can share one back-end operation. Kept as sorted pairs: Service stays
+    # hashable; a TOML inline table is accepted.
+    params: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params_from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+        return value
 
     @model_validator(mode="after")
     def _printable_needs_template_and_seal(self) -> Service:
@@ -138,6 +153,10 @@ class Service(_Frozen):
     @property
     def agency(self) -> str:
         return self.agency_zh
+
+    @property
+    def params_dict(self) -> dict[str, str]:
+        return dict(self.params)
 
 
 @dataclass(frozen=True)
