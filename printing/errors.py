@@ -45,3 +45,10 @@ class NotPrintable(CertificateError):
 
     message_zh = "该业务不提供打印证明。"
     message_en = "This service does not provide a printed certificate."
+
+
+class UnreadableResult(CertificateError):
+    """A back-end value does not fit its declared format, so it cannot be certified."""
+
+    message_zh = "查询结果中有无法识别的数据，暂不能出具证明，请联系工作人员。"
+    message_en = "The answer contains data we cannot read, so no certificate can be issued. Please ask staff."
