@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -174,7 +175,8 @@ def validate_inputs(
             raise InvalidInput(key, f"不需要填写“{key}”。", f"'{key}' is not asked for here.")
     clean: dict[str, str] = {}
     for spec in service.inputs:
-        value = str(inputs.get(spec.key, "") or "").strip()
+        # NFKC folds full-width digits, letters and brackets (common from Chinese IMEs).
+        value = unicodedata.normalize("NFKC", str(inputs.get(spec.key, "") or "")).strip()
         if not value and spec.default is not None:
             value = _resolve_default(spec, today)
         if not value:
