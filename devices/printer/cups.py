@@ -30,9 +30,9 @@ from devices.printer.base import (
     JobFailed,
     JobOutcome,
     JobState,
-    PrintJob,
     PrinterCapabilities,
     PrinterOffline,
+    PrintJob,
     check_document,
     clean_title,
     error_for_status,
@@ -154,18 +154,22 @@ class CupsPrinter:
             with self._session() as conn:
                 attrs = conn.getPrinterAttributes(self.queue, requested_attributes=_PRINTER_ATTRS)
         except PrinterOffline as exc:
-            return self._down(DeviceState.OFFLINE, "无法连接打印服务 / print server unreachable",
-                              str(exc)), None
+            return self._down(
+                DeviceState.OFFLINE, "无法连接打印服务 / print server unreachable", str(exc)
+            ), None
         except cups.IPPError as exc:
             status = exc.args[0] if exc.args else 0
             if status == _IPP_NOT_FOUND:
-                return self._down(DeviceState.NO_DEVICE, "打印队列不存在 / print queue not found",
-                                  str(exc)), None
-            return self._down(DeviceState.HARDWARE_ERROR, "打印服务出错 / print server error",
-                              str(exc)), None
+                return self._down(
+                    DeviceState.NO_DEVICE, "打印队列不存在 / print queue not found", str(exc)
+                ), None
+            return self._down(
+                DeviceState.HARDWARE_ERROR, "打印服务出错 / print server error", str(exc)
+            ), None
         except cups.HTTPError as exc:
-            return self._down(DeviceState.OFFLINE, "无法连接打印服务 / print server unreachable",
-                              str(exc)), None
+            return self._down(
+                DeviceState.OFFLINE, "无法连接打印服务 / print server unreachable", str(exc)
+            ), None
         snap = QueueSnapshot.from_attributes(self.queue, attrs).with_reasons(extra)
         return status_from_snapshot(snap, self._capabilities_from(attrs)), attrs
 
@@ -245,16 +249,21 @@ class CupsPrinter:
             if state is JobState.COMPLETED:
                 return JobOutcome(job, state, detail=words)
             if state is JobState.CANCELLED:
-                err = JobFailed(f"job cancelled at the spooler: {words}",
-                                code=CompletionCode.CANCELLED)
+                err = JobFailed(
+                    f"job cancelled at the spooler: {words}", code=CompletionCode.CANCELLED
+                )
                 return JobOutcome(job, state, err, detail=words)
             if state is JobState.FAILED:
                 return JobOutcome(job, state, JobFailed(f"job aborted: {words}"), detail=words)
             fault = error_for_status(self.status())
             if fault is not None:
                 self._cancel_id(job)
-                log.warning("job %s on %s stopped by a printer fault: %s", job.job_id,
-                            self.queue, type(fault).__name__)
+                log.warning(
+                    "job %s on %s stopped by a printer fault: %s",
+                    job.job_id,
+                    self.queue,
+                    type(fault).__name__,
+                )
                 return JobOutcome(job, JobState.FAILED, fault, detail=str(fault))
             remaining = deadline - time.monotonic()
             if remaining <= 0:

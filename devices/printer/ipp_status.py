@@ -95,7 +95,11 @@ class QueueSnapshot:
     def with_reasons(self, extra: Iterable[str]) -> QueueSnapshot:
         merged = tuple(dict.fromkeys((*self.reasons, *extra)))
         return QueueSnapshot(
-            self.queue, self.printer_state, merged, self.accepting, self.message,
+            self.queue,
+            self.printer_state,
+            merged,
+            self.accepting,
+            self.message,
             self.make_and_model,
         )
 

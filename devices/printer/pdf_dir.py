@@ -18,9 +18,9 @@ from pathlib import Path
 from devices.printer.base import (
     JobOutcome,
     JobState,
-    PrintJob,
     PrinterCapabilities,
     PrinterOffline,
+    PrintJob,
     check_document,
     clean_title,
 )

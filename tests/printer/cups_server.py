@@ -87,8 +87,14 @@ class PrivateCups:
     def start(self, timeout_s: float = 10.0) -> None:
         self._write_config()
         self._proc = subprocess.Popen(
-            [CUPSD, "-f", "-c", str(self.root / "cupsd.conf"), "-s",
-             str(self.root / "cups-files.conf")],
+            [
+                CUPSD,
+                "-f",
+                "-c",
+                str(self.root / "cupsd.conf"),
+                "-s",
+                str(self.root / "cups-files.conf"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

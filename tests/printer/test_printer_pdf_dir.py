@@ -62,7 +62,9 @@ def test_non_pdf_is_refused_with_a_typed_bilingual_error(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unwritable_directory_is_offline_and_submit_raises(tmp_path: Path, pdf_bytes: bytes) -> None:
+def test_unwritable_directory_is_offline_and_submit_raises(
+    tmp_path: Path, pdf_bytes: bytes
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     printer = PdfDirectoryPrinter(blocker / "printed")
@@ -78,3 +80,16 @@ def test_a_missing_output_file_is_a_failed_job(tmp_path: Path, pdf_bytes: bytes)
     outcome = printer.wait(job, 0)
     assert outcome.state is JobState.FAILED
     assert isinstance(outcome.error, PrinterOffline)
+
+
+def test_factory_builds_the_configured_printer(tmp_path: Path) -> None:
+    from devices.printer.cups import CupsPrinter
+    from devices.printer.factory import open_document_printer
+
+    sink = open_document_printer("pdf_dir", pdf_dir=tmp_path)
+    assert isinstance(sink, PdfDirectoryPrinter) and sink.directory == tmp_path
+    cups = open_document_printer("cups", queue="q", server="127.0.0.1:631")
+    assert isinstance(cups, CupsPrinter) and cups.queue == "q" and cups.server == "127.0.0.1:631"
+    for kind, kwargs in (("cups", {}), ("pdf_dir", {}), ("fax", {"queue": "q"})):
+        with pytest.raises(ValueError):
+            open_document_printer(kind, **kwargs)  # type: ignore[arg-type]

@@ -108,7 +108,10 @@ def test_a_slip_never_carries_an_id_number() -> None:
 def test_lines_fit_a_58mm_slip() -> None:
     long = ReceiptSlip("住房公积金缴存明细及个人账户余额查询打印服务", datetime(2025, 1, 1), CODE)
     assert all(display_width(line) <= 32 for line in slip_lines(long))
-    assert "".join(wrap("住房公积金缴存明细及个人账户余额查询", 10)) == "住房公积金缴存明细及个人账户余额查询"
+    assert (
+        "".join(wrap("住房公积金缴存明细及个人账户余额查询", 10))
+        == "住房公积金缴存明细及个人账户余额查询"
+    )
     assert display_width("ab中文") == 6
 
 
@@ -125,7 +128,9 @@ def test_device_strings(spec: str, expected: DeviceSpec) -> None:
     assert parse_device_string(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["", "usb:0416", "usb:zz:11", "lpt:1", "serial:", "serial:/x:fast"])
+@pytest.mark.parametrize(
+    "spec", ["", "usb:0416", "usb:zz:11", "lpt:1", "serial:", "serial:/x:fast"]
+)
 def test_bad_device_strings_are_refused(spec: str) -> None:
     with pytest.raises(InvalidDeviceString):
         parse_device_string(spec)

@@ -1,0 +1,37 @@
+"""Build the configured document printer from plain values (the caller reads the config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devices.printer.base import DocumentPrinter
+from devices.printer.simulated import PrinterStatusSource
+
+
+def open_document_printer(
+    kind: str,
+    *,
+    queue: str = "",
+    pdf_dir: Path | None = None,
+    server: str | None = None,
+    status_source: PrinterStatusSource | None = None,
+    poll_interval_s: float = 2.0,
+) -> DocumentPrinter:
+    """kind "pdf_dir" -> PdfDirectoryPrinter(pdf_dir); kind "cups" -> CupsPrinter(queue, ...)."""
+    if kind == "pdf_dir":
+        if pdf_dir is None:
+            raise ValueError("printer kind 'pdf_dir' needs a directory")
+        from devices.printer.pdf_dir import PdfDirectoryPrinter
+
+        return PdfDirectoryPrinter(pdf_dir)
+    if kind == "cups":
+        if not queue:
+            raise ValueError("printer kind 'cups' needs a queue name")
+        from devices.printer.cups import (
+            CupsPrinter,
+        )  # imported here: pycups is only needed for CUPS
+
+        return CupsPrinter(
+            queue, server=server, status_source=status_source, poll_interval_s=poll_interval_s
+        )
+    raise ValueError(f"unknown printer kind {kind!r} (expected 'pdf_dir' or 'cups')")
