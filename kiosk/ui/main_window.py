@@ -1,0 +1,265 @@
+"""The kiosk window: one page per flow.Screen, the bar, overlays and attendant mode.
+
+A thin view over SessionRunner: the runner's observer only emits a queued signal, and the GUI
+thread then reads `runner.state` and shows it. Every wipe (a new or empty session token)
+clears every page and closes every overlay, so nothing of one citizen is left for the next.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from devices.status import DeviceStatus
+from kiosk import flow
+from kiosk.flow import Screen
+from kiosk.ui import theme
+from kiosk.ui.attendant import AttendantActions, AttendantPanel, PinPadPage
+from kiosk.ui.overlays import HelpOverlay, MoreTimeOverlay
+from kiosk.ui.screens.attract import AttractPage
+from kiosk.ui.screens.auth import FacePage, PlaceCardPage
+from kiosk.ui.screens.base import CatalogView, Page, UiContext
+from kiosk.ui.screens.home import HomePage, ServiceListPage
+from kiosk.ui.screens.inputs import InputsPage
+from kiosk.ui.screens.result import ResultPage
+from kiosk.ui.screens.status import (
+    DonePage,
+    ErrorPage,
+    OutOfServicePage,
+    PrintingPage,
+    QueryingPage,
+)
+from kiosk.ui.voice import VoicePrompts
+from kiosk.ui.widgets import Background, Bar
+
+NO_BAR = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
+NO_BACK = {Screen.HOME, Screen.QUERYING, Screen.PRINTING, Screen.DONE}
+ATTENDANT_IDLE_S = 120.0
+
+
+class Runner(Protocol):
+    """What the window needs of kiosk.session.SessionRunner."""
+
+    timeouts: flow.Timeouts
+
+    @property
+    def state(self) -> flow.SessionState: ...
+
+    def dispatch(self, event: flow.Event) -> Any: ...
+
+    def subscribe(self, observer: Callable[[flow.SessionState], None]) -> None: ...
+
+    def now(self) -> float: ...
+
+    def tick(self) -> None: ...
+
+
+class _Bridge(QObject):
+    changed = Signal()
+
+    def notify(self, _state: flow.SessionState) -> None:
+        try:
+            self.changed.emit()
+        except RuntimeError:  # the window is gone (shutdown): nothing to show any more
+            pass
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        runner: Runner,
+        catalog: CatalogView,
+        *,
+        hall_name_zh: str,
+        hall_name_en: str,
+        hall_phone: str,
+        terminal_id: str,
+        demo: bool,
+        face_frames: Callable[[], Any] | None = None,
+        device_statuses: Callable[[], Sequence[DeviceStatus]] | None = None,
+        attendant: AttendantActions | None = None,
+        voice: VoicePrompts | None = None,
+        call_staff: Callable[[], Any] | None = None,
+        tick_ms: int = 1000,
+    ) -> None:
+        super().__init__()
+        theme.apply_app_font()
+        self.runner = runner
+        self.voice = voice
+        self.setWindowTitle(f"{hall_name_zh} · {terminal_id}")
+        self.ctx = UiContext(runner, catalog, hall_name_zh, hall_name_en, hall_phone,
+                             terminal_id, demo, face_frames, call_staff)
+        self.background = Background(self)
+
+        root = QWidget()
+        root.setObjectName("KioskRoot")
+        root.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        column = QVBoxLayout(root)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.bar = Bar()
+        self.stack = QStackedWidget()
+        column.addWidget(self.bar)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(root)
+
+        self.pages: dict[Screen, Page] = {
+            Screen.ATTRACT: AttractPage(self.ctx),
+            Screen.HOME: HomePage(self.ctx),
+            Screen.SERVICE_LIST: ServiceListPage(self.ctx),
+            Screen.PLACE_CARD: PlaceCardPage(self.ctx),
+            Screen.FACE: FacePage(self.ctx),
+            Screen.INPUTS: InputsPage(self.ctx),
+            Screen.QUERYING: QueryingPage(self.ctx),
+            Screen.RESULT: ResultPage(self.ctx),
+            Screen.PRINTING: PrintingPage(self.ctx),
+            Screen.DONE: DonePage(self.ctx),
+            Screen.ERROR: ErrorPage(self.ctx),
+            Screen.OUT_OF_SERVICE: OutOfServicePage(self.ctx),
+        }
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+        self.pin_pad = PinPadPage(attendant, self.background)
+        self.attendant_panel = AttendantPanel(attendant, device_statuses, terminal_id,
+                                              self.background)
+        self.stack.addWidget(self.pin_pad)
+        self.stack.addWidget(self.attendant_panel)
+        self.attendant_mode = False
+        self._attendant_touched = 0.0
+
+        self.help = HelpOverlay(root, hall_phone)
+        self.more_time = MoreTimeOverlay(root)
+        self.help.staff_login.connect(self.enter_attendant)
+        oos = self.pages[Screen.OUT_OF_SERVICE]
+        assert isinstance(oos, OutOfServicePage)
+        oos.staff.clicked.connect(self.enter_attendant)
+        self.pin_pad.unlocked.connect(self._show_panel)
+        self.pin_pad.cancelled.connect(self.leave_attendant)
+        self.attendant_panel.exit_requested.connect(self.leave_attendant)
+
+        self.bar.home.connect(lambda: runner.dispatch(flow.GoHome()))
+        self.bar.back.connect(lambda: runner.dispatch(flow.GoBack()))
+        self.bar.language.connect(self._toggle_language)
+        self.bar.elderly.connect(lambda: runner.dispatch(flow.ToggleElderly()))
+        self.bar.help.connect(self._open_help)
+
+        self._token = ""
+        self._elderly: bool | None = None
+        self._bridge = _Bridge(self)
+        self._bridge.changed.connect(self.sync, Qt.ConnectionType.QueuedConnection)
+        runner.subscribe(self._bridge.notify)
+
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(tick_ms)
+        self.ticker.timeout.connect(self._tick)
+        self.ticker.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.sync()
+
+    # ---- showing --------------------------------------------------------------------------
+    def show_kiosk(self, screen_geometry: QRect) -> None:
+        """Fill the panel. With no window manager, showFullScreen alone keeps the old size."""
+        self.setGeometry(screen_geometry)
+        self.showFullScreen()
+
+    def grab_png(self, path: str | Path) -> bool:
+        """Save exactly what the citizen sees (overlays included)."""
+        return self.grab().save(str(path), "PNG")
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def sync(self) -> None:
+        """Show the runner's current state. Always on the GUI thread."""
+        state = self.runner.state
+        if state.token != self._token:
+            if self._token:
+                self.wipe_view()
+            self._token = state.token
+        if state.elderly != self._elderly:
+            self._elderly = state.elderly
+            self.setStyleSheet(theme.stylesheet(elderly=state.elderly))
+        if self.attendant_mode:
+            return
+        page = self.pages[state.screen]
+        page.render(state)
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
+        self.bar.setVisible(state.screen not in NO_BAR)
+        self._refresh_clock(state)
+
+    def wipe_view(self) -> None:
+        """Forget the last citizen on screen: every page, the keyboard, any open overlay."""
+        for page in self.pages.values():
+            page.clear()
+        self.help.close_overlay()
+        self.more_time.close_overlay()
+
+    def _refresh_clock(self, state: flow.SessionState) -> None:
+        left = state.seconds_left(self.runner.now(), self.runner.timeouts)
+        self.bar.render(state.language, state.elderly, left,
+                        can_go_back=state.screen not in NO_BACK)
+        if self.more_time.update_for(state.language, left) and self.voice is not None:
+            self.voice.speak("more_time", state.language)
+
+    def _tick(self) -> None:
+        self.runner.tick()
+        if self.attendant_mode:
+            if time.monotonic() - self._attendant_touched > ATTENDANT_IDLE_S:
+                self.leave_attendant()
+            return
+        self._refresh_clock(self.runner.state)
+
+    # ---- the bar --------------------------------------------------------------------------
+    def _toggle_language(self) -> None:
+        language = "en" if self.runner.state.language == "zh" else "zh"
+        self.runner.dispatch(flow.SetLanguage(language))
+
+    def _open_help(self) -> None:
+        self.help.render(self.runner.state.language)
+        self.help.open()
+
+    # ---- attendant mode -------------------------------------------------------------------
+    def enter_attendant(self) -> None:
+        language = self.runner.state.language
+        if self.runner.state.token:
+            self.runner.dispatch(flow.Finish())  # a citizen's session never stays open
+        self.wipe_view()
+        self.attendant_mode = True
+        self._attendant_touched = time.monotonic()
+        self.bar.hide()
+        self.pin_pad.start(language)
+        self.stack.setCurrentWidget(self.pin_pad)
+
+    def _show_panel(self) -> None:
+        self.attendant_panel.start(self.pin_pad.language)
+        self.stack.setCurrentWidget(self.attendant_panel)
+
+    def leave_attendant(self) -> None:
+        self.pin_pad.reset()
+        self.attendant_mode = False
+        self.sync()
+
+    # ---- touches --------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and \
+                isinstance(watched, QWidget) and watched.window() is self:
+            if self.attendant_mode:
+                self._attendant_touched = time.monotonic()
+            else:
+                self.runner.dispatch(flow.Touch())
+        return False
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.ticker.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        super().closeEvent(event)

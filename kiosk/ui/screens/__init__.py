@@ -1,0 +1,1 @@
+"""One page per flow.Screen, plus the attendant pages. Each is a thin view over SessionState."""

@@ -1,0 +1,102 @@
+"""The attract loop: shown while nobody uses the terminal, and always moving so that nothing
+burns into the panel at night. A touch anywhere starts a session (the window's event filter)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent
+
+from kiosk import flow
+from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.texts import UI
+from kiosk.ui.theme import FONT_FAMILY
+
+
+def drift(phase: float, span: float) -> float:
+    """A slow, smooth offset in [-span, span] (two incommensurate sines: no visible repeat)."""
+    return span * (0.6 * math.sin(phase) + 0.4 * math.sin(phase * 0.37 + 1.3))
+
+
+class AttractPage(Page):
+    TICK_MS = 100
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.phase = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self._advance)
+
+    def render(self, state: flow.SessionState) -> None:
+        self.update()
+
+    def _advance(self) -> None:
+        self.phase += 0.01  # about one slow sweep a minute
+        self.update()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def _font(self, px: int, bold: bool = False) -> QFont:
+        font = QFont(FONT_FAMILY)
+        font.setPixelSize(max(12, px))
+        font.setBold(bold)
+        return font
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        hue = int(205 + drift(self.phase * 0.5, 15)) % 360  # stays in calm blues
+        gradient = QLinearGradient(0, 0, w, h)
+        gradient.setColorAt(0.0, QColor.fromHsv(hue, 200, 90))
+        gradient.setColorAt(1.0, QColor.fromHsv((hue + 25) % 360, 220, 40))
+        painter.fillRect(self.rect(), gradient)
+
+        unit = min(w, h) / 1080  # text scales with the short side: landscape and portrait
+        dx = drift(self.phase, w * 0.06)
+        dy = drift(self.phase * 1.3 + 2.0, h * 0.05)
+        painter.setPen(QColor("#ffffff"))
+
+        zh, en = UI["touch_to_start"]
+        centre = QRectF(dx, dy, w, h)
+        painter.setFont(self._font(int(96 * unit), bold=True))
+        painter.drawText(centre.adjusted(0, -h * 0.12, 0, -h * 0.12),
+                         Qt.AlignmentFlag.AlignCenter, zh)
+        painter.setFont(self._font(int(56 * unit)))
+        painter.drawText(centre.adjusted(0, h * 0.02, 0, h * 0.02),
+                         Qt.AlignmentFlag.AlignCenter, en)
+
+        margin = 60 * unit
+        top = QRectF(margin + dx * 0.3, margin + dy * 0.3, w - 2 * margin, 200 * unit)
+        painter.setFont(self._font(int(48 * unit), bold=True))
+        painter.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, self.ctx.hall_name_zh)
+        painter.setFont(self._font(int(32 * unit)))
+        painter.drawText(top.adjusted(0, 80 * unit, 0, 80 * unit),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, self.ctx.hall_name_en)
+
+        phone_zh = UI["hall_phone"][0].format(phone=self.ctx.hall_phone)
+        phone_en = UI["hall_phone"][1].format(phone=self.ctx.hall_phone)
+        bottom = QRectF(margin - dx * 0.3, h - margin - 150 * unit, w - 2 * margin, 150 * unit)
+        painter.setFont(self._font(int(40 * unit)))
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                         f"{phone_zh}\n{phone_en}")
+        if self.ctx.demo:
+            painter.setFont(self._font(int(30 * unit), bold=True))
+            badge = QRectF(w - margin - 260 * unit, h - margin - 60 * unit, 260 * unit, 60 * unit)
+            painter.fillRect(badge, QColor("#f2b600"))
+            painter.setPen(QColor("#101418"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,
+                             f"{UI['demo_badge'][0]} {UI['demo_badge'][1]}")
+        painter.end()

@@ -1,0 +1,68 @@
+"""What every page shares: the context it is built with, and the render/clear contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk import flow
+from services_catalog.model import Category, Service
+
+
+class CatalogView(Protocol):
+    """The part of services_catalog.catalog.Catalog the screens use."""
+
+    def enabled(self) -> Sequence[Service]: ...
+
+    def in_category(self, category: Category) -> Sequence[Service]: ...
+
+    def search(self, text: str) -> Sequence[Service]: ...
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, event: flow.Event) -> Any: ...
+
+
+@dataclass
+class UiContext:
+    """Everything a page may need; pages never reach for globals."""
+
+    runner: Dispatcher
+    catalog: CatalogView
+    hall_name_zh: str
+    hall_name_en: str
+    hall_phone: str
+    terminal_id: str
+    demo: bool
+    face_frames: Callable[[], Any] | None = None
+    call_staff: Callable[[], Any] | None = None
+
+    def dispatch(self, event: flow.Event) -> None:
+        self.runner.dispatch(event)
+
+
+class Page(QWidget):
+    """A screen. `render` is called with every new state while the page is shown; `clear`
+    forgets everything about the citizen (on every wipe, shown or not)."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("Page")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(48, 32, 48, 32)
+        self.body.setSpacing(24)
+
+    def render(self, state: flow.SessionState) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Default: nothing personal is kept. Pages that show personal data override this."""
+
+    def portrait(self) -> bool:
+        return self.height() > self.width()

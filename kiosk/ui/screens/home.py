@@ -1,0 +1,239 @@
+"""The home screen (category grid and search) and the service list of one category."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QScroller,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk import flow
+from kiosk.ui.keyboard import OnScreenKeyboard
+from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.texts import pick, t
+from kiosk.ui.widgets import make_button, make_label
+from services_catalog.model import CATEGORY_NAMES, AuthMethod, Category, Service
+
+ServiceRole = Qt.ItemDataRole.UserRole + 1
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def service_summary(service: Service, language: str) -> str:
+    """Two lines for a list row: the name, then agency, what it needs, and whether it prints."""
+    name = service.name_zh if language == "zh" else service.name_en
+    agency = service.agency_zh if language == "zh" else service.agency_en
+    parts = [agency, t("needs_face" if service.auth is AuthMethod.CARD_FACE else "needs_card",
+                       language)]
+    if service.printable:
+        parts.append(t("can_print", language))
+    return f"{name}\n{' · '.join(parts)}"
+
+
+class ServiceListModel(QAbstractListModel):
+    """Services as big two-line rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._services: list[Service] = []
+        self._language = "zh"
+
+    def set_services(self, services: Sequence[Service], language: str) -> None:
+        self.beginResetModel()
+        self._services = list(services)
+        self._language = language
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        return 0 if parent.isValid() else len(self._services)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._services):
+            return None
+        service = self._services[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return service_summary(service, self._language)
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(0, 150)
+        if role == ServiceRole:
+            return service
+        return None
+
+    def service_at(self, row: int) -> Service:
+        return self._services[row]
+
+
+class ServiceListView(QListView):
+    """A list of services that scrolls by finger and chooses a service on tap."""
+
+    chosen = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_ = ServiceListModel()
+        self.setModel(self.model_)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setWordWrap(True)
+        self.setUniformItemSizes(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.clicked.connect(lambda index: self.chosen.emit(self.model_.service_at(index.row())))
+
+
+class TapLineEdit(QLineEdit):
+    """A text field that tells its screen when it is touched (to bring up the keyboard)."""
+
+    tapped = Signal()
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        self.tapped.emit()
+
+
+class HomePage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.language = "zh"
+        self.title = make_label("", "title")
+        self.search = TapLineEdit()
+        self.search.setObjectName("Search")
+        self.search.tapped.connect(self.open_search)
+        self.search.textChanged.connect(self._refresh_results)
+        self.close_search = make_button("", on_click=self.end_search, name="CloseSearch")
+        self.close_search.setMaximumWidth(260)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.close_search)
+
+        self.grid_box = QWidget()
+        self.grid = QGridLayout(self.grid_box)
+        self.grid.setSpacing(24)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.category_buttons: dict[Category, QPushButton] = {}
+        for category in Category:
+            button = make_button("", "category",
+                                 lambda c=category: self.ctx.dispatch(flow.ChooseCategory(c)),
+                                 name=f"Category_{category.value}")
+            self.category_buttons[category] = button
+        self._columns = 0
+
+        self.results_box = QWidget()
+        results = QVBoxLayout(self.results_box)
+        results.setContentsMargins(0, 0, 0, 0)
+        self.results_label = make_label("", "hint")
+        self.results = ServiceListView()
+        self.results.chosen.connect(lambda s: self.ctx.dispatch(flow.ChooseService(s)))
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.attach(self.search)
+        self.keyboard.connect_to_target()
+        results.addWidget(self.results_label)
+        results.addWidget(self.results, 1)
+        results.addWidget(self.keyboard)
+
+        self.switch = QStackedWidget()
+        self.switch.addWidget(self.grid_box)
+        self.switch.addWidget(self.results_box)
+
+        self.body.addWidget(self.title)
+        self.body.addLayout(search_row)
+        self.body.addWidget(self.switch, 1)
+        self.close_search.hide()
+        self._layout_grid()
+
+    def _layout_grid(self) -> None:
+        columns = 2 if self.portrait() else 4
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for i, category in enumerate(Category):
+            self.grid.addWidget(self.category_buttons[category], i // columns, i % columns)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._layout_grid()
+
+    def render(self, state: flow.SessionState) -> None:
+        language = state.language
+        if language == self.language and self.title.text():
+            return
+        self.language = language
+        self.title.setText(t("home_title", language))
+        self.search.setPlaceholderText(t("search_hint", language))
+        self.close_search.setText(t("close", language))
+        self.keyboard.set_language(language)
+        for category, button in self.category_buttons.items():
+            button.setText(pick(CATEGORY_NAMES[category], language))
+        self._refresh_results()
+
+    def open_search(self) -> None:
+        self.switch.setCurrentWidget(self.results_box)
+        self.close_search.show()
+        self._refresh_results()
+
+    def end_search(self) -> None:
+        self.search.clear()
+        self.switch.setCurrentWidget(self.grid_box)
+        self.close_search.hide()
+
+    def _refresh_results(self) -> None:
+        text = self.search.text().strip()
+        found = [s for s in self.ctx.catalog.search(text) if s.enabled] if text else []
+        self.results.model_.set_services(found, self.language)
+        if not text:
+            self.results_label.setText(t("search_hint", self.language))
+        elif not found:
+            self.results_label.setText(t("no_search_results", self.language))
+        else:
+            self.results_label.setText(f"{t('search_results', self.language)} ({len(found)})")
+
+    def clear(self) -> None:
+        self.end_search()
+        self.results.model_.set_services([], self.language)
+
+
+class ServiceListPage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.title = make_label("", "title")
+        self.empty = make_label("", "body")
+        self.list = ServiceListView()
+        self.list.chosen.connect(lambda s: self.ctx.dispatch(flow.ChooseService(s)))
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.empty)
+        self.body.addWidget(self.list, 1)
+        self._key: tuple[Category | None, str] | None = None
+
+    def render(self, state: flow.SessionState) -> None:
+        key = (state.category, state.language)
+        if key == self._key:
+            return
+        self._key = key
+        language = state.language
+        if state.category is None:
+            services: list[Service] = []
+            name = ""
+        else:
+            services = [s for s in self.ctx.catalog.in_category(state.category) if s.enabled]
+            name = pick(CATEGORY_NAMES[state.category], language)
+        self.title.setText(t("service_list_title", language, category=name))
+        self.list.model_.set_services(services, language)
+        self.empty.setText(t("no_services", language))
+        self.empty.setVisible(not services)
+        self.list.setVisible(bool(services))
+
+    def clear(self) -> None:
+        self._key = None
+        self.list.model_.set_services([], "zh")
+        self.list.scrollToTop()

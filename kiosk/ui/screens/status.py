@@ -1,0 +1,187 @@
+"""The screens where the machine talks: querying, printing, done, error, out of service."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar
+
+from kiosk import flow
+from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.texts import t
+from kiosk.ui.widgets import Spinner, make_button, make_label
+
+CENTRE = Qt.AlignmentFlag.AlignHCenter
+
+
+def _centred_spinner(page: Page) -> Spinner:
+    spinner = Spinner(diameter=180)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(spinner)
+    row.addStretch(1)
+    page.body.addLayout(row)
+    return spinner
+
+
+class QueryingPage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.addStretch(2)
+        self.spinner = _centred_spinner(self)
+        self.title = make_label("", "big", align=CENTRE)
+        self.detail = make_label("", "body", align=CENTRE)
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.detail)
+        self.body.addStretch(3)
+
+    def render(self, state: flow.SessionState) -> None:
+        self.title.setText(t("querying", state.language))
+        service = state.service
+        agency = "" if service is None else (
+            service.agency_zh if state.language == "zh" else service.agency_en)
+        self.detail.setText(t("querying_body", state.language, agency=agency) if agency else "")
+
+    def clear(self) -> None:
+        self.detail.clear()
+
+
+class PrintingPage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.addStretch(2)
+        self.title = make_label("", "big", align=CENTRE)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the spooler does not report a percentage
+        self.progress.setTextVisible(False)
+        self.detail = make_label("", "body", align=CENTRE)
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.progress)
+        self.body.addWidget(self.detail)
+        self.body.addStretch(3)
+
+    def render(self, state: flow.SessionState) -> None:
+        self.title.setText(t("printing", state.language))
+        self.detail.setText(t("printing_body", state.language))
+
+
+class DonePage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.addStretch(2)
+        self.title = make_label("", "big", align=CENTRE)
+        self.code = make_label("", "code", align=CENTRE)
+        self.code.setObjectName("VerificationCode")
+        self.detail = make_label("", "body", align=CENTRE)
+        self.finish = make_button("", "primary", lambda: self.ctx.dispatch(flow.Finish()),
+                                  name="DoneFinish")
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.code)
+        self.body.addWidget(self.detail)
+        self.body.addStretch(3)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.finish, 1)
+        self.body.addLayout(row)
+
+    def render(self, state: flow.SessionState) -> None:
+        self.title.setText(t("done_title", state.language))
+        code = state.verification_code
+        self.code.setText(t("done_code", state.language, code=code) if code else "")
+        self.detail.setText(t("done_body", state.language))
+        self.finish.setText(t("finish", state.language))
+
+    def clear(self) -> None:
+        self.code.clear()
+
+
+class ErrorPage(Page):
+    """The flow's message, and always what the citizen can do next."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.addStretch(1)
+        self.title = make_label("", "title", align=CENTRE)
+        self.message = make_label("", "big", align=CENTRE)
+        self.message.setObjectName("ErrorMessage")
+        self.next_step = make_label("", "body", align=CENTRE)
+        self.staff_note = make_label("", "body", align=CENTRE)
+        self.body.addWidget(self.title)
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.next_step)
+        self.body.addWidget(self.staff_note)
+        self.body.addStretch(2)
+        self.home = make_button("", on_click=lambda: self.ctx.dispatch(flow.GoHome()),
+                                name="ErrorHome")
+        self.staff = make_button("", on_click=self.call_staff, name="CallStaff")
+        self.retry = make_button("", "primary", lambda: self.ctx.dispatch(flow.Retry()),
+                                 name="Retry")
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        row.addWidget(self.home, 1)
+        row.addWidget(self.staff, 1)
+        row.addWidget(self.retry, 2)
+        self.body.addLayout(row)
+        self.language = "zh"
+
+    def render(self, state: flow.SessionState) -> None:
+        language = self.language = state.language
+        message = state.message
+        self.title.setText(t("error_title", language))
+        self.message.setText(message.text(language) if message else "")
+        can_retry = bool(message and message.can_retry)
+        offer = bool(message and message.offer_attendant)
+        self.retry.setVisible(can_retry)
+        self.staff.setVisible(offer)
+        self.retry.setText(t("retry", language))
+        self.staff.setText(t("call_staff", language))
+        self.home.setText(t("home", language))
+        if can_retry:
+            next_step = t("next_retry", language)
+        elif offer:
+            next_step = t("next_staff", language, phone=self.ctx.hall_phone)
+        else:
+            next_step = t("next_home", language)
+        self.next_step.setText(next_step)
+
+    def call_staff(self) -> None:
+        """Ring the attendant when the terminal has a way to; otherwise say how to reach one."""
+        notified = False
+        if self.ctx.call_staff is not None:
+            try:
+                self.ctx.call_staff()
+                notified = True
+            except Exception:  # no way to reach staff now: fall back to the phone number
+                notified = False
+        key = "staff_called" if notified else "staff_phone"
+        self.staff_note.setText(t(key, self.language, phone=self.ctx.hall_phone))
+
+    def clear(self) -> None:
+        self.message.clear()
+        self.staff_note.clear()
+
+
+class OutOfServicePage(Page):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__(ctx)
+        self.body.addStretch(2)
+        self.title = make_label("", "big", align=CENTRE)
+        self.detail = make_label("", "subtitle", align=CENTRE)
+        self.title_en = make_label("", "title", align=CENTRE)
+        self.detail_en = make_label("", "body", align=CENTRE)
+        for label in (self.title, self.detail, self.title_en, self.detail_en):
+            self.body.addWidget(label)
+        self.body.addStretch(3)
+        self.staff = make_button("", name="StaffLogin")
+        row = QHBoxLayout()
+        row.addStretch(3)
+        row.addWidget(self.staff, 1)
+        self.body.addLayout(row)
+
+    def render(self, state: flow.SessionState) -> None:
+        # Nobody chose a language: say it in both.
+        phone = self.ctx.hall_phone
+        self.title.setText(t("out_of_service_title", "zh"))
+        self.detail.setText(t("out_of_service_body", "zh", phone=phone))
+        self.title_en.setText(t("out_of_service_title", "en"))
+        self.detail_en.setText(t("out_of_service_body", "en", phone=phone))
+        self.staff.setText(f"{t('staff_login', 'zh')} / {t('staff_login', 'en')}")

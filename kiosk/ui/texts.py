@@ -1,0 +1,175 @@
+"""Every sentence the touch screen and the voice say, in Chinese and English, in one place.
+
+Pure data and two tiny helpers: no Qt. Keeping the words together makes them easy to review
+for plain language and keeps the two languages in step.
+"""
+
+from __future__ import annotations
+
+import math
+
+Pair = tuple[str, str]  # (zh, en)
+
+UI: dict[str, Pair] = {
+    # the bar on every citizen screen
+    "home": ("首页", "Home"),
+    "back": ("返回", "Back"),
+    "language": ("English", "中文"),  # the button names the language it switches *to*
+    "elderly_on": ("大字模式", "Large text"),
+    "elderly_off": ("标准模式", "Normal text"),
+    "help": ("帮助", "Help"),
+    "seconds_left": ("剩余 {n} 秒", "{n} s left"),
+    "more_time_title": ("还需要更多时间吗?", "Need more time?"),
+    "more_time_body": (
+        "如不操作，{n} 秒后将清除您的信息并返回首页。",
+        "Without a touch, your information is cleared in {n} s.",
+    ),
+    "more_time_button": ("需要，继续办理", "Yes, keep going"),
+    # attract
+    "touch_to_start": ("请触摸屏幕开始", "Touch the screen to start"),
+    "hall_phone": ("服务电话 {phone}", "Service phone {phone}"),
+    "demo_badge": ("演示模式", "Demo mode"),
+    # home / list / search
+    "home_title": ("请选择业务类别", "Choose a category"),
+    "search_hint": ("搜索业务 (可输入拼音首字母，如 bdc)", "Search (pinyin initials work, e.g. bdc)"),
+    "search_results": ("搜索结果", "Search results"),
+    "no_search_results": (
+        "没有找到相关业务，请换个词试试，或点击类别浏览。",
+        "No service matches. Try other letters, or browse a category.",
+    ),
+    "service_list_title": ("{category}：请选择要办理的业务", "{category}: choose a service"),
+    "no_services": (
+        "此类别暂无可办理的业务，请返回选择其他类别。",
+        "No service is available here now. Please go back and choose another category.",
+    ),
+    "needs_face": ("需刷身份证并人脸识别", "ID card and face check"),
+    "needs_card": ("需刷身份证", "ID card"),
+    "can_print": ("可打印证明", "Certificate can be printed"),
+    # card and face
+    "place_card_title": ("请将身份证放在读卡区", "Please place your ID card on the reader"),
+    "place_card_body": (
+        "身份证平放在下方感应区，读取完成前请不要移开。",
+        "Lay the card flat on the reader below and keep it there until it is read.",
+    ),
+    "face_title": ("请看向摄像头", "Please look at the camera"),
+    "face_default": ("请将面部放入椭圆框内", "Put your face inside the oval"),
+    "face_countdown": ("还剩 {n} 秒", "{n} s left"),
+    "face_no_camera": ("正在打开摄像头…", "Starting the camera…"),
+    # inputs
+    "inputs_title": ("请填写查询信息", "Please fill in the details"),
+    "inputs_submit": ("开始查询", "Search"),
+    "choose_one": ("请选择", "Please choose"),
+    "required": ("请填写此项", "Please fill this in"),
+    "keyboard_clear": ("清空", "Clear"),
+    "keyboard_delete": ("删除", "Delete"),
+    "optional": ("(可不填)", "(optional)"),
+    # querying, result, printing, done
+    "querying": ("正在查询，请稍候…", "Searching, please wait…"),
+    "querying_body": ("正在向 {agency} 查询", "Asking {agency}"),
+    "result_title": ("查询结果", "Your result"),
+    "no_record": ("未查询到相关记录。", "No record was found."),
+    "no_record_body": (
+        "这是正常的查询结果，并非系统故障。",
+        "This is a normal answer, not a fault of the terminal.",
+    ),
+    "data_as_of": ("数据截至 {date}", "Data as of {date}"),
+    "print": ("打印证明", "Print certificate"),
+    "another": ("办理其他业务", "Another service"),
+    "finish": ("结束", "Finish"),
+    "empty_table": ("无记录", "No entries"),
+    "printing": ("正在打印，请稍候…", "Printing, please wait…"),
+    "printing_body": ("证明正在生成并盖章，打印完成后从出纸口取走。",
+                      "The certificate is being sealed and printed. Take it from the slot."),
+    "done_title": ("请取走您的证明", "Please take your certificate"),
+    "done_code": ("验证码 {code}", "Verification code {code}"),
+    "done_body": ("感谢使用，您的信息已清除。屏幕将自动返回首页。",
+                  "Thank you. Your information will be cleared and the screen returns by itself."),
+    # error and out of service
+    "error_title": ("没能完成", "That did not work"),
+    "retry": ("再试一次", "Try again"),
+    "call_staff": ("呼叫工作人员", "Call staff"),
+    "next_retry": ("您可以点击“再试一次”，或返回首页办理其他业务。",
+                   "You can tap Try again, or go Home for another service."),
+    "next_staff": ("请联系工作人员协助，或拨打 {phone}。",
+                   "Please ask staff for help, or call {phone}."),
+    "next_home": ("请返回首页，稍后再试。", "Please go Home and try again later."),
+    "staff_called": ("已通知工作人员，请在此稍候。",
+                     "Staff have been told. Please wait here."),
+    "staff_phone": ("工作时间请找大厅工作人员，或拨打 {phone}。",
+                    "In office hours ask staff in the hall, or call {phone}."),
+    "out_of_service_title": ("本机暂停服务", "This terminal is out of service"),
+    "out_of_service_body": ("设备正在维护，恢复后将自动开放。如需办理，请拨打 {phone}。",
+                            "A device is being fixed; the terminal reopens by itself. "
+                            "For help call {phone}."),
+    # help overlay
+    "help_title": ("需要帮助?", "Need help?"),
+    "help_body": ("点“首页”可重新开始，点“返回”回到上一步。\n大字模式会放大文字并语音提示。",
+                  "Home starts again; Back returns one step.\n"
+                  "Large text makes words bigger and turns on voice guidance."),
+    "close": ("关闭", "Close"),
+    "staff_login": ("工作人员登录", "Staff login"),
+}
+
+# What the voice says for each flow.Speak prompt key.
+VOICE: dict[str, Pair] = {
+    "welcome": ("欢迎使用自助服务终端，请选择要办理的业务。",
+                "Welcome. Please choose a service."),
+    "place_card": ("请将身份证放在读卡区。", "Please place your ID card on the reader."),
+    "face": ("请看向摄像头，将面部放入椭圆框内。",
+             "Please look at the camera and put your face inside the oval."),
+    "result": ("查询完成，请查看结果。", "Your result is ready."),
+    "take_certificate": ("打印完成，请取走您的证明。", "Please take your certificate."),
+    "error": ("没能完成，请查看屏幕上的提示。", "That did not work. Please read the screen."),
+    "elderly_on": ("已开启大字模式和语音提示。", "Large text and voice guidance are on."),
+    "more_time": ("还需要更多时间吗?请触摸屏幕。", "Need more time? Please touch the screen."),
+}
+
+# Attendant screens are for staff: still bilingual, a little terser.
+STAFF: dict[str, Pair] = {
+    "pin_title": ("工作人员登录：请输入密码", "Staff login: enter your PIN"),
+    "pin_wrong": ("密码不正确，或已被暂时锁定。", "Wrong PIN, or login is locked for now."),
+    "pin_checking": ("正在验证…", "Checking…"),
+    "ok": ("确定", "OK"),
+    "cancel": ("取消", "Cancel"),
+    "panel_title": ("工作人员面板", "Attendant panel"),
+    "devices": ("设备状态", "Device health"),
+    "refresh": ("刷新", "Refresh"),
+    "reprint": ("重新打印上一份", "Reprint last job"),
+    "clear_jam": ("清理打印队列", "Clear printer queue"),
+    "exit": ("退出工作人员模式", "Leave attendant mode"),
+    "working": ("正在执行…", "Working…"),
+    "action_ok": ("已完成。", "Done."),
+    "action_failed": ("未能完成：{detail}", "Did not complete: {detail}"),
+    "ready": ("正常", "ready"),
+    "not_ready": ("异常", "needs attention"),
+    "terminal": ("终端 {id}", "Terminal {id}"),
+    "no_devices": ("没有设备信息。", "No device information."),
+}
+
+DEVICE_NAMES: dict[str, Pair] = {
+    "idcard_reader": ("身份证阅读器", "ID-card reader"),
+    "camera": ("摄像头", "Camera"),
+    "printer": ("证明打印机", "Certificate printer"),
+    "receipt_printer": ("凭条打印机", "Receipt printer"),
+}
+
+
+def pick(pair: Pair, language: str) -> str:
+    return pair[0] if language == "zh" else pair[1]
+
+
+def t(key: str, language: str, **values: object) -> str:
+    """The UI sentence `key` in `language`, with {placeholders} filled in."""
+    text = pick(UI[key], language)
+    return text.format(**values) if values else text
+
+
+def both(key: str, **values: object) -> str:
+    """Chinese above English, for the few places that always show both (attract, errors)."""
+    zh, en = UI[key]
+    return f"{zh.format(**values)}\n{en.format(**values)}" if values else f"{zh}\n{en}"
+
+
+def whole_seconds(seconds: float) -> int:
+    """Seconds shown to a citizen: rounded up, so "0 s left" is never shown while time remains."""
+    return max(0, math.ceil(seconds))

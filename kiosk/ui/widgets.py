@@ -1,0 +1,164 @@
+"""Small building blocks shared by the screens: labelled buttons, the bar, a spinner, and a
+helper that runs slow callables off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from kiosk.ui.texts import t, whole_seconds
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property used in a selector changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def make_label(text: str = "", role: str = "body", *, wrap: bool = True,
+               align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", role)
+    label.setWordWrap(wrap)
+    label.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
+def make_button(text: str, role: str = "", on_click: Callable[[], Any] | None = None,
+                *, name: str = "") -> QPushButton:
+    button = QPushButton(text)
+    if role:
+        button.setProperty("role", role)
+    if name:
+        button.setObjectName(name)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no focus rings on a touch screen
+    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    if on_click is not None:
+        button.clicked.connect(lambda _checked=False: on_click())
+    return button
+
+
+class Bar(QWidget):
+    """Home, Back, language, elderly mode, help, and the seconds left before the idle wipe."""
+
+    home = Signal()
+    back = Signal()
+    language = Signal()
+    elderly = Signal()
+    help = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Bar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 12, 16, 12)
+        row.setSpacing(14)
+        self.home_button = make_button("", on_click=self.home.emit, name="BarHome")
+        self.back_button = make_button("", on_click=self.back.emit, name="BarBack")
+        self.language_button = make_button("", on_click=self.language.emit, name="BarLanguage")
+        self.elderly_button = make_button("", on_click=self.elderly.emit, name="BarElderly")
+        self.help_button = make_button("", on_click=self.help.emit, name="BarHelp")
+        self.countdown = QLabel("")
+        self.countdown.setObjectName("Countdown")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for button in (self.home_button, self.back_button):
+            row.addWidget(button, 2)
+        row.addWidget(self.countdown, 3)
+        for button in (self.language_button, self.elderly_button, self.help_button):
+            row.addWidget(button, 2)
+
+    def render(self, language: str, elderly: bool, seconds_left: float | None,
+               can_go_back: bool) -> None:
+        self.home_button.setText(t("home", language))
+        self.back_button.setText(t("back", language))
+        self.back_button.setEnabled(can_go_back)
+        self.language_button.setText(t("language", language))
+        self.elderly_button.setText(t("elderly_off" if elderly else "elderly_on", language))
+        if self.elderly_button.property("active") != elderly:
+            self.elderly_button.setProperty("active", elderly)
+            repolish(self.elderly_button)
+        self.help_button.setText(t("help", language))
+        self.set_seconds_left(language, seconds_left)
+
+    def set_seconds_left(self, language: str, seconds_left: float | None) -> None:
+        text = "" if seconds_left is None else t("seconds_left", language,
+                                                   n=whole_seconds(seconds_left))
+        self.countdown.setText(text)
+
+
+class Spinner(QWidget):
+    """A turning arc: tells the citizen the machine is working. Animates only while shown."""
+
+    def __init__(self, parent: QWidget | None = None, diameter: int = 160) -> None:
+        super().__init__(parent)
+        self._angle = 0
+        self.setFixedSize(diameter, diameter)
+        self._timer = QTimer(self)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self._advance)
+
+    def _advance(self) -> None:
+        self._angle = (self._angle + 12) % 360
+        self.update()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        width = max(8, self.width() // 12)
+        rect = QRectF(width, width, self.width() - 2 * width, self.height() - 2 * width)
+        painter.setPen(QPen(QColor("#d7e3f4"), width))
+        painter.drawEllipse(rect)
+        pen = QPen(QColor("#0a4ea3"), width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawArc(rect, -self._angle * 16, 100 * 16)
+
+
+class Background(QObject):
+    """Runs a slow callable on a worker thread and hands its outcome back on the GUI thread.
+
+    `finished` carries (ok, value_or_exception, callback); the receiver lives on the GUI
+    thread, so Qt queues the signal across threads.
+    """
+
+    finished = Signal(bool, object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.finished.connect(self._deliver)
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[bool, Any], None]) -> None:
+        def work() -> None:
+            try:
+                value = fn()
+            except Exception as exc:  # reported to on_done, never raised into Qt
+                self.finished.emit(False, exc, on_done)
+            else:
+                self.finished.emit(True, value, on_done)
+
+        threading.Thread(target=work, name="ui-background", daemon=True).start()
+
+    @staticmethod
+    def _deliver(ok: bool, value: Any, on_done: Callable[[bool, Any], None]) -> None:
+        on_done(ok, value)
