@@ -198,12 +198,19 @@ class ReceiptPrinter:
         # Only two-way connections can answer DLE EOT; a plain device file cannot.
         return type(self._printer)._read is not Escpos._read
 
+    def _reopen_if_lost(self) -> None:
+        # python-escpos leaves a printer whose open failed with device None and never retries;
+        # a receipt printer unplugged at night must come back when plugged in again.
+        if getattr(self._printer, "_device", False) is None:
+            self._printer.open()
+
     def status(self) -> DeviceStatus:
         if not self.can_report_paper:
             status = self._status(DeviceState.ONLINE, Paper.UNKNOWN)
         else:
             try:
                 with self._lock:
+                    self._reopen_if_lost()
                     online = self._printer.is_online()
                     paper = self._printer.paper_status()
             except Exception as exc:  # any transport failure means we cannot reach it
@@ -221,6 +228,7 @@ class ReceiptPrinter:
         p = self._printer
         try:
             with self._lock:
+                self._reopen_if_lost()
                 p.hw("INIT")
                 p._raw(FS_CHINESE_ON)
                 p.set(align="center", bold=True, double_height=True)
@@ -236,7 +244,7 @@ class ReceiptPrinter:
                 p._raw(FS_CHINESE_ON + _encode("凭验证码可核验证明真伪") + b"\n" + FS_CHINESE_OFF)
                 p._raw(b"Scan or type the code to verify\n")
                 p.cut()
-        except (EscposError, OSError) as exc:
+        except (EscposError, OSError, RuntimeError) as exc:  # RuntimeError: no USB backend
             self._publisher.publish(self._status(DeviceState.OFFLINE, Paper.UNKNOWN, str(exc)))
             raise PrinterOffline(f"receipt printer {self.name}: {exc}") from exc
 

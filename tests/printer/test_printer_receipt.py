@@ -149,11 +149,18 @@ def test_file_device_receives_the_slip(tmp_path: Path) -> None:
     assert status.capabilities["paper_sensor"] is False
 
 
-def test_missing_file_device_is_offline(tmp_path: Path) -> None:
-    printer = ReceiptPrinter.from_device_string(f"file:{tmp_path}/no/such/lp0")
-    with pytest.raises(PrinterOffline):
+def test_missing_device_is_offline_and_comes_back_when_plugged_in(tmp_path: Path) -> None:
+    device = tmp_path / "usb" / "lp0"
+    printer = ReceiptPrinter.from_device_string(f"file:{device}")
+    with pytest.raises(PrinterOffline) as info:
         printer.print_slip(SLIP)
+    assert info.value.message_zh and info.value.message_en
     assert printer.status_publisher.status.state is DeviceState.OFFLINE
+    device.parent.mkdir()
+    device.touch()
+    printer.print_slip(SLIP)
+    printer.close()
+    assert CODE.encode() in device.read_bytes()
 
 
 class TwoWayDummy(Dummy):
