@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the terminal needs: the CJK font that certificates embed, Qt's
 # xcb/EGL/xkb libraries, PulseAudio's client (QtMultimedia), poppler and NSS tools (certificate
-# checks), CUPS with the CUPS-PDF queue driver, and ImageMagick for looking at screenshots.
+# checks), CUPS with the CUPS-PDF queue driver and the headers pycups builds against.
 # As root it installs what is missing; otherwise it prints the exact command to run.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ PACKAGES=(
   libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1
   libpulse0
   poppler-utils libnss3-tools
-  cups cups-client cups-bsd printer-driver-cups-pdf
+  cups cups-client printer-driver-cups-pdf libcups2-dev
 )
 
 missing=()
