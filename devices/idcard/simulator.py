@@ -174,7 +174,10 @@ class ReaderSimulator:
         with the same `link`, the driver finds it at the same path, as udev names do.
         """
         if self._thread is not None:
-            raise RuntimeError("simulator already serving")
+            if not self._stop.is_set():
+                raise RuntimeError("simulator already serving")
+            self._thread.join(timeout=5)  # the thread of a DISCONNECT fault, ending
+            self._thread = None
         self._master, self._slave = pty.openpty()
         # Raw mode: no echo, no CR/LF translation, no XON/XOFF on bytes 0x11/0x13.
         tty.setraw(self._slave)
@@ -328,7 +331,6 @@ class ReaderSimulator:
             self._write(reply[: len(reply) // 2], split=False)
             self._stop.set()
             self._close_fds()
-            self._thread = None
             return False
         return self._write(reply, split=kind is Fault.SPLIT)
 

@@ -1,0 +1,59 @@
+"""Helpers shared by the ID-card tests: a fast-timing driver and an event recorder."""
+
+from __future__ import annotations
+
+import queue
+from typing import Any
+
+from devices.idcard.reader import CardEvent, IdCardReader
+from devices.idcard.simulator import demo_cards
+from devices.status import DeviceState, DeviceStatus
+
+CARDS = demo_cards()
+
+
+def fast_reader(port: str, **kwargs: Any) -> IdCardReader:
+    """Short timeouts so fault tests stay quick; the defaults are exercised by the CLI test."""
+    options: dict[str, Any] = {
+        "poll_interval_s": 0.05,
+        "find_timeout_s": 0.3,
+        "select_timeout_s": 0.3,
+        "read_timeout_s": 0.6,
+        "reopen_interval_s": 0.1,
+    }
+    options.update(kwargs)
+    return IdCardReader(port, **options)
+
+
+class Recorder:
+    """Collects events and statuses from the worker thread for the test thread to wait on."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[CardEvent] = queue.Queue()
+        self.statuses: queue.Queue[DeviceStatus] = queue.Queue()
+        self.seen: list[CardEvent] = []
+
+    def on_event(self, event: CardEvent) -> None:
+        self.events.put(event)
+
+    def on_status(self, status: DeviceStatus) -> None:
+        self.statuses.put(status)
+
+    def next_event(self, timeout: float = 5.0) -> CardEvent:
+        event = self.events.get(timeout=timeout)
+        self.seen.append(event)
+        return event
+
+    def wait_state(self, state: DeviceState, timeout: float = 5.0) -> DeviceStatus:
+        while True:
+            status = self.statuses.get(timeout=timeout)
+            if status.state is state:
+                return status
+
+    def no_event_within(self, seconds: float) -> bool:
+        try:
+            event = self.events.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        self.seen.append(event)
+        return False
