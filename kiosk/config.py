@@ -51,6 +51,7 @@ class CameraSettings(_Section):
 class PrinterSettings(_Section):
     kind: Literal["pdf_dir", "cups"] = "pdf_dir"
     queue: str = ""  # CUPS queue name (kind = "cups")
+    server: str = ""  # CUPS server "host[:port]" or socket path; empty: the system default
     pdf_dir: Path | None = None  # development sink; default: <data_dir>/printed
     required: bool = True
 

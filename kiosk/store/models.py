@@ -39,7 +39,7 @@ class IssuedCertificate(Base):
 
     __tablename__ = "issued_certificates"
 
-    verification_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    verification_code: Mapped[str] = mapped_column(String(40), primary_key=True)  # XXXX-XXXX-…
     content_sha256: Mapped[str] = mapped_column(String(64))
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     service_id: Mapped[str] = mapped_column(String(64))
@@ -49,6 +49,7 @@ class IssuedCertificate(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     terminal_id: Mapped[str] = mapped_column(String(32))
     seal_id: Mapped[str] = mapped_column(String(64))
+    issuer_name_zh: Mapped[str] = mapped_column(String(100), default="")
     demo: Mapped[bool] = mapped_column(default=False)
 
 

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.models import IssuedCertificate
-
-if TYPE_CHECKING:
-    from printing.registry import RegistryEntry
+from printing.codes import InvalidVerificationCode, normalize_code
+from printing.registry import DuplicateVerificationCode, RegistryEntry
 
 _FIELDS = (
     "verification_code", "content_sha256", "pdf_sha256", "service_id", "service_name_zh",
     "holder_masked_name", "holder_id_hash", "issued_at", "terminal_id", "seal_id", "demo",
+    "issuer_name_zh",
 )
-
-
-def normalise_code(code: str) -> str:
-    """Codes are typed by people: ignore case, spaces and dashes."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
 class SqlCertificateRegistry:
@@ -29,17 +26,21 @@ class SqlCertificateRegistry:
 
     def record(self, entry: RegistryEntry) -> None:
         values: dict[str, Any] = {name: getattr(entry, name) for name in _FIELDS}
-        values["verification_code"] = normalise_code(values["verification_code"])
-        with self._sessions.begin() as session:
-            session.add(IssuedCertificate(**values))
+        values["issued_at"] = entry.issued_at.astimezone(UTC)  # SQLite drops offsets: keep UTC
+        try:
+            with self._sessions.begin() as session:
+                session.add(IssuedCertificate(**values))
+        except IntegrityError:
+            raise DuplicateVerificationCode(entry.verification_code) from None
 
-    def lookup(self, code: str) -> RegistryEntry | None:
-        from datetime import UTC
-
-        from printing.registry import RegistryEntry
-
+    def lookup(self, verification_code: str) -> RegistryEntry | None:
+        """Typed codes are forgiving: case, spaces and dashes do not matter."""
+        try:
+            code = normalize_code(verification_code)
+        except InvalidVerificationCode:
+            return None
         with self._sessions() as session:
-            row = session.get(IssuedCertificate, normalise_code(code))
+            row = session.get(IssuedCertificate, code)
             if row is None:
                 return None
             values = {name: getattr(row, name) for name in _FIELDS}

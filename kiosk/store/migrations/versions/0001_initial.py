@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("terminal_id", sa.String(32), nullable=False),
         sa.Column("seal_id", sa.String(64), nullable=False),
+        sa.Column("issuer_name_zh", sa.String(100), nullable=False),
         sa.Column("demo", sa.Boolean, nullable=False),
     )
     op.create_table(
