@@ -28,7 +28,7 @@ class OnScreenKeyboard(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(12, 12, 12, 12)
-        self._grid.setSpacing(8)
+        self._grid.setSpacing(6)
         self._keys: dict[str, QPushButton] = {}
         self._delete = make_button("", "key", self.backspace.emit, name="KeyDelete")
         self._clear = make_button("", "key", self.cleared.emit, name="KeyClear")

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from kiosk import flow
@@ -41,6 +40,7 @@ class FakeCard:
 
     def arm(self, on_card: Any) -> None:
         self.armed = True
+        self.on_card = on_card
         if self.hold:
             return
 
@@ -56,6 +56,10 @@ class FakeCard:
     def disarm(self) -> None:
         self.armed = False
 
+    def present(self) -> None:
+        """The citizen lays the card down (used with hold = True)."""
+        threading.Thread(target=self.on_card, args=(PERSON, None)).start()
+
 
 class FakeFace:
     def __init__(self) -> None:
@@ -64,11 +68,15 @@ class FakeFace:
 
     def start(self, person: AuthenticatedPerson, on_done: Any) -> None:
         self.running = True
+        self.on_done = on_done
         if not self.hold:
             threading.Timer(0.05, lambda: on_done(True, None)).start()
 
     def stop(self) -> None:
         self.running = False
+
+    def accept(self) -> None:
+        threading.Thread(target=self.on_done, args=(True, None)).start()
 
 
 class FakeQuery:
@@ -92,6 +100,7 @@ class FakeQuery:
 class FakeCertificates:
     def __init__(self) -> None:
         self.issued: list[str] = []
+        self.forgotten = 0
         self.fail = False
         self.gate = threading.Event()
         self.gate.set()
@@ -106,6 +115,9 @@ class FakeCertificates:
                                             can_retry=True, offer_attendant=True))
         self.issued.append(service.id)
         return "K7Q2-9XHD"
+
+    def forget_session(self) -> None:
+        self.forgotten += 1
 
 
 class FakeAudit:
@@ -237,12 +249,3 @@ def portrait_kiosk(qtbot: Any, catalog: Catalog) -> Iterator[Kiosk]:
     k = Kiosk(qtbot, catalog, (1080, 1920))
     yield k
     k.window.close()
-
-
-def face_frame() -> np.ndarray:
-    """A plain synthetic frame: a light background with a face-coloured ellipse."""
-    import cv2
-
-    frame = np.full((480, 640, 3), (200, 205, 210), np.uint8)
-    cv2.ellipse(frame, (320, 230), (110, 145), 0, 0, 360, (150, 180, 225), -1)
-    return frame

@@ -127,7 +127,8 @@ class FacePreview(QWidget):
             height, width = frame.shape[:2]
             image = QImage(frame.data, width, height, frame.strides[0],
                            QImage.Format.Format_BGR888)
-            self.image = image.mirrored(True, False)  # a deep copy: the array may be reused
+            # flipped() makes a deep copy too: the source array may be reused for the next frame.
+            self.image = image.flipped(Qt.Orientation.Horizontal)
             guide = preview.guide or default_guide(width, height)
             self.guide = Oval(width - guide.centre_x, guide.centre_y, guide.radius_x,
                               guide.radius_y)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
@@ -138,9 +139,12 @@ class HomePage(Page):
         self.keyboard = OnScreenKeyboard()
         self.keyboard.attach(self.search)
         self.keyboard.connect_to_target()
+        # Landscape: results beside the keyboard; portrait: above it (see resizeEvent).
+        self.results_split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.results_split.addWidget(self.results, 1)
+        self.results_split.addWidget(self.keyboard, 1)
         results.addWidget(self.results_label)
-        results.addWidget(self.results, 1)
-        results.addWidget(self.keyboard)
+        results.addLayout(self.results_split, 1)
 
         self.switch = QStackedWidget()
         self.switch.addWidget(self.grid_box)
@@ -153,6 +157,8 @@ class HomePage(Page):
         self._layout_grid()
 
     def _layout_grid(self) -> None:
+        self.results_split.setDirection(QBoxLayout.Direction.TopToBottom if self.portrait()
+                                        else QBoxLayout.Direction.LeftToRight)
         columns = 2 if self.portrait() else 4
         if columns == self._columns:
             return
