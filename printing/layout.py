@@ -420,6 +420,8 @@ def render_certificate(content: CertificateContent, font_name: str) -> RenderedC
         subject=content.service.name_zh,
         keywords=pdf_keywords(content.verification_code, content.content_sha256),
         creator="gov-kiosk",
+        # The canvas's initial font would otherwise be Helvetica: referenced, never embedded.
+        initialFontName=font_name,
     )
     under = _page_under(content, font_name)
     draw_footer = _footer(content, font_name)
