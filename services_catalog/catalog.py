@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from services_catalog.errors import InvalidInput, ServiceClosed
-from services_catalog.model import Category, InputField, Service
+from services_catalog.model import Category, InputField, Service, is_id_number
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEALS_FILE = Path(__file__).resolve().parent / "seals.toml"
@@ -228,10 +226,9 @@ def _check_value(spec: InputField, value: str, today: date) -> str:
             raise bad("的选择无效，请从列表中选择。", "must be one of the listed choices.")
         return value
     if spec.kind == "id_number":
-        try:
-            return str(ric.validate(value))
-        except StdnumError:
-            raise bad("不是有效的身份证号码。", "is not a valid ID number.") from None
+        if not is_id_number(value):
+            raise bad("不是有效的身份证号码。", "is not a valid ID number.")
+        return value.upper()
     if spec.kind == "digits" and not value.isdigit():
         raise bad("只能填写数字。", "may contain digits only.")
     if spec.pattern is not None and not re.fullmatch(spec.pattern, value):

@@ -204,3 +204,20 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1)
+
+
+def is_id_number(text: str) -> bool:
+    """True for an 18-character resident ID number with a valid birth date and check digit
+    (GB 11643). The birth-place code is not checked: python-stdnum's table rejects codes that
+    were renamed or re-assigned after the person was born, which real cards still carry."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
+    value = text.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    try:
+        ric.get_birth_date(value)
+    except ValidationError:
+        return False
+    return ric.calc_check_digit(value) == value[-1]

@@ -28,7 +28,6 @@ from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
-from stdnum.cn import ric
 
 from services_catalog.errors import (
     AdapterError,
@@ -45,6 +44,7 @@ from services_catalog.model import (
     ResultColumn,
     ResultField,
     Service,
+    is_id_number,
     mask_id_number,
 )
 
@@ -166,11 +166,11 @@ class HttpAdapter:
     def check_subject(self, person: AuthenticatedPerson, inputs: Mapping[str, str]) -> None:
         """Refuse, before any network I/O, a query that names anyone but the card holder."""
         own = person.id_number.strip().upper()
-        if not ric.is_valid(own):
+        if not is_id_number(own):
             raise QueryRefused("no authenticated ID number")
         for key, value in inputs.items():
             text = str(value).strip().upper()
-            if _ID_SHAPE.fullmatch(text) and ric.is_valid(text) and text != own:
+            if _ID_SHAPE.fullmatch(text) and text != own and (len(text) == 15 or is_id_number(text)):
                 raise QueryRefused(f"input {key!r} names another person")
 
     def request_params(self, service: Service, inputs: Mapping[str, str]) -> dict[str, str]:
@@ -257,21 +257,21 @@ class HttpAdapter:
             raise _Retryable(BackendUnavailable(f"{self.family}: {type(exc).__name__}"))
         status = response.status_code
         if status == 404:
-            raise RecordNotFound(f"{self.family}{path}: no such person")
+            raise RecordNotFound(f"{path}: no such person")
         if status == 403:
-            raise QueryRefused(f"{self.family}{path}: refused by the back-end")
+            raise QueryRefused(f"{path}: refused by the back-end")
         if status == 503:
             opens_at = _closed_until(response)
             if opens_at is not None:
                 raise ServiceClosed(opens_at, detail=f"{self.family}: back-end closed")
         if status >= 500:
-            raise _Retryable(BackendUnavailable(f"{self.family}{path}: HTTP {status}"))
+            raise _Retryable(BackendUnavailable(f"{path}: HTTP {status}"))
         if status != 200:
-            raise BadBackendResponse(f"{self.family}{path}: HTTP {status}")
+            raise BadBackendResponse(f"{path}: HTTP {status}")
         try:
             return _Answer.model_validate_json(response.content)
         except ValidationError:
-            raise BadBackendResponse(f"{self.family}{path}: answer is not valid JSON") from None
+            raise BadBackendResponse(f"{path}: answer is not valid JSON") from None
 
 
 def _closed_until(response: httpx.Response) -> str | None:
