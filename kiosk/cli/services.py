@@ -1,0 +1,218 @@
+"""kiosk-admin services: list, enable/disable, validate and try the catalog's services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli import CliError
+from kiosk.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    set_service_enabled,
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("services", help="the service catalog")
+    sub = parser.add_subparsers(dest="services_command", required=True, metavar="ACTION")
+
+    p = sub.add_parser("list", help="list every service")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(handler=cmd_list)
+
+    for name, enabled in (("enable", True), ("disable", False)):
+        p = sub.add_parser(name, help=f"{name} a service on this terminal")
+        p.add_argument("id", metavar="ID")
+        p.set_defaults(handler=cmd_switch, enabled=enabled)
+
+    p = sub.add_parser("validate", help="check every catalog data file")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("try", help="run one query against the configured back-end")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--id-number", required=True, help="the person to query (demo mode)")
+    p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
+                   help="an input of the service; required inputs default to their example")  # fmt: skip
+    p.add_argument("--at", help="query time (ISO, e.g. 2026-05-04T10:00); default now")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=cmd_try)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _catalog(settings: Settings) -> Any:
+    from services_catalog.catalog import load_catalog
+
+    return load_catalog(
+        settings.services.extra_catalog_dirs, overrides=settings.service_enabled_override
+    )
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalog = _catalog(_settings(args))
+    rows = [
+        {
+            "id": s.id,
+            "name_zh": s.name_zh,
+            "name_en": s.name_en,
+            "category": s.category.value,
+            "agency": s.agency_zh,
+            "enabled": s.enabled,
+            "printable": s.printable,
+            "auth": s.auth.value,
+        }
+        for s in catalog.services
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            flag = "on " if row["enabled"] else "off"
+            printable = "print" if row["printable"] else "     "
+            print(f"{flag} {printable} {row['auth']:<9} {row['id']:<48} {row['name_zh']}")
+        print(f"{len(rows)} services, {sum(r['enabled'] for r in rows)} enabled")
+    return 0
+
+
+def cmd_switch(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    catalog = _catalog(settings)
+    if args.id not in catalog:
+        raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
+    path = Path(args.config) if args.config else default_config_path()
+    try:
+        set_service_enabled(path, args.id, args.enabled)
+    except (ConfigError, OSError) as exc:
+        raise CliError(f"cannot update {path}: {exc}") from None
+    print(f"{args.id}: {'enabled' if args.enabled else 'disabled'} in {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from services_catalog.registry import discover_adapters
+
+    settings = _settings(args)
+    catalog = _catalog(settings)
+    problems = [str(p) for p in catalog.problems]
+    families = discover_adapters()
+    for service in catalog.services:
+        if service.adapter not in families:
+            problems.append(f"{service.id}: field 'adapter': no adapter plugin {service.adapter!r}")
+    for line in problems:
+        print(line)
+    if problems:
+        raise CliError(f"{len(problems)} problem(s) in the catalog", exit_code=1)
+    print(f"catalog OK: {len(catalog.services)} services")
+    return 0
+
+
+@contextmanager
+def _gateway(settings: Settings, family: str) -> Iterator[Any]:
+    from services_catalog.registry import DEMO, QueryGateway, build_adapters
+
+    backend = settings.backend(family)
+    demo = None
+    if backend.base_url == DEMO:
+        if not settings.demo:
+            raise CliError(f"back-end {family!r} is 'demo' but this terminal is not in demo mode")
+        from services_catalog.demo_backend import DemoBackend
+
+        demo = DemoBackend()
+        demo.start()
+    try:
+        adapters = build_adapters(
+            {family: backend}, families=[family], demo_base_url=demo.base_url if demo else None
+        )
+        gateway = QueryGateway(_catalog(settings), adapters)
+        try:
+            yield gateway
+        finally:
+            gateway.close()
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from services_catalog.errors import AdapterError
+    from services_catalog.model import AuthenticatedPerson, is_id_number
+
+    settings = _settings(args)
+    catalog = _catalog(settings)
+    service = catalog.get(args.id)
+    if service is None:
+        raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
+    if not settings.demo:
+        # Outside demo mode this reaches a real agency system: it is an admin's test query.
+        print("warning: not in demo mode; this query reaches the configured agency back-end")
+    id_number = args.id_number.strip().upper()
+    if not is_id_number(id_number):
+        raise CliError("--id-number is not a valid resident ID number")
+    inputs = _inputs(args.input, service)
+    try:
+        now = datetime.fromisoformat(args.at) if args.at else datetime.now()
+    except ValueError:
+        raise CliError(f"--at {args.at!r} is not an ISO date-time") from None
+    # An admin test query stands in for a citizen who has passed card and face checks.
+    person = AuthenticatedPerson(id_number=id_number, name="", face_verified=True)
+    with _gateway(settings, service.adapter) as gateway:
+        try:
+            result = gateway.query(service, person, inputs, now)
+        except AdapterError as exc:
+            raise CliError(f"{type(exc).__name__}: {exc.message_en} ({exc.detail})") from None
+    body = {
+        "service_id": result.service_id,
+        "record_found": result.record_found,
+        "values": dict(result.values),
+        "tables": {k: list(v) for k, v in result.tables.items()},
+        "backend_reference": result.backend_reference,
+        "data_as_of": result.data_as_of,
+    }
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    print(f"{service.name_zh} / {service.name_en}")
+    if not result.record_found:
+        print("  (no record / 无记录)")
+    labels = {f.key: f for f in service.result_fields}
+    for key, value in result.values.items():
+        print(f"  {labels[key].label_zh}: {value}")
+    for key, rows in result.tables.items():
+        spec = labels[key]
+        print(f"  {spec.label_zh} ({len(rows)} rows)")
+        for row in rows:
+            print("    " + " | ".join(str(row[c.key]) for c in spec.columns))
+    return 0
+
+
+def _inputs(pairs: list[str], service: Any) -> dict[str, str]:
+    inputs: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise CliError(f"--input {pair!r}: expected KEY=VALUE")
+        inputs[key.strip()] = value
+    for spec in service.inputs:
+        if spec.key not in inputs and spec.required and spec.default is None and spec.example:
+            inputs[spec.key] = spec.example
+    return inputs
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
