@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from devices.status import DeviceStatus
 from kiosk import flow
@@ -107,6 +114,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.bar)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(root)
+        # The window is the panel: content that does not fit must never push the window past
+        # the screen's edge (tests check that every page fits; see tests/ui/test_layout.py).
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
         self.pages: dict[Screen, Page] = {
             Screen.ATTRACT: AttractPage(self.ctx),
@@ -172,6 +182,10 @@ class MainWindow(QMainWindow):
     def grab_png(self, path: str | Path) -> bool:
         """Save exactly what the citizen sees (overlays included)."""
         return self.grab().save(str(path), "PNG")
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.bar.set_two_rows(self.height() > self.width())
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()

@@ -7,6 +7,7 @@ for plain language and keeps the two languages in step.
 from __future__ import annotations
 
 import math
+import textwrap
 
 Pair = tuple[str, str]  # (zh, en)
 
@@ -31,7 +32,9 @@ UI: dict[str, Pair] = {
     "demo_badge": ("演示模式", "Demo mode"),
     # home / list / search
     "home_title": ("请选择业务类别", "Choose a category"),
-    "search_hint": ("搜索业务 (可输入拼音首字母，如 bdc)", "Search (pinyin initials work, e.g. bdc)"),
+    "search_hint": (
+        "搜索业务 (可输入拼音首字母，如 bdc)", "Search (pinyin initials work, e.g. bdc)"
+    ),
     "search_results": ("搜索结果", "Search results"),
     "no_search_results": (
         "没有找到相关业务，请换个词试试，或点击类别浏览。",
@@ -173,3 +176,9 @@ def both(key: str, **values: object) -> str:
 def whole_seconds(seconds: float) -> int:
     """Seconds shown to a citizen: rounded up, so "0 s left" is never shown while time remains."""
     return max(0, math.ceil(seconds))
+
+
+def wrap_label(text: str, width: int = 14) -> str:
+    """Break a button label onto lines of about `width` characters at spaces (Qt buttons do
+    not wrap). Chinese labels are short and have no spaces: they stay on one line."""
+    return "\n".join(textwrap.wrap(text, width)) if " " in text else text

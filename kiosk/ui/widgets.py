@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -63,9 +63,9 @@ class Bar(QWidget):
         super().__init__(parent)
         self.setObjectName("Bar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(16, 12, 16, 12)
-        row.setSpacing(14)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(16, 12, 16, 12)
+        self.grid.setSpacing(14)
         self.home_button = make_button("", on_click=self.home.emit, name="BarHome")
         self.back_button = make_button("", on_click=self.back.emit, name="BarBack")
         self.language_button = make_button("", on_click=self.language.emit, name="BarLanguage")
@@ -73,12 +73,34 @@ class Bar(QWidget):
         self.help_button = make_button("", on_click=self.help.emit, name="BarHelp")
         self.countdown = QLabel("")
         self.countdown.setObjectName("Countdown")
-        self.countdown.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        for button in (self.home_button, self.back_button):
-            row.addWidget(button, 2)
-        row.addWidget(self.countdown, 3)
-        for button in (self.language_button, self.elderly_button, self.help_button):
-            row.addWidget(button, 2)
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.two_rows: bool | None = None
+        self.set_two_rows(False)
+
+    def set_two_rows(self, two_rows: bool) -> None:
+        """One row on a landscape panel; two on a portrait one, where six targets of a
+        touchable size do not fit side by side."""
+        if two_rows == self.two_rows:
+            return
+        self.two_rows = two_rows
+        for widget in self._order():
+            self.grid.removeWidget(widget)
+        for column in range(6):
+            self.grid.setColumnStretch(column, 0)
+        if two_rows:
+            places = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+            stretches = [1, 1, 1]
+        else:
+            places = [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]
+            stretches = [2, 2, 3, 2, 2, 2]
+        for widget, (row, column) in zip(self._order(), places, strict=True):
+            self.grid.addWidget(widget, row, column)
+        for column, stretch in enumerate(stretches):
+            self.grid.setColumnStretch(column, stretch)
+
+    def _order(self) -> list[QWidget]:
+        return [self.home_button, self.back_button, self.countdown, self.language_button,
+                self.elderly_button, self.help_button]
 
     def render(self, language: str, elderly: bool, seconds_left: float | None,
                can_go_back: bool) -> None:

@@ -1,161 +1,16 @@
-"""Fakes for the session's ports, and a window driven by a real SessionRunner.
-
-The fakes answer on their own threads, as real devices and back-ends do, so the window's
-thread hand-over is exercised too. Time is a fake clock the tests move by hand.
-"""
+"""Fixtures of the UI tests: the real catalog, a screenshot directory, and kiosk windows."""
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ui_harness import Kiosk
 
-from kiosk import flow
-from kiosk.session import PrintFailure, SessionRunner
 from services_catalog.catalog import Catalog, load_catalog
-from services_catalog.model import AuthenticatedPerson, QueryResult, Service
-
-PERSON = AuthenticatedPerson("410402198805201238", "张伟")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class FakeCard:
-    """'Reads' the demo person a moment after being armed."""
-
-    def __init__(self) -> None:
-        self.armed = False
-        self.fail_with: flow.Message | None = None
-        self.hold = False  # keep waiting for a card (to look at the screen)
-
-    def arm(self, on_card: Any) -> None:
-        self.armed = True
-        self.on_card = on_card
-        if self.hold:
-            return
-
-        def read() -> None:
-            if self.armed:
-                if self.fail_with is not None:
-                    on_card(None, self.fail_with)
-                else:
-                    on_card(PERSON, None)
-
-        threading.Timer(0.05, read).start()
-
-    def disarm(self) -> None:
-        self.armed = False
-
-    def present(self) -> None:
-        """The citizen lays the card down (used with hold = True)."""
-        threading.Thread(target=self.on_card, args=(PERSON, None)).start()
-
-
-class FakeFace:
-    def __init__(self) -> None:
-        self.hold = False
-        self.running = False
-
-    def start(self, person: AuthenticatedPerson, on_done: Any) -> None:
-        self.running = True
-        self.on_done = on_done
-        if not self.hold:
-            threading.Timer(0.05, lambda: on_done(True, None)).start()
-
-    def stop(self) -> None:
-        self.running = False
-
-    def accept(self) -> None:
-        threading.Thread(target=self.on_done, args=(True, None)).start()
-
-
-class FakeQuery:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.error: Exception | None = None
-        self.answer: QueryResult | None = None
-        self.gate = threading.Event()
-        self.gate.set()
-
-    def query(self, service: Service, person: AuthenticatedPerson,
-              inputs: Mapping[str, str]) -> QueryResult:
-        self.calls.append((service.id, dict(inputs)))
-        self.gate.wait(5)
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-        return self.answer or sample_result(service)
-
-
-class FakeCertificates:
-    def __init__(self) -> None:
-        self.issued: list[str] = []
-        self.forgotten = 0
-        self.fail = False
-        self.gate = threading.Event()
-        self.gate.set()
-
-    def issue_and_print(self, service: Service, person: AuthenticatedPerson,
-                        result: QueryResult) -> str:
-        self.gate.wait(5)
-        if self.fail:
-            self.fail = False
-            raise PrintFailure(flow.Message("打印机缺纸，请联系工作人员。",
-                                            "The printer is out of paper. Please ask staff.",
-                                            can_retry=True, offer_attendant=True))
-        self.issued.append(service.id)
-        return "K7Q2-9XHD"
-
-    def forget_session(self) -> None:
-        self.forgotten += 1
-
-
-class FakeAudit:
-    def record(self, action: str, outcome: str, person: Any, detail: str = "") -> None:
-        pass
-
-
-class FakeAttendant:
-    def __init__(self) -> None:
-        self.reprints = 0
-        self.jams_cleared = 0
-
-    def verify_pin(self, pin: str) -> bool:
-        return pin == "246810"
-
-    def reprint_last(self) -> None:
-        self.reprints += 1
-
-    def clear_jam(self) -> None:
-        self.jams_cleared += 1
-
-
-def sample_result(service: Service) -> QueryResult:
-    """Plausible values for every result field of a service."""
-    sample = {"amount": "1234.56", "number": 3, "area": 89.5, "percent": 12.5,
-              "date": "2024-05-01", "month": "2024-05", "text": "示例"}
-    values: dict[str, Any] = {}
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for spec in service.result_fields:
-        if spec.format == "table":
-            tables[spec.key] = [
-                {c.key: sample[c.format] if c.format != "text" else f"{c.label_zh}{i}"
-                 for c in spec.columns}
-                for i in range(1, 15)
-            ]
-        else:
-            values[spec.key] = sample[spec.format]
-    return QueryResult(service.id, values, tables, data_as_of="2024-06-30")
 
 
 @pytest.fixture(scope="session")
@@ -172,67 +27,6 @@ def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         return path
     return tmp_path_factory.mktemp("shots")
-
-
-class Kiosk:
-    """A window over a real runner with fake ports, plus helpers to drive it."""
-
-    def __init__(self, qtbot: Any, catalog: Catalog, size: tuple[int, int]) -> None:
-        from kiosk.ui.main_window import MainWindow
-
-        self.qtbot = qtbot
-        self.clock = FakeClock()
-        self.card, self.face, self.query = FakeCard(), FakeFace(), FakeQuery()
-        self.certificates, self.attendant = FakeCertificates(), FakeAttendant()
-        self.frames: list[Any] = [None]
-        self.runner = SessionRunner(card=self.card, face=self.face, query=self.query,
-                                    certificates=self.certificates, audit=FakeAudit(),
-                                    clock=self.clock)
-        self.window = MainWindow(
-            self.runner, catalog, hall_name_zh="洛阳市政务服务中心 24小时自助服务区",
-            hall_name_en="Luoyang Government Service Centre, 24-hour self-service area",
-            hall_phone="0379-12345", terminal_id="LY-0001", demo=True,
-            face_frames=lambda: self.frames[-1], device_statuses=lambda: [],
-            attendant=self.attendant, tick_ms=3_600_000,  # tests tick by hand
-        )
-        qtbot.addWidget(self.window)
-        self.window.resize(*size)
-        self.window.show()
-        qtbot.waitExposed(self.window)
-
-    @property
-    def state(self) -> flow.SessionState:
-        return self.runner.state
-
-    def wait_screen(self, screen: flow.Screen) -> None:
-        from kiosk.ui.main_window import MainWindow
-
-        window: MainWindow = self.window
-        self.qtbot.waitUntil(
-            lambda: self.state.screen is screen
-            and window.current_page() is window.pages[screen], timeout=5000)
-
-    def click(self, widget: Any) -> None:
-        from PySide6.QtCore import Qt
-
-        assert widget.isVisible(), f"{widget.objectName()} is not visible"
-        assert widget.isEnabled(), f"{widget.objectName()} is disabled"
-        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-
-    def find(self, cls: Any, name: str) -> Any:
-        found = self.window.findChild(cls, name)
-        assert found is not None, name
-        return found
-
-    def tick(self, seconds: float) -> None:
-        self.clock.now += seconds
-        self.window._tick()
-
-    def shot(self, shots_dir: Path, name: str) -> Path:
-        self.qtbot.wait(30)  # let queued repaints land
-        path = shots_dir / f"{name}.png"
-        assert self.window.grab_png(path)
-        return path
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from types import SimpleNamespace
 
 import cv2
 import numpy as np
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QTableView
+from ui_harness import choose_service
 
 from kiosk.flow import Screen
 from kiosk.ui.screens.result import ResultPage
 from services_catalog.model import Category
-
 
 
 def face_frame() -> np.ndarray:
@@ -21,18 +20,6 @@ def face_frame() -> np.ndarray:
     frame = np.full((480, 640, 3), (200, 205, 210), np.uint8)
     cv2.ellipse(frame, (320, 230), (110, 145), 0, 0, 360, (150, 180, 225), -1)
     return frame
-
-
-def choose_service(kiosk, list_view, service_id: str) -> None:
-    model = list_view.model()
-    for row in range(model.rowCount()):
-        if model.service_at(row).id == service_id:
-            index = model.index(row, 0)
-            list_view.scrollTo(index)
-            point = list_view.visualRect(index).center()
-            kiosk.qtbot.mouseClick(list_view.viewport(), Qt.MouseButton.LeftButton, pos=point)
-            return
-    raise AssertionError(f"{service_id} not in the list")
 
 
 def test_a_citizen_gets_a_printed_certificate_by_touch(kiosk, shots_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QScroller,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,12 +24,13 @@ from PySide6.QtWidgets import (
 from kiosk import flow
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Page, UiContext
-from kiosk.ui.texts import pick, t
+from kiosk.ui.texts import pick, t, wrap_label
 from kiosk.ui.widgets import make_button, make_label
 from services_catalog.model import CATEGORY_NAMES, AuthMethod, Category, Service
 
 ServiceRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root of a flat model
 
 
 def service_summary(service: Service, language: str) -> str:
@@ -56,7 +58,7 @@ class ServiceListModel(QAbstractListModel):
         self._language = language
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+    def rowCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self._services)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -65,8 +67,6 @@ class ServiceListModel(QAbstractListModel):
         service = self._services[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return service_summary(service, self._language)
-        if role == Qt.ItemDataRole.SizeHintRole:
-            return QSize(0, 150)
         if role == ServiceRole:
             return service
         return None
@@ -87,7 +87,7 @@ class ServiceListView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setWordWrap(True)
-        self.setUniformItemSizes(True)
+        self.setUniformItemSizes(False)  # a long name wraps onto a third line
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.clicked.connect(lambda index: self.chosen.emit(self.model_.service_at(index.row())))
@@ -122,11 +122,16 @@ class HomePage(Page):
         self.grid = QGridLayout(self.grid_box)
         self.grid.setSpacing(24)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        for column in range(4):
+            self.grid.setColumnStretch(column, 1)
         self.category_buttons: dict[Category, QPushButton] = {}
         for category in Category:
             button = make_button("", "category",
                                  lambda c=category: self.ctx.dispatch(flow.ChooseCategory(c)),
                                  name=f"Category_{category.value}")
+            # Equal columns whatever the label's length (labels wrap instead).
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+            button.setMinimumHeight(160)
             self.category_buttons[category] = button
         self._columns = 0
 
@@ -180,7 +185,7 @@ class HomePage(Page):
         self.close_search.setText(t("close", language))
         self.keyboard.set_language(language)
         for category, button in self.category_buttons.items():
-            button.setText(pick(CATEGORY_NAMES[category], language))
+            button.setText(wrap_label(pick(CATEGORY_NAMES[category], language)))
         self._refresh_results()
 
     def open_search(self) -> None:

@@ -31,6 +31,7 @@ from services_catalog.model import QueryResult, ResultColumn, ResultField, Servi
 from services_catalog.presentation import EMPTY, ValueFormatError, format_date, format_value
 
 _Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root of a flat model
 ROW_HEIGHT = 96
 _NUMERIC = {"amount", "number", "area", "percent"}
 
@@ -52,10 +53,10 @@ class ResultTableModel(QAbstractTableModel):
         self.rows = list(rows)
         self.language = language
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+    def rowCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802 (Qt naming)
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

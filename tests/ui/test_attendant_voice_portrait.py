@@ -1,0 +1,127 @@
+"""Attendant mode, voice prompts, and a session on a portrait panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+from ui_harness import choose_service
+
+from devices.status import DeviceClass, DeviceState, DeviceStatus, Paper, PrinterBlock
+from kiosk.flow import Screen
+from kiosk.ui.voice import VoicePrompts, choose_engine
+
+
+def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
+    w = kiosk.window
+    statuses = [
+        DeviceStatus(DeviceClass.IDCARD_READER, DeviceState.ONLINE),
+        DeviceStatus(DeviceClass.PRINTER, DeviceState.USER_ERROR, "纸张卡住",
+                     printer=PrinterBlock(paper=Paper.JAMMED)),
+    ]
+    w.attendant_panel.device_statuses = lambda: statuses
+    kiosk.click(w.pages[Screen.ATTRACT])
+    kiosk.wait_screen(Screen.HOME)
+    kiosk.click(w.bar.help_button)
+    kiosk.click(kiosk.find(QPushButton, "HelpStaffLogin"))
+    # Entering attendant mode ends the citizen's session.
+    kiosk.qtbot.waitUntil(lambda: kiosk.state.screen is Screen.ATTRACT and not kiosk.state.token)
+    assert w.current_page() is w.pin_pad and not w.bar.isVisible()
+
+    for digit in "1111":
+        kiosk.click(kiosk.find(QPushButton, f"Pin_{digit}"))
+    assert kiosk.find(QLabel, "PinDots").text() == "●●●●"
+    kiosk.click(kiosk.find(QPushButton, "PinOk"))
+    kiosk.qtbot.waitUntil(lambda: "密码不正确" in w.pin_pad.message.text())
+    assert w.current_page() is w.pin_pad
+    assert w.pin_pad.pin == ""  # a refused PIN is not kept
+    kiosk.shot(shots_dir, "18_pin_pad")
+
+    for digit in "246810":
+        kiosk.click(kiosk.find(QPushButton, f"Pin_{digit}"))
+    kiosk.click(kiosk.find(QPushButton, "PinOk"))
+    kiosk.qtbot.waitUntil(lambda: w.current_page() is w.attendant_panel)
+    kiosk.qtbot.waitUntil(lambda: len(w.attendant_panel.device_labels) == 2)
+    lines = [label.text() for label in w.attendant_panel.device_labels]
+    assert lines[0].startswith("身份证阅读器: 正常")
+    assert "证明打印机: 异常" in lines[1] and "jammed" in lines[1] and "纸张卡住" in lines[1]
+
+    # A touch in attendant mode does not start a citizen session.
+    assert kiosk.state.screen is Screen.ATTRACT
+    kiosk.click(kiosk.find(QPushButton, "Reprint"))
+    kiosk.qtbot.waitUntil(lambda: kiosk.attendant.reprints == 1)
+    kiosk.qtbot.waitUntil(lambda: kiosk.find(QLabel, "ActionResult").text() == "已完成。")
+    kiosk.click(kiosk.find(QPushButton, "ClearJam"))
+    kiosk.qtbot.waitUntil(lambda: kiosk.attendant.jams_cleared == 1)
+    kiosk.shot(shots_dir, "19_attendant_panel")
+
+    kiosk.click(kiosk.find(QPushButton, "ExitAttendant"))
+    kiosk.wait_screen(Screen.ATTRACT)
+    assert not w.attendant_mode
+
+
+def test_attendant_mode_times_out_to_attract(kiosk):
+    w = kiosk.window
+    w.enter_attendant()
+    assert w.current_page() is w.pin_pad
+    kiosk.click(kiosk.find(QPushButton, "Pin_1"))
+    w._attendant_touched -= 10_000  # long ago
+    w._tick()
+    kiosk.wait_screen(Screen.ATTRACT)
+    assert w.pin_pad.pin == ""
+
+
+def test_out_of_service_screen_lets_staff_in(kiosk):
+    from kiosk.flow import DevicesChanged
+
+    kiosk.runner.dispatch(DevicesChanged(required_ok=False))
+    kiosk.wait_screen(Screen.OUT_OF_SERVICE)
+    kiosk.click(kiosk.find(QPushButton, "StaffLogin"))
+    assert kiosk.window.current_page() is kiosk.window.pin_pad
+
+
+def test_voice_speaks_in_elderly_mode_only(qtbot):
+    elderly = [False]
+    voice = VoicePrompts(engine="mock", elderly=lambda: elderly[0])
+    assert voice.available  # Qt's mock engine stands in for a real one here
+    voice.speak("place_card", "zh")
+    qtbot.wait(20)
+    assert list(voice.spoken) == []
+    elderly[0] = True
+    voice.speak("place_card", "zh")
+    voice.speak("result", "en")
+    voice.speak("no_such_prompt", "zh")
+    qtbot.waitUntil(lambda: len(voice.spoken) == 2)
+    assert list(voice.spoken) == [("place_card", "zh"), ("result", "en")]
+    assert voice.text_for("place_card", "zh") == "请将身份证放在读卡区。"
+
+
+def test_engine_choice_never_picks_the_mock_engine():
+    assert choose_engine(["mock"]) is None
+    assert choose_engine(["mock", "speechd"]) == "speechd"
+    assert choose_engine(["speechd"], wanted="flite") is None
+
+
+def test_portrait_session(portrait_kiosk, shots_dir):
+    kiosk = portrait_kiosk
+    w = kiosk.window
+    assert w.bar.two_rows
+    kiosk.shot(shots_dir, "20_portrait_attract")
+    kiosk.click(w.pages[Screen.ATTRACT])
+    kiosk.wait_screen(Screen.HOME)
+    home = w.pages[Screen.HOME]
+    assert home.grid.columnCount() == 2 or home._columns == 2
+    kiosk.shot(shots_dir, "21_portrait_home")
+    kiosk.qtbot.mouseClick(home.search, Qt.MouseButton.LeftButton)
+    for letter in "sb":
+        kiosk.click(home.keyboard.key(letter))
+    kiosk.shot(shots_dir, "22_portrait_search")
+    kiosk.click(kiosk.find(QPushButton, "CloseSearch"))
+    kiosk.click(kiosk.find(QPushButton, "Category_social_insurance"))
+    kiosk.wait_screen(Screen.SERVICE_LIST)
+    choose_service(kiosk, w.pages[Screen.SERVICE_LIST].list, "social_insurance.contribution_detail")
+    kiosk.wait_screen(Screen.INPUTS)
+    kiosk.shot(shots_dir, "23_portrait_inputs")
+    kiosk.click(kiosk.find(QPushButton, "Submit"))
+    kiosk.wait_screen(Screen.RESULT)
+    kiosk.shot(shots_dir, "24_portrait_result")
+    assert w.size().toTuple() == (1080, 1920)
