@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from devices.printer.base import DocumentPrinter, PrinterError
 from kiosk.flow import Message
@@ -40,14 +40,9 @@ class Issued(Protocol):
 
     pdf: bytes
     verification_code: str
-    registry_entry: Any
 
 
 Issuer = Callable[[Service, AuthenticatedPerson, QueryResult], Issued]
-
-
-class Registry(Protocol):
-    def record(self, entry: Any) -> None: ...
 
 
 class ReceiptPort(Protocol):
@@ -72,15 +67,13 @@ class CertificateDesk:
         self,
         *,
         issuer: Issuer,
-        registry: Registry,
         jobs: RetainedJobs,
         printer: DocumentPrinter,
         audit: AuditPort,
         print_timeout_s: float = 90.0,
         receipt: ReceiptPort | None = None,
     ) -> None:
-        self._issuer = issuer
-        self._registry = registry
+        self._issuer = issuer  # renders, seals, signs and records in the registry
         self._jobs = jobs
         self._printer = printer
         self._audit = audit
@@ -105,7 +98,6 @@ class CertificateDesk:
                 log.exception("issuing a certificate for %s failed", service.id)
                 raise PrintFailure(ISSUE_FAILED) from None
             code = issued.verification_code
-            self._registry.record(issued.registry_entry)
             job_id = self._jobs.add(code, _job_title(service, code), issued.pdf)
         outcome = self.print_job(job_id, service.name_zh)
         if not outcome.printed:

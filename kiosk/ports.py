@@ -1,0 +1,191 @@
+"""Adapters from the real devices and back-ends to the small ports the session runner uses."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from devices.idcard.card import CardData
+from devices.idcard.reader import CardEvent, CardRead, IdCardReader, ReaderFault
+from kiosk.flow import Message
+from kiosk.session import CardCallback, FaceCallback
+from services_catalog.model import AuthenticatedPerson, QueryResult, Service
+
+log = logging.getLogger(__name__)
+
+CARD_EXPIRED = Message(
+    "您的身份证已过有效期，请联系工作人员办理。",
+    "Your ID card has expired. Please ask staff for help.",
+    offer_attendant=True,
+)
+
+
+def person_from_card(card: CardData, today: datetime) -> AuthenticatedPerson | Message:
+    """A readable card becomes the session's person; an expired one a plain message.
+
+    Residence permits and foreign permanent resident cards are accepted like resident cards:
+    whether a back-end knows their holder is the back-end's answer, not the terminal's.
+    """
+    if card.valid_to is not None and card.valid_to < today.date():  # None: long-term (长期)
+        return CARD_EXPIRED
+    return AuthenticatedPerson(id_number=card.id_number, name=card.name)
+
+
+class ReaderCardPort:
+    """Arms the ID-card reader for the card step only: a card lying on the reader at any other
+    time is neither read nor remembered."""
+
+    def __init__(
+        self,
+        reader: IdCardReader,
+        *,
+        clock: Callable[[], datetime] = datetime.now,
+        on_arm: Callable[[], None] | None = None,
+        on_disarm: Callable[[], None] | None = None,
+    ) -> None:
+        self._reader = reader
+        self._clock = clock
+        self._callback: CardCallback | None = None
+        self._lock = threading.Lock()
+        self._on_arm = on_arm
+        self._on_disarm = on_disarm
+        reader.disarm()
+        reader.subscribe(self._on_event)
+
+    def arm(self, on_card: CardCallback) -> None:
+        with self._lock:
+            self._callback = on_card
+        self._reader.arm()
+        if self._on_arm is not None:
+            self._on_arm()
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._callback = None
+        self._reader.disarm()
+        if self._on_disarm is not None:
+            self._on_disarm()
+
+    def _on_event(self, event: CardEvent) -> None:
+        with self._lock:
+            callback = self._callback
+        if callback is None:
+            return
+        if isinstance(event, CardRead):
+            outcome = person_from_card(event.card, self._clock())
+            if isinstance(outcome, Message):
+                callback(None, outcome)
+            else:
+                callback(outcome, None)
+        elif isinstance(event, ReaderFault):
+            error = event.error
+            callback(None, Message(error.message_zh, error.message_en, can_retry=True,
+                                   offer_attendant=True))
+
+
+class GatewayQueryPort:
+    def __init__(self, gateway: Any, clock: Callable[[], datetime] = datetime.now) -> None:
+        self._gateway = gateway
+        self._clock = clock
+
+    def query(
+        self, service: Service, person: AuthenticatedPerson, inputs: Mapping[str, str]
+    ) -> QueryResult:
+        result: QueryResult = self._gateway.query(service, person, inputs, self._clock())
+        return result
+
+
+FACE_NO_MATCH = Message(
+    "人脸与身份证照片不一致，请本人办理，或联系工作人员。",
+    "Your face does not match the ID card. The card holder must be present; ask staff for help.",
+    can_retry=True,
+    offer_attendant=True,
+)
+
+
+class CameraFacePort:
+    """Capture (quality gates + liveness) on the camera, then ask the face verifier whether the
+    live face is the card holder's. The face image lives only inside this call."""
+
+    def __init__(
+        self,
+        camera: Any,
+        detector: Any,
+        verifier: Any,
+        *,
+        settings: Any = None,
+    ) -> None:
+        self._camera = camera
+        self._detector = detector
+        self._verifier = verifier
+        self._settings = settings
+        self._runner: Any = None
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[Any], None]] = []
+
+    def subscribe_updates(self, listener: Callable[[Any], None]) -> None:
+        """Preview frames, instructions and countdown for the face screen."""
+        self._listeners.append(listener)
+
+    def _emit(self, update: Any) -> None:
+        for listener in list(self._listeners):
+            listener(update)
+
+    def start(self, person: AuthenticatedPerson, on_done: FaceCallback) -> None:
+        from devices.camera.session import (
+            CaptureRunner,
+            CaptureSettings,
+            FaceCaptureSession,
+        )
+
+        settings = self._settings or CaptureSettings()
+        status = self._camera.status
+        resolution = status.capabilities.get("resolution", "640x480")
+        width, height = (int(v) for v in str(resolution).split("x"))
+        session = FaceCaptureSession(self._detector, settings, width=width, height=height)
+        runner = CaptureRunner(self._camera, session, self._emit)
+        with self._lock:
+            self.stop()
+            self._runner = runner
+        runner.start()
+        threading.Thread(
+            target=self._finish, args=(runner, person, on_done), name="face-verify", daemon=True
+        ).start()
+
+    def _finish(self, runner: Any, person: AuthenticatedPerson, on_done: FaceCallback) -> None:
+        from devices.status import CommandCancelled
+
+        try:
+            captured = runner.result(timeout=None)
+        except CommandCancelled:
+            return
+        except Exception as exc:  # the capture's own typed errors carry plain words
+            on_done(False, _message_of(exc))
+            return
+        finally:
+            with self._lock:
+                if self._runner is runner:
+                    self._runner = None
+        try:
+            match = self._verifier.verify(person.id_number, captured.jpeg)
+        except Exception as exc:
+            on_done(False, _message_of(exc))
+            return
+        finally:
+            del captured  # the face image goes no further than this call
+        on_done(True, None) if match.matched else on_done(False, FACE_NO_MATCH)
+
+    def stop(self) -> None:
+        runner = self._runner
+        if runner is not None:
+            runner.cancel()
+
+
+def _message_of(exc: BaseException) -> Message:
+    from kiosk.session import message_for
+
+    message = message_for(exc)
+    return Message(message.zh, message.en, can_retry=True, offer_attendant=True)

@@ -1,0 +1,340 @@
+"""The composition root without Qt: builds every part of the terminal from its settings.
+
+`Runtime.build(settings, simulate=...)` wires devices (real or simulated), the catalog and its
+adapters, the certificate engine and the store into one `SessionRunner`. The UI and the
+command line use it the same way, and a test can drive a whole citizen session through it
+with no screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from devices.status import DeviceClass, DeviceStatus
+from kiosk import flow
+from kiosk.config import Settings
+from kiosk.session import SessionRunner
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+DEMO_ATTENDANT_PIN = "246810"
+DEMO_PERSON_CARD = "410402198805201238"  # the demo card the simulator places on the reader
+
+
+@dataclass
+class Simulation:
+    """The stand-ins of a terminal without hardware: reader on a pty, camera playing a
+    portrait, the demo back-end on loopback. Each is the same protocol as the real thing."""
+
+    reader: Any = None
+    camera: Any = None
+    backend: Any = None
+    card_id: str = DEMO_PERSON_CARD
+    place_delay_s: float = 1.5
+    _timer: threading.Timer | None = None
+
+    def place_card_soon(self) -> None:
+        """What a citizen does on the card screen, a moment after it appears."""
+        from devices.idcard.simulator import demo_cards
+
+        self.cancel_card()
+        card = next(c for c in demo_cards().values() if c.id_number == self.card_id)
+        self._timer = threading.Timer(self.place_delay_s, self.reader.place_card, args=(card,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel_card(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.reader is not None:
+            self.reader.remove_card()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    catalog: Any
+    gateway: Any
+    reader: Any
+    camera: Any
+    printer: Any
+    desk: Any
+    face_port: Any
+    runner: SessionRunner
+    simulation: Simulation | None = None
+    verify_web: Any = None
+    demo_trust_root: Path | None = None
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    # ---- building -----------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        simulate: bool = False,
+        timeouts: flow.Timeouts | None = None,
+        place_delay_s: float = 1.5,
+        start_verify_web: bool = True,
+    ) -> Runtime:
+        from devices.idcard.reader import IdCardReader
+        from kiosk.certificates import CertificateDesk
+        from kiosk.ports import CameraFacePort, GatewayQueryPort, ReaderCardPort
+        from services_catalog.catalog import load_catalog
+        from services_catalog.registry import QueryGateway, build_adapters
+
+        if simulate:
+            settings = settings.model_copy(update={"demo": True})
+        data_dir = settings.resolved_data_dir()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        stoppers: list[Callable[[], None]] = []
+        store = Store.open(
+            settings.resolved_database_url(), data_dir, settings.terminal_id,
+            key_env=settings.audit_key_env,
+            pin_max_failures=settings.attendant.max_failures,
+            pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
+        )
+        stoppers.append(store.close)
+        if settings.demo and not store.credentials.has("attendant"):
+            store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)
+        if settings.attendant.pin_hash:
+            store.credentials.set_hash("attendant", settings.attendant.pin_hash)
+
+        simulation = Simulation(place_delay_s=place_delay_s) if simulate else None
+
+        # Back-ends: the demo back-end is a real HTTP service on loopback.
+        catalog = load_catalog(
+            settings.services.extra_catalog_dirs, settings.service_enabled_override
+        )
+        for problem in catalog.problems:
+            log.warning("catalog: %s", problem)
+        demo_url = None
+        if settings.demo or simulate:
+            from services_catalog.demo_backend.server import DemoBackend
+
+            backend = DemoBackend()
+            demo_url = backend.start()
+            stoppers.append(backend.stop)
+            if simulation is not None:
+                simulation.backend = backend
+        adapters = build_adapters(settings.backends, demo_base_url=demo_url)
+        gateway = QueryGateway(catalog, adapters)
+        stoppers.append(gateway.close)
+
+        # ID-card reader: the real driver, on a simulator's pseudo-terminal in simulation.
+        port = settings.reader.port
+        if simulate or port == "simulator":
+            from devices.idcard.simulator import ReaderSimulator
+
+            reader_sim = ReaderSimulator()
+            port = reader_sim.start_pty()
+            stoppers.append(reader_sim.stop)
+            if simulation is None:
+                simulation = Simulation(place_delay_s=place_delay_s)
+            simulation.reader = reader_sim
+        reader = IdCardReader(port, settings.reader.baud,
+                              poll_interval_s=settings.reader.poll_interval_s, armed=False)
+        card_port = ReaderCardPort(
+            reader,
+            on_arm=simulation.place_card_soon if simulation is not None else None,
+            on_disarm=simulation.cancel_card if simulation is not None else None,
+        )
+
+        camera, detector = _build_camera(settings, simulate)
+        capture_settings = None
+        if simulate or settings.camera.source == "simulator":
+            from devices.camera.liveness import Challenge
+            from devices.camera.session import CaptureSettings
+
+            # The simulated citizen blinks; a real one is asked to turn the head as well.
+            capture_settings = CaptureSettings(challenges=(Challenge.BLINK,))
+        face_port = CameraFacePort(camera, detector, _build_face_verifier(settings, detector),
+                                   settings=capture_settings)
+        printer = _build_printer(settings, data_dir)
+        issuer, trust_root = _build_issuer(settings, store, data_dir)
+        desk = CertificateDesk(
+            issuer=issuer, jobs=store.jobs, printer=printer, audit=store.audit,
+        )
+        runner = SessionRunner(
+            card=card_port,
+            face=face_port,
+            query=GatewayQueryPort(gateway),
+            certificates=desk,
+            audit=store.audit,
+            timeouts=timeouts or flow.Timeouts(
+                idle_s=settings.session.idle_timeout_s,
+                elderly_idle_s=settings.session.elderly_idle_timeout_s,
+                result_s=settings.session.result_timeout_s,
+            ),
+            language=settings.session.language,
+        )
+        runtime = cls(
+            settings=settings, store=store, catalog=catalog, gateway=gateway, reader=reader,
+            camera=camera, printer=printer, desk=desk, face_port=face_port, runner=runner,
+            simulation=simulation, demo_trust_root=trust_root, _stoppers=stoppers,
+        )
+        if start_verify_web:
+            runtime._start_verify_web()
+        return runtime
+
+    def _start_verify_web(self) -> None:
+        from urllib.parse import urlsplit
+
+        from kiosk.verify_web import VerifyWebServer
+
+        parts = urlsplit(self.settings.certificates.verify_url)
+        if parts.hostname not in ("127.0.0.1", "localhost"):
+            return  # a central verification service answers; this terminal serves nothing
+        try:
+            web = VerifyWebServer(self.store.certificates, "127.0.0.1", parts.port or 80)
+            web.start()
+        except OSError as exc:
+            log.warning("verification page not started: %s", exc)
+            return
+        self.verify_web = web
+        self._stoppers.append(web.stop)
+
+    # ---- running ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the device workers and tell the flow whether the terminal can serve."""
+        self.reader.start()
+        self.camera.start()
+        if hasattr(self.printer, "start"):
+            self.printer.start()
+        for publisher in self.status_publishers():
+            publisher.subscribe(lambda _status: self._devices_changed())
+        self._devices_changed()
+        self.store.jobs.purge_expired()
+        self.store.audit.record("terminal_start", "ok", actor="system",
+                                detail="demo" if self.settings.demo else "")
+
+    def device_statuses(self) -> list[DeviceStatus]:
+        statuses = [self.reader.status, self.camera.status, self.printer.status_publisher.status]
+        return statuses
+
+    def status_publishers(self) -> list[Any]:
+        return [self.reader.status_publisher, self.camera.publisher,
+                self.printer.status_publisher]
+
+    def required_devices_ok(self) -> bool:
+        required = {
+            DeviceClass.IDCARD_READER: self.settings.reader.required,
+            DeviceClass.CAMERA: self.settings.camera.required,
+            DeviceClass.PRINTER: self.settings.printer.required,
+        }
+        return all(s.ready or not required.get(s.device_class, False)
+                   for s in self.device_statuses())
+
+    def _devices_changed(self) -> None:
+        self.runner.dispatch(flow.DevicesChanged(self.required_devices_ok()))
+
+    def stop(self) -> None:
+        self.runner.shutdown()
+        for stop in (self.reader.stop, self.camera.stop, getattr(self.printer, "stop", None)):
+            if stop is not None:
+                try:
+                    stop()
+                except Exception:
+                    log.exception("stopping a device failed")
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("shutdown step failed")
+
+
+def _build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
+    from devices.camera.detector import FaceDetector
+
+    detector = FaceDetector()
+    source = settings.camera.source
+    if simulate or source == "simulator":
+        import cv2
+
+        from devices.camera.simulator import SimulatedCamera
+        from services_catalog.face_verify.demo import DEMO_FACES_DIR
+
+        portrait = cv2.imread(str(DEMO_FACES_DIR / "astronaut.png"), cv2.IMREAD_COLOR)
+        camera = SimulatedCamera.demo(
+            portrait, detector, width=settings.camera.width, height=settings.camera.height
+        )
+    else:
+        from devices.camera.capture import Camera
+
+        index_or_path: int | str = int(source) if source.isdigit() else source
+        camera = Camera(index_or_path, width=settings.camera.width, height=settings.camera.height)
+    return camera, detector
+
+
+def _build_face_verifier(settings: Settings, detector: Any) -> Any:
+    if settings.demo or settings.face_verifier.base_url == "demo":
+        from services_catalog.face_verify.demo import DemoFaceVerifier
+
+        def locate(image: Any) -> Any:
+            faces = detector.detect(image)
+            return faces[0].landmarks if faces else None
+
+        return DemoFaceVerifier.with_demo_enrolment(locate)
+    from services_catalog.face_verify.http import HttpFaceVerifier
+
+    fv = settings.face_verifier
+    return HttpFaceVerifier(fv.base_url, timeout_s=fv.timeout_s)
+
+
+def _build_printer(settings: Settings, data_dir: Path) -> Any:
+    from devices.printer.factory import open_document_printer
+
+    p = settings.printer
+    return open_document_printer(
+        p.kind, queue=p.queue, pdf_dir=p.pdf_dir or data_dir / "printed",
+        server=p.server or None,
+    )
+
+
+def _build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:
+    import os
+
+    from printing.issue import CertificateIssuer, CertificateRequest
+    from printing.signer import SealKeyring, SealSigner
+    from services_catalog.catalog import load_seals
+
+    trust_root = None
+    tsa = settings.certificates.timestamp_url
+    if settings.demo:
+        from printing.demo_pki import ensure_demo_pki
+
+        seals = {sid: (info.name_zh, info.name_en) for sid, info in load_seals().items()}
+        seals.update({sid: (s.name_zh, s.name_en) for sid, s in settings.seals.items()})
+        pki = ensure_demo_pki(data_dir / "demo-pki", seals)
+        keyring = SealKeyring.demo(pki, timestamp_url=tsa)
+        trust_root = pki.root_certificate_path
+    else:
+        def loader(sid: str) -> Callable[[], SealSigner]:
+            seal = settings.seals[sid]
+            password = os.environ.get(seal.password_env, "").encode() if seal.password_env else None
+            return lambda: SealSigner.from_pkcs12(
+                sid, seal.name_zh, seal.name_en, seal.pkcs12 or "", password, timestamp_url=tsa
+            )
+
+        keyring = SealKeyring({sid: loader(sid) for sid in settings.seals})
+    issuer = CertificateIssuer(keyring, store.certificates,
+                               holder_id_key=store.keys.derive("id-hash"))
+
+    def issue(service: Any, person: Any, result: Any) -> Any:
+        request = CertificateRequest(
+            service=service, person=person, result=result,
+            terminal_id=settings.terminal_id, verify_url=settings.certificates.verify_url,
+            demo=settings.demo, hall_name_zh=settings.hall_name_zh,
+        )
+        return issuer.issue(request)
+
+    return issue, trust_root
