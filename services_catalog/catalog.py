@@ -112,13 +112,20 @@ class Catalog:
 
     def search(self, text: str, *, enabled_only: bool = False) -> list[Service]:
         """Services whose Chinese or English name, keywords, full pinyin or pinyin initials
-        contain `text` (case-insensitive, spaces ignored). Name matches rank first."""
+        contain `text` (case-insensitive); with several words, each must match. Name matches
+        rank first."""
         needle = _squash(text)
+        # Several words must each match somewhere ("electricity balance").
+        extra = [_squash(word) for word in text.split()[1:]] if len(text.split()) > 1 else []
+        if extra:
+            needle = _squash(text.split()[0])
         if not needle:
             return []
         scored: list[tuple[int, int, Service]] = []
         for order, (service, haystacks) in enumerate(self._index()):
             if enabled_only and not service.enabled:
+                continue
+            if extra and not all(any(w in hay for hay in haystacks) for w in extra):
                 continue
             for rank, hay in enumerate(haystacks):
                 if needle in hay:
