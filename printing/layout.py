@@ -112,7 +112,9 @@ def display_width(text: str) -> int:
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    # A fixed mask spares qrcode trying all eight (the spec allows any; scanners read all).
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
+                         mask_pattern=0)
     code.add_data(payload)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
