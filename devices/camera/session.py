@@ -289,8 +289,9 @@ def encode_face(
     ok, buffer = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, settings.jpeg_quality])
     if not ok:
         raise DeviceError("JPEG encoding failed")
-    return CapturedFace(buffer.tobytes(), (crop.shape[1], crop.shape[0]), challenge,
-                        dict(verdict.metrics))
+    return CapturedFace(
+        buffer.tobytes(), (crop.shape[1], crop.shape[0]), challenge, dict(verdict.metrics)
+    )
 
 
 class CaptureRunner:

@@ -30,8 +30,10 @@ def kiosk_framing(
     fx, fy = x + w / 2.0, y + h / 2.0
     tx = centre[0] * width - fx * scale
     ty = centre[1] * height - fy * scale
-    matrix = np.float32([[scale, 0, tx], [0, scale, ty]])
-    return cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    matrix = np.array([[scale, 0, tx], [0, scale, ty]], dtype=np.float32)
+    return np.asarray(
+        cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    )
 
 
 def side_by_side(frame: np.ndarray, face_box: Box) -> np.ndarray:
@@ -64,21 +66,20 @@ def shrunk(frame: np.ndarray, factor: float = 0.35) -> np.ndarray:
 
 def blurred(frame: np.ndarray, sigma: float = 4.0) -> np.ndarray:
     """Out of focus or moving."""
-    return cv2.GaussianBlur(frame, (0, 0), sigma)
+    return np.asarray(cv2.GaussianBlur(frame, (0, 0), sigma))
 
 
 def exposed(frame: np.ndarray, gain: float, offset: float = 0.0) -> np.ndarray:
     """Darker (gain < 1) or brighter (gain > 1, offset > 0) lighting."""
     out = frame.astype(np.float32) * gain + offset
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
 
 
 def shifted(frame: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """The citizen standing off to one side."""
-    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
-    return cv2.warpAffine(
-        frame, matrix, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REPLICATE
-    )
+    matrix = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
+    size = (frame.shape[1], frame.shape[0])
+    return np.asarray(cv2.warpAffine(frame, matrix, size, borderMode=cv2.BORDER_REPLICATE))
 
 
 def eyes_closed(frame: np.ndarray, face: Face) -> np.ndarray:
