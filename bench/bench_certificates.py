@@ -64,16 +64,23 @@ def main() -> None:
             buffer = io.BytesIO()
             canvas = Canvas(buffer, pagesize=A4, initialFontName=font_name)
             canvas.setFont(font_name, 12)
-            for i, line in enumerate(("不动产登记信息查询结果证明", "张伟 410402198805201238",
-                                      "豫(2019)平顶山市不动产权第0012345号", "平顶山市不动产登记中心")):
+            for i, line in enumerate(
+                (
+                    "不动产登记信息查询结果证明",
+                    "张伟 410402198805201238",
+                    "豫(2019)平顶山市不动产权第0012345号",
+                    "平顶山市不动产登记中心",
+                )
+            ):
                 canvas.drawString(72, 760 - 24 * i, line)
             canvas.showPage()
             canvas.save()
             return buffer.getvalue()
 
         def floor() -> bytes:
-            meta = signers.PdfSignatureMetadata(field_name="Sig", md_algorithm="sha256",
-                                                subfilter=fields.SigSeedSubFilter.PADES)
+            meta = signers.PdfSignatureMetadata(
+                field_name="Sig", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+            )
             writer = IncrementalPdfFileWriter(io.BytesIO(bare_render()))
             return signers.sign_pdf(writer, meta, signer=stock).getvalue()
 
@@ -85,9 +92,19 @@ def main() -> None:
 
         def issue(family: str = "real_estate", rows: int | None = None) -> Callable[[], object]:
             service = SERVICES[family]
-            request = CertificateRequest(service, DEMO_PERSON, sample_result(family, rows=rows),
-                                         "DEMO-0001", "http://127.0.0.1:8780/verify", True)
-            this = signer if service.seal == signer.seal_id else SealSigner.from_demo(pki, service.seal or "")
+            request = CertificateRequest(
+                service,
+                DEMO_PERSON,
+                sample_result(family, rows=rows),
+                "DEMO-0001",
+                "http://127.0.0.1:8780/verify",
+                True,
+            )
+            this = (
+                signer
+                if service.seal == signer.seal_id
+                else SealSigner.from_demo(pki, service.seal or "")
+            )
             return lambda: issue_certificate(request, this, holder_id_key=b"bench")
 
         floor_ms = timings(floor)

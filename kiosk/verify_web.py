@@ -23,7 +23,8 @@ _PAGE = """<!doctype html>
 <title>证明核验 Certificate verification</title>
 <style>
 body {{ font-family: sans-serif; max-width: 36em; margin: 2em auto; padding: 0 1em; color: #222; }}
-input[type=text] {{ font-size: 1.3em; letter-spacing: .1em; width: 13em; text-transform: uppercase; }}
+input[type=text] {{ font-size: 1.3em; letter-spacing: .1em; width: 13em;
+  text-transform: uppercase; }}
 button {{ font-size: 1.1em; }}
 .ok {{ border-left: 6px solid #2a7; padding: .5em 1em; background: #eefaf3; }}
 .bad {{ border-left: 6px solid #c33; padding: .5em 1em; background: #fdf0f0; }}
@@ -50,16 +51,22 @@ def _result_html(entry: RegistryEntry, sha256: str | None) -> str:
         ("出具单位 Issued by", entry.issuer_name_zh or entry.seal_id),
     ]
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    parts = ['<div class="ok"><p>该验证码对应以下已出具的证明。请核对纸质证明内容与此一致。<br>'
-             "This code belongs to the certificate below. Check that the paper matches.</p>"
-             f"<table>{table}</table>"]
+    parts = [
+        '<div class="ok"><p>该验证码对应以下已出具的证明。请核对纸质证明内容与此一致。<br>'
+        "This code belongs to the certificate below. Check that the paper matches.</p>"
+        f"<table>{table}</table>"
+    ]
     if sha256 is not None:
         if sha256 == entry.content_sha256:
-            parts.append("<p>二维码中的内容摘要与出证记录一致。<br>"
-                         "The content hash in the QR code matches the record.</p>")
+            parts.append(
+                "<p>二维码中的内容摘要与出证记录一致。<br>"
+                "The content hash in the QR code matches the record.</p>"
+            )
         else:
-            parts.append('<p class="demo">二维码中的内容摘要与出证记录不一致，证明可能被篡改。<br>'
-                         "The content hash in the QR code does NOT match the record.</p>")
+            parts.append(
+                '<p class="demo">二维码中的内容摘要与出证记录不一致，证明可能被篡改。<br>'
+                "The content hash in the QR code does NOT match the record.</p>"
+            )
     if entry.demo:
         parts.append('<p class="demo">演示样本，无效。DEMO document, not valid.</p>')
     parts.append("</div>")
@@ -76,12 +83,15 @@ def render_page(registry: CertificateRegistry, query: str, action: str = "/verif
         try:
             code = normalize_code(typed)
         except InvalidVerificationCode as exc:
-            result = f'<div class="bad"><p>{html.escape(exc.message_zh)}<br>{html.escape(exc.message_en)}</p></div>'
+            message = f"{html.escape(exc.message_zh)}<br>{html.escape(exc.message_en)}"
+            result = f'<div class="bad"><p>{message}</p></div>'
         else:
             entry = registry.lookup(code)
             if entry is None:
-                result = ('<div class="bad"><p>没有找到这个验证码对应的证明。请检查输入是否正确。<br>'
-                          "No certificate was issued with this code. Check what you typed.</p></div>")
+                result = (
+                    '<div class="bad"><p>没有找到这个验证码对应的证明。请检查输入是否正确。<br>'
+                    "No certificate was issued with this code. Check what you typed.</p></div>"
+                )
             else:
                 result = _result_html(entry, sha256.lower() if sha256 else None)
     return _PAGE.format(action=html.escape(action), code=html.escape(typed[:24]), result=result)
@@ -125,7 +135,9 @@ class _Server(ThreadingHTTPServer):
 class VerifyWebServer:
     """The verification page on host:port (port 0 picks a free one). start() returns its URL."""
 
-    def __init__(self, registry: CertificateRegistry, host: str = "127.0.0.1", port: int = 8780) -> None:
+    def __init__(
+        self, registry: CertificateRegistry, host: str = "127.0.0.1", port: int = 8780
+    ) -> None:
         self.registry = registry
         self.host = host
         self.port = port
@@ -141,8 +153,9 @@ class VerifyWebServer:
             return self.url
         self._server = _Server((self.host, self.port), self.registry)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="verify-web",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="verify-web", daemon=True
+        )
         self._thread.start()
         return self.url
 

@@ -43,7 +43,9 @@ class InvalidVerificationCode(ValueError):
     """Typed text is not a verification code."""
 
     message_zh = "验证码格式不正确，应为 16 位字母和数字，例如 ABCD-EFGH-JKLM-NPQR。"
-    message_en = "That is not a verification code. It has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR."
+    message_en = (
+        "That is not a verification code. It has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR."
+    )
 
 
 def new_verification_code() -> str:

@@ -76,11 +76,13 @@ def _still_good(cert: x509.Certificate, now: datetime) -> bool:
 
 def _make_root(now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = _new_key()
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "gov-kiosk DEMO (not valid)"),
-        x509.NameAttribute(NameOID.COMMON_NAME, DEMO_ROOT_NAME),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "gov-kiosk DEMO (not valid)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_ROOT_NAME),
+        ]
+    )
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
         x509.CertificateBuilder()
@@ -92,10 +94,17 @@ def _make_root(now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         .not_valid_after(now + ROOT_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=False, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=True, crl_sign=True, encipher_only=False,
-                          decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(ski, critical=False)
@@ -104,15 +113,20 @@ def _make_root(now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     return key, cert
 
 
-def _make_seal_cert(root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh: str,
-                    name_en: str, now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+def _make_seal_cert(
+    root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh: str, name_en: str, now: datetime
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = _new_key()
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name_zh),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"DEMO seal (not valid): {name_en}"[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, name_zh),
-    ])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name_zh),
+            x509.NameAttribute(
+                NameOID.ORGANIZATIONAL_UNIT_NAME, f"DEMO seal (not valid): {name_en}"[:64]
+            ),
+            x509.NameAttribute(NameOID.COMMON_NAME, name_zh),
+        ]
+    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -124,10 +138,17 @@ def _make_seal_cert(root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             # Signing documents: digitalSignature + nonRepudiation (content commitment).
-            x509.KeyUsage(digital_signature=True, content_commitment=True,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=False, crl_sign=False, encipher_only=False,
-                          decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -140,7 +161,9 @@ def _make_seal_cert(root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh
     return key, cert
 
 
-def _load_or_make_root(directory: Path, now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate, bool]:
+def _load_or_make_root(
+    directory: Path, now: datetime
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate, bool]:
     cert_path, key_path = directory / "root-ca.pem", directory / "root-ca.key.pem"
     if cert_path.is_file() and key_path.is_file():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
@@ -148,21 +171,32 @@ def _load_or_make_root(directory: Path, now: datetime) -> tuple[rsa.RSAPrivateKe
         if isinstance(key, rsa.RSAPrivateKey) and _still_good(cert, now):
             return key, cert, False
     key, cert = _make_root(now)
-    _write(key_path, key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()), private=True)
+    _write(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        private=True,
+    )
     _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return key, cert, True
 
 
-def _seal_is_current(cert_path: Path, p12_path: Path, root: x509.Certificate, name_zh: str,
-                     now: datetime) -> bool:
+def _seal_is_current(
+    cert_path: Path, p12_path: Path, root: x509.Certificate, name_zh: str, now: datetime
+) -> bool:
     if not (cert_path.is_file() and p12_path.is_file()):
         return False
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return (cert.issuer == root.subject and _still_good(cert, now) and bool(names)
-            and names[0].value == name_zh)
+    return (
+        cert.issuer == root.subject
+        and _still_good(cert, now)
+        and bool(names)
+        and names[0].value == name_zh
+    )
 
 
 def ensure_demo_pki(directory: Path, seals: Mapping[str, tuple[str, str]]) -> DemoPki:
@@ -179,8 +213,13 @@ def ensure_demo_pki(directory: Path, seals: Mapping[str, tuple[str, str]]) -> De
             if renewed or not _seal_is_current(cert_path, p12_path, root, name_zh, now):
                 key, cert = _make_seal_cert(root_key, root, name_zh, name_en, now)
                 blob = pkcs12.serialize_key_and_certificates(
-                    name=seal_id.encode(), key=key, cert=cert, cas=[root],
-                    encryption_algorithm=serialization.BestAvailableEncryption(DEMO_PKCS12_PASSWORD),
+                    name=seal_id.encode(),
+                    key=key,
+                    cert=cert,
+                    cas=[root],
+                    encryption_algorithm=serialization.BestAvailableEncryption(
+                        DEMO_PKCS12_PASSWORD
+                    ),
                 )
                 _write(p12_path, blob, private=True)
                 _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))

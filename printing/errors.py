@@ -30,7 +30,9 @@ class SealUnavailable(CertificateError):
     """The seal key of a department is missing, unreadable, or not configured."""
 
     message_zh = "电子印章暂不可用，无法出具证明，请联系工作人员。"
-    message_en = "The electronic seal is not available, so no certificate can be issued. Please ask staff."
+    message_en = (
+        "The electronic seal is not available, so no certificate can be issued. Please ask staff."
+    )
 
 
 class SigningFailed(CertificateError):
@@ -51,4 +53,7 @@ class UnreadableResult(CertificateError):
     """A back-end value does not fit its declared format, so it cannot be certified."""
 
     message_zh = "查询结果中有无法识别的数据，暂不能出具证明，请联系工作人员。"
-    message_en = "The answer contains data we cannot read, so no certificate can be issued. Please ask staff."
+    message_en = (
+        "The answer contains data we cannot read, so no certificate can be issued. "
+        "Please ask staff."
+    )

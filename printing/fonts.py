@@ -75,7 +75,9 @@ def register_reportlab_font(font: CjkFont) -> str:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-        name = REPORTLAB_FONT_NAME if not _registered else f"{REPORTLAB_FONT_NAME}{len(_registered)}"
+        name = (
+            REPORTLAB_FONT_NAME if not _registered else f"{REPORTLAB_FONT_NAME}{len(_registered)}"
+        )
         try:
             tt = TTFont(name, str(font.path), subfontIndex=font.subfont_index)
         except (TTFError, OSError) as exc:

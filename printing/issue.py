@@ -71,24 +71,41 @@ def issue_certificate(
     if not service.printable or not service.template or not service.seal:
         raise NotPrintable(f"service {service.id} has no certificate")
     if service.seal != signer.seal_id:
-        raise SealUnavailable(f"service {service.id} needs seal {service.seal}, got {signer.seal_id}")
+        raise SealUnavailable(
+            f"service {service.id} needs seal {service.seal}, got {signer.seal_id}"
+        )
     if result.service_id != service.id:
         raise ValueError(f"result of {result.service_id} given for service {service.id}")
     issued_at = (now or _now()).replace(microsecond=0)
     if issued_at.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     code = verification_code or new_verification_code()
-    digest = content_sha256(content_object(
-        service_id=service.id, template=service.template, person=request.person, result=result,
-        issued_at=issued_at, terminal_id=request.terminal_id, seal_id=signer.seal_id,
-        verification_code=code,
-    ))
+    digest = content_sha256(
+        content_object(
+            service_id=service.id,
+            template=service.template,
+            person=request.person,
+            result=result,
+            issued_at=issued_at,
+            terminal_id=request.terminal_id,
+            seal_id=signer.seal_id,
+            verification_code=code,
+        )
+    )
     content = CertificateContent(
-        service=service, person=request.person, result=result, issuer_name_zh=signer.name_zh,
-        issuer_name_en=signer.name_en, terminal_id=request.terminal_id, issued_at=issued_at,
-        verification_code=code, content_sha256=digest,
+        service=service,
+        person=request.person,
+        result=result,
+        issuer_name_zh=signer.name_zh,
+        issuer_name_en=signer.name_en,
+        terminal_id=request.terminal_id,
+        issued_at=issued_at,
+        verification_code=code,
+        content_sha256=digest,
         qr_payload=make_qr_payload(request.verify_url, code, digest),
-        verify_url=request.verify_url, demo=request.demo, hall_name_zh=request.hall_name_zh,
+        verify_url=request.verify_url,
+        demo=request.demo,
+        hall_name_zh=request.hall_name_zh,
         mask_id_number=request.mask_id_number,
     )
     font_name = register_reportlab_font(font or find_cjk_font())
@@ -111,9 +128,14 @@ def issue_certificate(
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         issuer_name_zh=signer.name_zh,
     )
-    return IssuedCertificate(pdf=pdf, verification_code=code, content_sha256=digest,
-                             issued_at=issued_at, registry_entry=entry,
-                             page_count=rendered.page_count)
+    return IssuedCertificate(
+        pdf=pdf,
+        verification_code=code,
+        content_sha256=digest,
+        issued_at=issued_at,
+        registry_entry=entry,
+        page_count=rendered.page_count,
+    )
 
 
 class CertificateIssuer:
@@ -145,7 +167,8 @@ class CertificateIssuer:
         if not request.service.seal:
             raise NotPrintable(f"service {request.service.id} has no seal")
         signer = self.keyring.get(request.service.seal)
-        issued = issue_certificate(request, signer, holder_id_key=self._holder_id_key,
-                                   font=self._font, now=now)
+        issued = issue_certificate(
+            request, signer, holder_id_key=self._holder_id_key, font=self._font, now=now
+        )
         self.registry.record(issued.registry_entry)
         return issued

@@ -113,14 +113,17 @@ def display_width(text: str) -> int:
 
 def qr_matrix(payload: str) -> list[list[bool]]:
     # A fixed mask spares qrcode trying all eight (the spec allows any; scanners read all).
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
-                         mask_pattern=0)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=0
+    )
     code.add_data(payload)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
 
 
-def draw_qr(canvas: Canvas, matrix: Sequence[Sequence[bool]], x: float, y: float, size: float) -> None:
+def draw_qr(
+    canvas: Canvas, matrix: Sequence[Sequence[bool]], x: float, y: float, size: float
+) -> None:
     """Draw the QR matrix as one vector path (runs of dark modules merged into rectangles)."""
     n = len(matrix)
     module = size / n
@@ -147,24 +150,35 @@ def draw_qr(canvas: Canvas, matrix: Sequence[Sequence[bool]], x: float, y: float
 
 class _Styles:
     def __init__(self, font: str) -> None:
-        base = ParagraphStyle("base", fontName=font, fontSize=11, leading=17, wordWrap="CJK",
-                              textColor=INK)
-        self.title = ParagraphStyle("title", parent=base, fontSize=20, leading=28,
-                                    alignment=TA_CENTER, spaceAfter=2)
-        self.subtitle = ParagraphStyle("subtitle", parent=base, fontSize=10, leading=14,
-                                       alignment=TA_CENTER, textColor=MUTED, spaceAfter=12)
-        self.body = ParagraphStyle("body", parent=base, fontSize=11.5, leading=19,
-                                   firstLineIndent=23, spaceAfter=8)
-        self.section = ParagraphStyle("section", parent=base, fontSize=11.5, leading=16,
-                                      spaceBefore=8, spaceAfter=4)
+        base = ParagraphStyle(
+            "base", fontName=font, fontSize=11, leading=17, wordWrap="CJK", textColor=INK
+        )
+        self.title = ParagraphStyle(
+            "title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=2
+        )
+        self.subtitle = ParagraphStyle(
+            "subtitle",
+            parent=base,
+            fontSize=10,
+            leading=14,
+            alignment=TA_CENTER,
+            textColor=MUTED,
+            spaceAfter=12,
+        )
+        self.body = ParagraphStyle(
+            "body", parent=base, fontSize=11.5, leading=19, firstLineIndent=23, spaceAfter=8
+        )
+        self.section = ParagraphStyle(
+            "section", parent=base, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4
+        )
         self.cell = ParagraphStyle("cell", parent=base, fontSize=9.5, leading=12.5)
-        self.note = ParagraphStyle("note", parent=base, fontSize=9.5, leading=14,
-                                   textColor=MUTED, spaceBefore=6)
+        self.note = ParagraphStyle(
+            "note", parent=base, fontSize=9.5, leading=14, textColor=MUTED, spaceBefore=6
+        )
 
 
 def _label(zh: str, en: str, styles: _Styles) -> Paragraph:
-    return Paragraph(f"{_esc(zh)}<br/><font size=7 color='#666666'>{_esc(en)}</font>",
-                     styles.cell)
+    return Paragraph(f"{_esc(zh)}<br/><font size=7 color='#666666'>{_esc(en)}</font>", styles.cell)
 
 
 def _esc(text: str) -> str:
@@ -178,36 +192,47 @@ def _cell(text: str, width: float, font_size: float, styles: _Styles) -> Any:
     return Paragraph(_esc(text), styles.cell)
 
 
-def _scalar_table(fields: Sequence[ResultField], result: QueryResult, font: str,
-                  styles: _Styles, width: float) -> Table:
+def _scalar_table(
+    fields: Sequence[ResultField], result: QueryResult, font: str, styles: _Styles, width: float
+) -> Table:
     label_w = width * 0.32
     rows = []
     for f in fields:
         value = format_value(result.values.get(f.key), f.format)
-        rows.append([_label(f.label_zh, f.label_en, styles),
-                     _cell(value, width - label_w, 10, styles)])
+        rows.append(
+            [_label(f.label_zh, f.label_en, styles), _cell(value, width - label_w, 10, styles)]
+        )
     table = Table(rows, colWidths=[label_w, width - label_w])
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("FONTSIZE", (0, 0), (-1, -1), 10),
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+                ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
     return table
 
 
-def column_widths(columns: Sequence[ResultColumn], cells: Sequence[Sequence[str]],
-                  width: float, font_size: float = 9.5) -> list[float]:
+def column_widths(
+    columns: Sequence[ResultColumn],
+    cells: Sequence[Sequence[str]],
+    width: float,
+    font_size: float = 9.5,
+) -> list[float]:
     """Share `width` among columns: each gets what its widest text needs when that fits;
     otherwise narrow columns keep their need and the wide ones share the rest (and wrap)."""
     need = []
     for i, col in enumerate(columns):
-        widest = max([display_width(col.label_zh) * font_size / 2,
-                      display_width(col.label_en) * 7 / 2]
-                     + [display_width(row[i]) * font_size / 2 for row in cells])
+        widest = max(
+            [display_width(col.label_zh) * font_size / 2, display_width(col.label_en) * 7 / 2]
+            + [display_width(row[i]) * font_size / 2 for row in cells]
+        )
         need.append(widest + 14)  # cell padding (6 + 6) and a little air
     if sum(need) <= width:
         return [width * n / sum(need) for n in need]
@@ -224,8 +249,9 @@ def column_widths(columns: Sequence[ResultColumn], cells: Sequence[Sequence[str]
     return [rest * need[i] / flex_total if i in flexible else need[i] for i in range(len(need))]
 
 
-def _data_table(field: ResultField, rows: Sequence[Any], font: str, styles: _Styles,
-                width: float) -> Table:
+def _data_table(
+    field: ResultField, rows: Sequence[Any], font: str, styles: _Styles, width: float
+) -> Table:
     columns = field.columns
     cells = [[format_value(row.get(c.key), c.format) for c in columns] for row in rows]
     widths = column_widths(columns, cells, width)
@@ -252,11 +278,10 @@ def _data_table(field: ResultField, rows: Sequence[Any], font: str, styles: _Sty
     return table
 
 
-class _SealBlock(Flowable):
+class _SealBlock(Flowable):  # type: ignore[misc]  # ReportLab is untyped
     """The issuing-department line and date, right-aligned, with the red seal over them."""
 
-    def __init__(self, content: CertificateContent, font: str,
-                 sink: list[SealPlacement]) -> None:
+    def __init__(self, content: CertificateContent, font: str, sink: list[SealPlacement]) -> None:
         super().__init__()
         self.content, self.font, self.sink = content, font, sink
         self.height = 2 * SEAL_RADIUS + 8 * mm
@@ -275,32 +300,56 @@ class _SealBlock(Flowable):
         c.setFont(self.font, 12)
         c.drawCentredString(centre_x, line_y, issuer_line)
         c.setFont(self.font, 11)
-        c.drawCentredString(centre_x, line_y - 7 * mm,
-                            format_date(self.content.issued_at.date()))
+        c.drawCentredString(centre_x, line_y - 7 * mm, format_date(self.content.issued_at.date()))
         seal_y = line_y - 1 * mm
-        draw_seal(c, centre_x, seal_y, SEAL_RADIUS, self.content.issuer_name_zh, self.font,
-                  self.content.seal_bottom_text)
+        draw_seal(
+            c,
+            centre_x,
+            seal_y,
+            SEAL_RADIUS,
+            self.content.issuer_name_zh,
+            self.font,
+            self.content.seal_bottom_text,
+        )
         x1, y1 = c.absolutePosition(centre_x - SEAL_RADIUS, seal_y - SEAL_RADIUS)
         x2, y2 = c.absolutePosition(centre_x + SEAL_RADIUS, seal_y + SEAL_RADIUS)
         self.sink.append(SealPlacement(c.getPageNumber() - 1, (x1, y1, x2, y2)))
 
 
-def _story(content: CertificateContent, spec: TemplateSpec, font: str, styles: _Styles,
-           sink: list[SealPlacement]) -> list[Flowable]:
+def _story(
+    content: CertificateContent,
+    spec: TemplateSpec,
+    font: str,
+    styles: _Styles,
+    sink: list[SealPlacement],
+) -> list[Flowable]:
     width = PAGE_WIDTH - 2 * MARGIN_X
     result, service = content.result, content.service
-    id_text = (mask_id_number(content.person.id_number) if content.mask_id_number
-               else content.person.id_number)
-    as_of = format_date(result.data_as_of) if result.data_as_of else format_date(
-        content.issued_at.date())
-    fill = {"name": _esc(content.person.name), "id_number": id_text, "as_of": as_of,
-            "service": _esc(service.name_zh), "agency": _esc(service.agency_zh)}
+    id_text = (
+        mask_id_number(content.person.id_number)
+        if content.mask_id_number
+        else content.person.id_number
+    )
+    as_of = (
+        format_date(result.data_as_of)
+        if result.data_as_of
+        else format_date(content.issued_at.date())
+    )
+    fill = {
+        "name": _esc(content.person.name),
+        "id_number": id_text,
+        "as_of": as_of,
+        "service": _esc(service.name_zh),
+        "agency": _esc(service.agency_zh),
+    }
     found = result.record_found
     story: list[Flowable] = [
         Paragraph(_esc(spec.title_zh if found else spec.no_record_title_zh), styles.title),
         Paragraph(_esc(spec.title_en if found else spec.no_record_title_en), styles.subtitle),
-        Paragraph((spec.statement_zh if found else spec.no_record_statement_zh).format(**fill),
-                  styles.body),
+        Paragraph(
+            (spec.statement_zh if found else spec.no_record_statement_zh).format(**fill),
+            styles.body,
+        ),
     ]
     if found:
         scalars = [f for f in service.result_fields if f.format != "table"]
@@ -308,20 +357,29 @@ def _story(content: CertificateContent, spec: TemplateSpec, font: str, styles: _
             story.append(_scalar_table(scalars, result, font, styles, width))
         for f in service.result_fields:
             if f.format == "table":
-                story.append(Paragraph(f"{_esc(f.label_zh)}  <font size=8 color='#666666'>"
-                                       f"{_esc(f.label_en)}</font>", styles.section))
+                story.append(
+                    Paragraph(
+                        f"{_esc(f.label_zh)}  <font size=8 color='#666666'>"
+                        f"{_esc(f.label_en)}</font>",
+                        styles.section,
+                    )
+                )
                 story.append(_data_table(f, result.tables.get(f.key, ()), font, styles, width))
-    closing = [Paragraph(_esc(spec.usage_note_zh) + "<br/>特此证明。", styles.note),
-               Spacer(1, 4 * mm), _SealBlock(content, font, sink)]
+    closing = [
+        Paragraph(_esc(spec.usage_note_zh) + "<br/>特此证明。", styles.note),
+        Spacer(1, 4 * mm),
+        _SealBlock(content, font, sink),
+    ]
     story.append(KeepTogether(closing))
     return story
 
 
-class _FurnishedCanvas(Canvas):
+class _FurnishedCanvas(Canvas):  # type: ignore[misc]
     """A canvas that holds its pages until the end, so each can say "共 y 页"."""
 
-    def __init__(self, *args: Any, furnish: Callable[[Canvas, int, int], None],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, furnish: Callable[[Canvas, int, int], None], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._furnish = furnish
         self._held: list[dict[str, Any]] = []
@@ -339,7 +397,9 @@ class _FurnishedCanvas(Canvas):
         super().save()
 
 
-def _page_under(content: CertificateContent, font: str) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _page_under(
+    content: CertificateContent, font: str
+) -> Callable[[Canvas, BaseDocTemplate], None]:
     """Drawn first on every page, beneath the text: header line and the DEMO watermark."""
 
     def draw(c: Canvas, doc: BaseDocTemplate) -> None:

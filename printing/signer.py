@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
-from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+from pyhanko.sign.general import SigningError
 from pyhanko.stamp.noop import NoOpStampStyle
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from printing.demo_pki import DemoPki
 from printing.errors import SealUnavailable, SigningFailed
@@ -103,12 +104,18 @@ class SealSigner:
         try:
             loaded = signers.SimpleSigner.load_pkcs12_data(path.read_bytes(), (), password)
         except (ValueError, OSError) as exc:
-            raise SealUnavailable(f"seal {seal_id}: cannot open {path} ({exc}; wrong password?)") from None
-        signer = _KeptKeySigner(signing_key=loaded.signing_key, signing_cert=loaded.signing_cert,
-                                cert_registry=loaded.cert_registry)
+            raise SealUnavailable(
+                f"seal {seal_id}: cannot open {path} ({exc}; wrong password?)"
+            ) from None
+        signer = _KeptKeySigner(
+            signing_key=loaded.signing_key,
+            signing_cert=loaded.signing_cert,
+            cert_registry=loaded.cert_registry,
+        )
         signer.warm()
-        return cls(seal_id, name_zh, name_en, signer, timestamp_url=timestamp_url,
-                   location=location)
+        return cls(
+            seal_id, name_zh, name_en, signer, timestamp_url=timestamp_url, location=location
+        )
 
     @classmethod
     def from_demo(cls, pki: DemoPki, seal_id: str, *, timestamp_url: str = "") -> SealSigner:
@@ -116,8 +123,14 @@ class SealSigner:
             seal = pki.seals[seal_id]
         except KeyError:
             raise SealUnavailable(f"seal {seal_id}: not in the demo PKI") from None
-        return cls.from_pkcs12(seal_id, seal.name_zh, seal.name_en, seal.pkcs12_path,
-                               seal.password, timestamp_url=timestamp_url)
+        return cls.from_pkcs12(
+            seal_id,
+            seal.name_zh,
+            seal.name_en,
+            seal.pkcs12_path,
+            seal.password,
+            timestamp_url=timestamp_url,
+        )
 
     @property
     def certificate(self) -> asn1_x509.Certificate:
@@ -126,13 +139,19 @@ class SealSigner:
             raise SealUnavailable(f"seal {self.seal_id}: no signing certificate")
         return cert
 
-    def sign(self, pdf: bytes, placement: SealPlacement | None = None,
-             reason: str = "电子印章 / Electronic seal") -> bytes:
+    def sign(
+        self,
+        pdf: bytes,
+        placement: SealPlacement | None = None,
+        reason: str = "电子印章 / Electronic seal",
+    ) -> bytes:
         """Return `pdf` with an incremental-update PAdES signature appended."""
         spec = None
         if placement is not None:
             x1, y1, x2, y2 = (round(v) for v in placement.box)
-            spec = fields.SigFieldSpec(FIELD_NAME, on_page=placement.page_index, box=(x1, y1, x2, y2))
+            spec = fields.SigFieldSpec(
+                FIELD_NAME, on_page=placement.page_index, box=(x1, y1, x2, y2)
+            )
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             md_algorithm="sha256",
@@ -156,7 +175,8 @@ class SealSigner:
             out = pdf_signer.sign_pdf(writer, bytes_reserved=self._reserve)
         except (SigningError, OSError, ValueError) as exc:
             raise SigningFailed(f"seal {self.seal_id}: {exc}") from None
-        return out.getvalue()
+        signed: bytes = out.getvalue()
+        return signed
 
     def __repr__(self) -> str:
         return f"SealSigner({self.seal_id!r}, {self.name_zh!r})"
@@ -172,10 +192,10 @@ class SealKeyring:
 
     @classmethod
     def demo(cls, pki: DemoPki, *, timestamp_url: str = "") -> SealKeyring:
-        return cls({
-            seal_id: (lambda sid=seal_id: SealSigner.from_demo(pki, sid, timestamp_url=timestamp_url))
-            for seal_id in pki.seals
-        })
+        def loader(seal_id: str) -> Callable[[], SealSigner]:
+            return lambda: SealSigner.from_demo(pki, seal_id, timestamp_url=timestamp_url)
+
+        return cls({seal_id: loader(seal_id) for seal_id in pki.seals})
 
     def __contains__(self, seal_id: object) -> bool:
         return seal_id in self._loaders

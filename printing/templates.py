@@ -25,7 +25,9 @@ class TemplateSpec:
     usage_note_zh: str = "本证明仅证明查询时点的登记情况，供办理相关业务使用。"
 
 
-_DEFAULT_NO_RECORD = "经查询，截至{as_of}，未查询到{name}（公民身份号码：{id_number}）的{service}记录。"
+_DEFAULT_NO_RECORD = (
+    "经查询，截至{as_of}，未查询到{name}（公民身份号码：{id_number}）的{service}记录。"
+)
 
 TEMPLATES: dict[str, TemplateSpec] = {
     spec.family: spec

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -36,7 +36,7 @@ from printing.registry import CertificateRegistry, RegistryEntry
 logging.getLogger("pyhanko").addHandler(logging.NullHandler())
 logging.getLogger("pyhanko_certvalidator").addHandler(logging.NullHandler())
 
-TrustRoot = x509.Certificate | asn1_x509.Certificate | Path | str
+TrustRoot: TypeAlias = x509.Certificate | asn1_x509.Certificate | Path | str
 _KEYWORDS = re.compile(
     re.escape(KEYWORD_PREFIX) + r" code:(?P<code>[A-Z2-7-]{19}) sha256:(?P<sha>[0-9a-f]{64})"
 )
@@ -52,23 +52,53 @@ class Problem:
 PROBLEMS = {
     p.code: p
     for p in (
-        Problem("unreadable", "文件无法读取，不是有效的 PDF 文件。", "The file cannot be read as a PDF."),
-        Problem("unsigned", "该文件没有电子签章。", "The file carries no electronic seal (signature)."),
-        Problem("several_signatures", "该文件含有多个签名，与本系统出具的证明不符。",
-                "The file has more than one signature; our certificates have exactly one."),
-        Problem("signature_broken", "电子签章已损坏，无法核验。", "The signature is damaged and cannot be checked."),
-        Problem("modified", "文件在签章后被修改过，内容不可信。",
-                "The document was changed after it was sealed; its content cannot be trusted."),
+        Problem(
+            "unreadable", "文件无法读取，不是有效的 PDF 文件。", "The file cannot be read as a PDF."
+        ),
+        Problem(
+            "unsigned", "该文件没有电子签章。", "The file carries no electronic seal (signature)."
+        ),
+        Problem(
+            "several_signatures",
+            "该文件含有多个签名，与本系统出具的证明不符。",
+            "The file has more than one signature; our certificates have exactly one.",
+        ),
+        Problem(
+            "signature_broken",
+            "电子签章已损坏，无法核验。",
+            "The signature is damaged and cannot be checked.",
+        ),
+        Problem(
+            "modified",
+            "文件在签章后被修改过，内容不可信。",
+            "The document was changed after it was sealed; its content cannot be trusted.",
+        ),
         Problem("signature_invalid", "电子签章无效。", "The electronic seal is not valid."),
-        Problem("untrusted", "签章证书不是由受信任的机构签发的。",
-                "The seal's certificate was not issued by a trusted authority."),
-        Problem("content_appended", "签章后又追加了内容，本证明不接受任何修改。",
-                "Content was added after sealing; this certificate allows no changes."),
-        Problem("no_code", "文件中没有本系统的验证码。", "The file has no verification code of this system."),
-        Problem("unknown_code", "出证记录中没有这个验证码。",
-                "This verification code is not in the register of issued certificates."),
-        Problem("registry_mismatch", "文件与出证记录不一致。",
-                "The file does not match the register entry for its verification code."),
+        Problem(
+            "untrusted",
+            "签章证书不是由受信任的机构签发的。",
+            "The seal's certificate was not issued by a trusted authority.",
+        ),
+        Problem(
+            "content_appended",
+            "签章后又追加了内容，本证明不接受任何修改。",
+            "Content was added after sealing; this certificate allows no changes.",
+        ),
+        Problem(
+            "no_code",
+            "文件中没有本系统的验证码。",
+            "The file has no verification code of this system.",
+        ),
+        Problem(
+            "unknown_code",
+            "出证记录中没有这个验证码。",
+            "This verification code is not in the register of issued certificates.",
+        ),
+        Problem(
+            "registry_mismatch",
+            "文件与出证记录不一致。",
+            "The file does not match the register entry for its verification code.",
+        ),
     )
 }
 
@@ -90,8 +120,10 @@ class VerificationReport:
         entry = self.registry_entry
         return {
             "valid": self.valid,
-            "problems": [{"code": p.code, "message_zh": p.message_zh, "message_en": p.message_en}
-                         for p in self.problems],
+            "problems": [
+                {"code": p.code, "message_zh": p.message_zh, "message_en": p.message_en}
+                for p in self.problems
+            ],
             "pdf_sha256": self.pdf_sha256,
             "signer": self.signer_name,
             "signed_at": self.signed_at.isoformat() if self.signed_at else None,
@@ -100,7 +132,9 @@ class VerificationReport:
             "content_sha256": self.content_sha256,
             "registry_checked": self.registry_checked,
             # Only what the public page may show: never the ID hash.
-            "issued": None if entry is None else {
+            "issued": None
+            if entry is None
+            else {
                 "service_id": entry.service_id,
                 "service_name_zh": entry.service_name_zh,
                 "holder": entry.holder_masked_name,
@@ -168,8 +202,9 @@ def verify_certificate(
         return fail("unsigned")
     if len(signatures) > 1:
         return fail("several_signatures")
-    context = ValidationContext(trust_roots=_asn1_roots(trust_roots), allow_fetching=False,
-                                revocation_mode="soft-fail")
+    context = ValidationContext(
+        trust_roots=_asn1_roots(trust_roots), allow_fetching=False, revocation_mode="soft-fail"
+    )
     try:
         status = validate_pdf_signature(signatures[0], context)
     except Exception:  # noqa: BLE001  pyHanko raises many kinds for a mangled signature

@@ -33,8 +33,9 @@ def issuer(pki: DemoPki, registry: InMemoryRegistry) -> CertificateIssuer:
     return CertificateIssuer(SealKeyring.demo(pki), registry, holder_id_key=HOLDER_KEY)
 
 
-def make_request(family: str, *, found: bool = True, rows: int | None = None,
-                 demo: bool = True) -> CertificateRequest:
+def make_request(
+    family: str, *, found: bool = True, rows: int | None = None, demo: bool = True
+) -> CertificateRequest:
     return CertificateRequest(
         service=SERVICES[family],
         person=DEMO_PERSON,

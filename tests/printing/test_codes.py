@@ -28,7 +28,9 @@ def test_codes_are_80_bit_base32_in_groups_and_differ() -> None:
     assert all(CODE_RE.match(c) for c in codes)
 
 
-@pytest.mark.parametrize("typed", ["abcd efgh ijkl mnop", "ABCDEFGHIJKLMNOP", "abcd-efgh-ijkl-mn0p"])
+@pytest.mark.parametrize(
+    "typed", ["abcd efgh ijkl mnop", "ABCDEFGHIJKLMNOP", "abcd-efgh-ijkl-mn0p"]
+)
 def test_typed_codes_are_normalised(typed: str) -> None:
     assert normalize_code(typed) == "ABCD-EFGH-IJKL-MNOP"
 
@@ -42,9 +44,14 @@ def test_bad_codes_raise_a_typed_error_with_both_languages(typed: str) -> None:
 
 def _content(**changes: object) -> str:
     args: dict[str, object] = dict(
-        service_id="social_insurance.payment_details", template="social_insurance",
-        person=DEMO_PERSON, result=sample_result("social_insurance"), issued_at=ISSUED_AT,
-        terminal_id="DEMO-0001", seal_id="hrss_bureau", verification_code="AAAA-BBBB-CCCC-DDDD",
+        service_id="social_insurance.payment_details",
+        template="social_insurance",
+        person=DEMO_PERSON,
+        result=sample_result("social_insurance"),
+        issued_at=ISSUED_AT,
+        terminal_id="DEMO-0001",
+        seal_id="hrss_bureau",
+        verification_code="AAAA-BBBB-CCCC-DDDD",
     )
     args.update(changes)
     return content_sha256(content_object(**args))  # type: ignore[arg-type]

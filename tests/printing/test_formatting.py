@@ -19,14 +19,20 @@ from services_catalog.presentation import (
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1234.56, "¥1,234.56"), ("1234.5", "¥1,234.50"), (0, "¥0.00"), (Decimal("-12"), "-¥12.00"),
-     ("1,000,000.005", "¥1,000,000.01"), (0.1, "¥0.10")],
+    [
+        (1234.56, "¥1,234.56"),
+        ("1234.5", "¥1,234.50"),
+        (0, "¥0.00"),
+        (Decimal("-12"), "-¥12.00"),
+        ("1,000,000.005", "¥1,000,000.01"),
+        (0.1, "¥0.10"),
+    ],
 )
 def test_amounts(value: object, text: str) -> None:
     assert format_amount(value) == text
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2))
 def test_amount_text_reads_back_to_the_same_value(value: Decimal) -> None:
     text = format_amount(value)
     assert Decimal(text.replace("¥", "").replace(",", "")) == value
@@ -40,9 +46,16 @@ def test_dates_and_months_in_both_languages() -> None:
     assert format_month("2024-05", lang="en") == "2024-05"
 
 
-@pytest.mark.parametrize(("value", "fmt"), [("abc", "amount"), ("2024-13-01", "date"),
-                                            ("2024-13", "month"), (True, "amount"),
-                                            ("nan", "number")])
+@pytest.mark.parametrize(
+    ("value", "fmt"),
+    [
+        ("abc", "amount"),
+        ("2024-13-01", "date"),
+        ("2024-13", "month"),
+        (True, "amount"),
+        ("nan", "number"),
+    ],
+)
 def test_values_that_do_not_fit_their_format_raise(value: object, fmt: str) -> None:
     with pytest.raises(ValueFormatError):
         format_value(value, fmt)

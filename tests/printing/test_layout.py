@@ -22,15 +22,17 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popple
 def page_texts(pdf: bytes, tmp_path: Path) -> list[str]:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return text.split("\f")[:-1]  # one form feed ends every page
 
 
 @needs_poppler
 @pytest.mark.parametrize("family", sorted(SERVICES))
-def test_every_family_issues_a_valid_sealed_certificate(family: str, issuer: CertificateIssuer,
-                                                        pki, registry, tmp_path: Path) -> None:
+def test_every_family_issues_a_valid_sealed_certificate(
+    family: str, issuer: CertificateIssuer, pki, registry, tmp_path: Path
+) -> None:
     issued = issuer.issue(make_request(family))
     assert verify_certificate(issued.pdf, [pki.root_certificate], registry).valid
     pages = page_texts(issued.pdf, tmp_path)
@@ -61,8 +63,9 @@ def test_long_tables_continue_with_repeated_headers_and_page_numbers(
 
 @needs_poppler
 def test_all_fonts_are_embedded(social_pdf: Path) -> None:
-    out = subprocess.run(["pdffonts", str(social_pdf)], capture_output=True, text=True,
-                         check=True).stdout.splitlines()
+    out = subprocess.run(
+        ["pdffonts", str(social_pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     rows = out[2:]  # after the header and the dashes
     assert rows, "no fonts listed"
     for row in rows:
@@ -78,8 +81,9 @@ def test_demo_mark_only_on_demo_documents(issuer: CertificateIssuer, tmp_path: P
 
 
 @needs_poppler
-def test_no_record_real_estate_is_a_no_property_proof(issuer: CertificateIssuer,
-                                                     tmp_path: Path) -> None:
+def test_no_record_real_estate_is_a_no_property_proof(
+    issuer: CertificateIssuer, tmp_path: Path
+) -> None:
     issued = issuer.issue(make_request("real_estate", found=False))
     text = page_texts(issued.pdf, tmp_path)[0]
     assert "无房证明" in text
@@ -104,7 +108,9 @@ def test_services_without_a_certificate_and_bad_data_are_refused(
 ) -> None:
     request = make_request("pension")
     with pytest.raises(NotPrintable):
-        issuer.issue(replace(request, service=request.service.model_copy(update={"printable": False})))
+        issuer.issue(
+            replace(request, service=request.service.model_copy(update={"printable": False}))
+        )
     bad = replace(request, result=replace(request.result, values={"monthly_amount": "abc"}))
     with pytest.raises(UnreadableResult) as info:
         issuer.issue(bad)

@@ -22,8 +22,21 @@ from tests.printing.conftest import VERIFY_URL
 def test_qr_decodes_to_the_recorded_code_and_content_hash(
     social_cert: IssuedCertificate, social_pdf: Path, registry: InMemoryRegistry, tmp_path: Path
 ) -> None:
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "3", "-l", "3", str(social_pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-f",
+            "3",
+            "-l",
+            "3",
+            str(social_pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
     (png,) = tmp_path.glob("page*.png")
     results = zxingcpp.read_barcodes(Image.open(png))
     qr = [r for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
@@ -36,8 +49,9 @@ def test_qr_decodes_to_the_recorded_code_and_content_hash(
     assert digest == entry.content_sha256
 
 
-def test_verify_page_shows_only_what_was_issued(social_cert: IssuedCertificate,
-                                                registry: InMemoryRegistry) -> None:
+def test_verify_page_shows_only_what_was_issued(
+    social_cert: IssuedCertificate, registry: InMemoryRegistry
+) -> None:
     entry = social_cert.registry_entry
     with VerifyWebServer(registry, port=0) as server:
         typed = entry.verification_code.lower().replace("-", " ")
@@ -49,11 +63,13 @@ def test_verify_page_shows_only_what_was_issued(social_cert: IssuedCertificate,
         assert entry.holder_id_hash not in page and entry.content_sha256 not in page
         assert "演示样本" in page
 
-        with_hash = httpx.get(server.url, params={"code": entry.verification_code,
-                                                  "sha256": entry.content_sha256}).text
+        with_hash = httpx.get(
+            server.url, params={"code": entry.verification_code, "sha256": entry.content_sha256}
+        ).text
         assert "一致" in with_hash and "NOT match" not in with_hash
-        wrong_hash = httpx.get(server.url, params={"code": entry.verification_code,
-                                                   "sha256": "0" * 64}).text
+        wrong_hash = httpx.get(
+            server.url, params={"code": entry.verification_code, "sha256": "0" * 64}
+        ).text
         assert "NOT match" in wrong_hash
 
         unknown = httpx.get(server.url, params={"code": "AAAA-BBBB-CCCC-DDDD"}).text

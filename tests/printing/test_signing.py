@@ -32,8 +32,10 @@ def test_signature_validates_with_pyhanko_against_the_demo_ca(
     assert "410402198805201238" not in report.to_json()
 
 
-@pytest.mark.skipif(not (shutil.which("pdfsig") and shutil.which("certutil")),
-                    reason="poppler-utils / libnss3-tools not installed")
+@pytest.mark.skipif(
+    not (shutil.which("pdfsig") and shutil.which("certutil")),
+    reason="poppler-utils / libnss3-tools not installed",
+)
 def test_signature_validates_with_poppler_pdfsig_trusting_the_demo_ca(
     social_pdf: Path, pki, tmp_path: Path
 ) -> None:
@@ -42,14 +44,32 @@ def test_signature_validates_with_poppler_pdfsig_trusting_the_demo_ca(
     subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
     # No -no-ocsp: poppler 22 then reports "Unknown issue" even for a good chain. The demo
     # certificates name no OCSP responder, so nothing goes to the network either way.
-    untrusted = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(social_pdf)],
-                               capture_output=True, text=True)
+    untrusted = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(social_pdf)], capture_output=True, text=True
+    )
     assert "Signature is Valid." in untrusted.stdout
     assert "Certificate issuer isn't Trusted." in untrusted.stdout
-    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-root", "-t", "CT,C,C",
-                    "-i", str(pki.root_certificate_path)], check=True)
-    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(social_pdf)],
-                         capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{nss}",
+            "-n",
+            "demo-root",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(pki.root_certificate_path),
+        ],
+        check=True,
+    )
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(social_pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Signature is Valid." in out
     assert "Certificate is Trusted." in out
     assert "Total document signed" in out
@@ -66,14 +86,16 @@ def test_a_one_byte_change_is_detected(social_cert: IssuedCertificate, pki, regi
     assert {p.code for p in report.problems} & {"modified", "signature_broken", "unreadable"}
 
 
-def test_content_appended_after_signing_is_rejected(social_cert: IssuedCertificate, pki,
-                                                    registry) -> None:
+def test_content_appended_after_signing_is_rejected(
+    social_cert: IssuedCertificate, pki, registry
+) -> None:
     report = verify_certificate(social_cert.pdf + b"\n% added\n", [pki.root_certificate], registry)
     assert [p.code for p in report.problems] == ["content_appended"]
 
 
-def test_an_untrusted_root_is_rejected(social_cert: IssuedCertificate, registry,
-                                       tmp_path: Path) -> None:
+def test_an_untrusted_root_is_rejected(
+    social_cert: IssuedCertificate, registry, tmp_path: Path
+) -> None:
     # Same root name, different key: the chain must not be accepted by name.
     impostor = ensure_demo_pki(tmp_path / "other", {})
     assert DEMO_ROOT_NAME in impostor.root_certificate.subject.rfc4514_string()
@@ -91,9 +113,13 @@ def test_a_registry_entry_for_another_document_is_a_mismatch(pki) -> None:
     signer = SealSigner.from_demo(pki, "real_estate_registry")
     first = issue_certificate(make_request("real_estate"), signer, holder_id_key=HOLDER_KEY)
     # Same code, but a different document (issued a second later).
-    second = issue_certificate(make_request("real_estate"), signer, holder_id_key=HOLDER_KEY,
-                               verification_code=first.verification_code,
-                               now=first.issued_at + timedelta(seconds=1))
+    second = issue_certificate(
+        make_request("real_estate"),
+        signer,
+        holder_id_key=HOLDER_KEY,
+        verification_code=first.verification_code,
+        now=first.issued_at + timedelta(seconds=1),
+    )
     registry = InMemoryRegistry()
     registry.record(first.registry_entry)
     assert verify_certificate(first.pdf, [pki.root_certificate], registry).valid
@@ -102,19 +128,27 @@ def test_a_registry_entry_for_another_document_is_a_mismatch(pki) -> None:
 
 
 def test_unsigned_and_garbage_files_are_reported_plainly(pki) -> None:
-    from printing.samples import SEALS  # noqa: F401  (keeps the import graph honest)
-
-    assert [p.code for p in verify_certificate(b"not a pdf", [pki.root_certificate], None).problems] == ["unreadable"]
-    blank = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    assert [
+        p.code for p in verify_certificate(b"not a pdf", [pki.root_certificate], None).problems
+    ] == ["unreadable"]
+    blank = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
     report = verify_certificate(blank, [pki.root_certificate], None)
     assert not report.valid and report.problems[0].message_en
 
 
 def test_demo_pki_is_reused_and_grows_by_new_seals(tmp_path: Path) -> None:
     first = ensure_demo_pki(tmp_path, {"a_bureau": ("甲局", "Bureau A")})
-    again = ensure_demo_pki(tmp_path, {"a_bureau": ("甲局", "Bureau A"), "b_bureau": ("乙局", "Bureau B")})
+    again = ensure_demo_pki(
+        tmp_path, {"a_bureau": ("甲局", "Bureau A"), "b_bureau": ("乙局", "Bureau B")}
+    )
     assert again.root_certificate == first.root_certificate
-    assert again.seals["a_bureau"].certificate_path.read_bytes() == first.seals["a_bureau"].certificate_path.read_bytes()
+    assert (
+        again.seals["a_bureau"].certificate_path.read_bytes()
+        == first.seals["a_bureau"].certificate_path.read_bytes()
+    )
     signer = SealSigner.from_demo(again, "b_bureau")
     assert signer.certificate.issuer.native["common_name"] == DEMO_ROOT_NAME
     assert (tmp_path / "root-ca.key.pem").stat().st_mode & 0o077 == 0
