@@ -56,15 +56,14 @@ class OnScreenKeyboard(QWidget):
             self._grid.addWidget(self._clear, 3, 7, 1, 1)
             self._grid.addWidget(self._delete, 3, 8, 1, 2)
         else:
-            pad = ["123", "456", "789"]
-            last = ("X" if mode == "id" else "") + "0"
-            for r, row in enumerate(pad):
+            # Four rows, like a phone pad, with Delete and Clear in a fourth column.
+            rows = ["123", "456", "789", ("X" if mode == "id" else "") + "0"]
+            for r, row in enumerate(rows):
+                offset = 1 if len(row) == 1 else 0  # a lone 0 sits in the middle
                 for c, char in enumerate(row):
-                    self._grid.addWidget(self._key(char), r, c)
-            for c, char in enumerate(last):
-                self._grid.addWidget(self._key(char), 3, c + (0 if len(last) == 2 else 1))
-            self._grid.addWidget(self._clear, 4, 0, 1, 1)
-            self._grid.addWidget(self._delete, 4, 1, 1, 2)
+                    self._grid.addWidget(self._key(char), r, c + offset)
+            self._grid.addWidget(self._delete, 0, 3, 2, 1)
+            self._grid.addWidget(self._clear, 2, 3, 2, 1)
         self._clear.show()
         self._delete.show()
 

@@ -87,6 +87,7 @@ class ServiceListView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setUniformItemSizes(False)  # a long name wraps onto a third line
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
@@ -122,8 +123,6 @@ class HomePage(Page):
         self.grid = QGridLayout(self.grid_box)
         self.grid.setSpacing(24)
         self.grid.setContentsMargins(0, 0, 0, 0)
-        for column in range(4):
-            self.grid.setColumnStretch(column, 1)
         self.category_buttons: dict[Category, QPushButton] = {}
         for category in Category:
             button = make_button("", "category",
@@ -168,6 +167,10 @@ class HomePage(Page):
         if columns == self._columns:
             return
         self._columns = columns
+        for button in self.category_buttons.values():
+            self.grid.removeWidget(button)
+        for column in range(4):
+            self.grid.setColumnStretch(column, 1 if column < columns else 0)
         for i, category in enumerate(Category):
             self.grid.addWidget(self.category_buttons[category], i // columns, i % columns)
 

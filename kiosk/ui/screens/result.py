@@ -33,6 +33,7 @@ from services_catalog.presentation import EMPTY, ValueFormatError, format_date, 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root of a flat model
 ROW_HEIGHT = 96
+SCROLLBAR = 52  # the stylesheet's 48 px touch scroll bar, plus its frame
 _NUMERIC = {"amount", "number", "area", "percent"}
 
 
@@ -86,15 +87,21 @@ def _table_view(model: ResultTableModel) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    view.setWordWrap(True)
+    view.setWordWrap(False)
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    view.horizontalHeader().setMinimumHeight(ROW_HEIGHT)
+    header = view.horizontalHeader()
+    # Columns as wide as their content, the last one taking what is left; a table wider than
+    # a portrait panel scrolls sideways rather than cutting amounts short ("¥1,2…").
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    header.setMinimumHeight(ROW_HEIGHT)
     view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # The page scrolls, not the table: one finger movement, one scroll.
-    view.setFixedHeight(ROW_HEIGHT * (max(1, model.rowCount()) + 1) + 8)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    QScroller.grabGesture(view.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    # The page scrolls vertically, not the table: one finger movement, one scroll. Room is
+    # kept for the sideways scroll bar.
+    view.setFixedHeight(ROW_HEIGHT * (max(1, model.rowCount()) + 1) + 8 + SCROLLBAR)
     return view
 
 
