@@ -121,7 +121,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _gateway(settings: Settings, family: str) -> Iterator[Any]:
+def _gateway(settings: Settings, catalog: Any, family: str) -> Iterator[Any]:
     from services_catalog.registry import DEMO, QueryGateway, build_adapters
 
     backend = settings.backend(family)
@@ -137,7 +137,7 @@ def _gateway(settings: Settings, family: str) -> Iterator[Any]:
         adapters = build_adapters(
             {family: backend}, families=[family], demo_base_url=demo.base_url if demo else None
         )
-        gateway = QueryGateway(_catalog(settings), adapters)
+        gateway = QueryGateway(catalog, adapters)
         try:
             yield gateway
         finally:
@@ -169,7 +169,7 @@ def cmd_try(args: argparse.Namespace) -> int:
         raise CliError(f"--at {args.at!r} is not an ISO date-time") from None
     # An admin test query stands in for a citizen who has passed card and face checks.
     person = AuthenticatedPerson(id_number=id_number, name="", face_verified=True)
-    with _gateway(settings, service.adapter) as gateway:
+    with _gateway(settings, catalog, service.adapter) as gateway:
         try:
             result = gateway.query(service, person, inputs, now)
         except AdapterError as exc:
