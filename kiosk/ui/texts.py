@@ -68,7 +68,7 @@ UI: dict[str, Pair] = {
     "optional": ("(可不填)", "(optional)"),
     # querying, result, printing, done
     "querying": ("正在查询，请稍候…", "Searching, please wait…"),
-    "querying_body": ("正在向 {agency} 查询", "Asking {agency}"),
+    "querying_body": ("正在向{agency}查询", "Asking {agency}"),
     "result_title": ("查询结果", "Your result"),
     "no_record": ("未查询到相关记录。", "No record was found."),
     "no_record_body": (

@@ -94,7 +94,9 @@ class AttractPage(Page):
                          f"{phone_zh}\n{phone_en}")
         if self.ctx.demo:
             painter.setFont(self._font(int(30 * unit), bold=True))
-            badge = QRectF(w - margin - 360 * unit, h - margin - 64 * unit, 360 * unit, 64 * unit)
+            # Centred above the phone number: clear of every other text in both orientations.
+            badge = QRectF((w - 360 * unit) / 2 - dx * 0.3, bottom.top() - 40 * unit,
+                           360 * unit, 64 * unit)
             painter.fillRect(badge, QColor("#f2b600"))
             painter.setPen(QColor("#101418"))
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,

@@ -123,6 +123,7 @@ class InputsPage(Page):
         self._today = today
         self.title = make_label("", "title")
         self.form_host = QWidget()
+        self.form_host.setObjectName("FormHost")
         self.form = QVBoxLayout(self.form_host)
         self.form.setSpacing(28)
         self.scroll = QScrollArea()
@@ -137,6 +138,7 @@ class InputsPage(Page):
         self.split.addWidget(self.keyboard, 2)
         actions = QGridLayout()
         actions.setColumnStretch(0, 1)
+        actions.setColumnStretch(1, 1)
         actions.addWidget(self.submit, 0, 1)
         self.body.addWidget(self.title)
         self.body.addLayout(self.split, 1)
