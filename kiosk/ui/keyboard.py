@@ -8,7 +8,7 @@ keyboard decides which field receives it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import make_button
@@ -64,6 +64,9 @@ class OnScreenKeyboard(QWidget):
                     self._grid.addWidget(self._key(char), r, c + offset)
             self._grid.addWidget(self._delete, 0, 3, 2, 1)
             self._grid.addWidget(self._clear, 2, 3, 2, 1)
+        tall = QSizePolicy.Policy.Expanding if mode != "letters" else QSizePolicy.Policy.Fixed
+        for button in (self._delete, self._clear):  # fill their two rows on the pad
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, tall)
         self._clear.show()
         self._delete.show()
 

@@ -1,6 +1,7 @@
 """Turning whatever the face check offers as a preview into one shape the face screen draws.
 
-The frames source is a callable polled by the screen; it may return None (no frame yet), a bare
+The frames source is a callable polled by the screen (or a Qt signal that pushes items); an
+item may be None (no frame yet), a bare
 BGR numpy frame, or an object with `frame` and any of `instruction` ((zh, en)),
 `instruction_zh`/`instruction_en`, `seconds_left` and `guide` (an oval with centre_x, centre_y,
 radius_x, radius_y in frame pixels). Pure: no Qt.

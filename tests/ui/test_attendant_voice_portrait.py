@@ -125,3 +125,25 @@ def test_portrait_session(portrait_kiosk, shots_dir):
     kiosk.wait_screen(Screen.RESULT)
     kiosk.shot(shots_dir, "24_portrait_result")
     assert w.size().toTuple() == (1080, 1920)
+
+
+def test_face_preview_from_a_qt_signal(qtbot):
+    import numpy as np
+    from PySide6.QtCore import QObject, Signal
+
+    from kiosk.ui.screens.auth import FacePage
+    from kiosk.ui.screens.base import UiContext
+
+    class Camera(QObject):
+        frame = Signal(object)
+
+    camera = Camera()
+    ctx = UiContext(runner=None, catalog=None, hall_name_zh="", hall_name_en="",  # type: ignore[arg-type]
+                    hall_phone="", terminal_id="", demo=False, face_frames=camera.frame)
+    page = FacePage(ctx)
+    qtbot.addWidget(page)
+    camera.frame.emit(np.zeros((48, 64, 3), np.uint8))
+    page.poll()
+    assert page.preview.image is not None and page.preview.image.width() == 64
+    page.clear()
+    assert page.preview.image is None

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QTableView
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableView
 from ui_harness import choose_service
 
 from kiosk.flow import Screen
@@ -131,6 +131,12 @@ def test_inputs_are_generated_and_checked_in_plain_words(kiosk, shots_dir):
     kiosk.wait_screen(Screen.RESULT)
     assert kiosk.query.calls[-1] == ("electricity.payment_records",
                                      {"year": str(start), "account_no": "1234567890"})
+
+    # Finish wipes: the typed account number is gone from every widget.
+    kiosk.click(kiosk.find(QPushButton, "Finish"))
+    kiosk.wait_screen(Screen.ATTRACT)
+    assert page.editors == []
+    kiosk.qtbot.waitUntil(lambda: w.findChild(QLineEdit, "Field_account_no") is None)
 
 
 def test_search_finds_services_by_pinyin_initials(kiosk, shots_dir):

@@ -184,6 +184,14 @@ class FacePage(Page):
         self._timer.setInterval(self.POLL_MS)
         self._timer.timeout.connect(self.poll)
         self._last: PreviewFrame | None = None
+        self._pushed: Any = None
+        source = ctx.face_frames
+        if source is not None and hasattr(source, "connect"):
+            # A Qt signal source pushes frames; the poll timer still paces the drawing.
+            source.connect(self._receive)
+
+    def _receive(self, item: Any) -> None:
+        self._pushed = item
 
     def render(self, state: flow.SessionState) -> None:
         self.language = state.language
@@ -196,7 +204,8 @@ class FacePage(Page):
         if source is None:
             return
         try:
-            preview = coerce_preview(source())
+            item = self._pushed if hasattr(source, "connect") else source()
+            preview = coerce_preview(item)
         except Exception:  # a broken preview must not take the screen down
             preview = None
         self._last = preview
@@ -227,6 +236,7 @@ class FacePage(Page):
     def clear(self) -> None:
         self._timer.stop()
         self._last = None
+        self._pushed = None
         self.preview.show_frame(None)
         self.instruction.clear()
         self.countdown.clear()
