@@ -247,7 +247,7 @@ class _SealBlock(Flowable):  # type: ignore[misc]  # ReportLab is untyped
     def __init__(self, content: CertificateContent, font: str, sink: list[SealPlacement]) -> None:
         super().__init__()
         self.content, self.font, self.sink = content, font, sink
-        self.height = 2 * SEAL_RADIUS + 8 * mm
+        self.height = 2 * SEAL_RADIUS + 2 * mm  # the seal fits; the text lines sit under it
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
@@ -259,7 +259,7 @@ class _SealBlock(Flowable):  # type: ignore[misc]  # ReportLab is untyped
         issuer_line = f"出具单位：{self.content.issuer_name_zh}"
         half = max(stringWidth(issuer_line, self.font, 12) / 2, SEAL_RADIUS)
         centre_x = self.width - half - 4 * mm
-        line_y = self.height / 2 + 2 * mm
+        line_y = self.height / 2 + 1 * mm
         c.setFont(self.font, 12)
         c.drawCentredString(centre_x, line_y, issuer_line)
         c.setFont(self.font, 11)
@@ -330,7 +330,7 @@ def _story(
                 story.append(_data_table(f, result.tables.get(f.key, ()), font, styles, width))
     closing = [
         Paragraph(_esc(spec.usage_note_zh) + "<br/>特此证明。", styles.note),
-        Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
         _SealBlock(content, font, sink),
     ]
     story.append(KeepTogether(closing))
