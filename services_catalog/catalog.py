@@ -195,7 +195,7 @@ def validate_inputs(
 
 
 def _resolve_default(spec: InputField, today: date) -> str:
-    """"current"/"previous" year or month defaults, relative to the query date."""
+    """ "current"/"previous" year or month defaults, relative to the query date."""
     default = spec.default or ""
     if spec.kind == "year" and default in ("current", "previous"):
         return str(today.year - (default == "previous"))
@@ -280,7 +280,10 @@ def load_catalog(
                 if service.id in seen:
                     problems.append(
                         CatalogProblem(
-                            str(path), service.id, "id", f"duplicate id (first in {seen[service.id]})"
+                            str(path),
+                            service.id,
+                            "id",
+                            f"duplicate id (first in {seen[service.id]})",
                         )
                     )
                     continue
@@ -302,7 +305,9 @@ def _load_file(path: Path, seal_ids: set[str]) -> tuple[list[Service], list[Cata
     except tomllib.TOMLDecodeError as exc:
         return [], [CatalogProblem(name, "-", "-", f"not valid TOML: {exc}")]
     unknown = set(raw) - {"defaults", "result_sets", "service"}
-    problems = [CatalogProblem(name, "-", key, "unknown top-level table") for key in sorted(unknown)]
+    problems = [
+        CatalogProblem(name, "-", key, "unknown top-level table") for key in sorted(unknown)
+    ]
     defaults = raw.get("defaults", {})
     result_sets = raw.get("result_sets", {})
     records = raw.get("service", [])

@@ -27,7 +27,7 @@ from services_catalog.errors import (
     BackendUnavailable,
     ServiceDisabled,
 )
-from services_catalog.model import AuthMethod, AuthenticatedPerson, QueryResult, Service
+from services_catalog.model import AuthenticatedPerson, AuthMethod, QueryResult, Service
 from services_catalog.model import mask_id_number as _mask
 
 log = logging.getLogger("services_catalog.gateway")

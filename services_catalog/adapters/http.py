@@ -170,7 +170,11 @@ class HttpAdapter:
             raise QueryRefused("no authenticated ID number")
         for key, value in inputs.items():
             text = str(value).strip().upper()
-            if _ID_SHAPE.fullmatch(text) and text != own and (len(text) == 15 or is_id_number(text)):
+            if (
+                _ID_SHAPE.fullmatch(text)
+                and text != own
+                and (len(text) == 15 or is_id_number(text))
+            ):
                 raise QueryRefused(f"input {key!r} names another person")
 
     def request_params(self, service: Service, inputs: Mapping[str, str]) -> dict[str, str]:
@@ -252,9 +256,9 @@ class HttpAdapter:
                 self.base_url + path, params=params, headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
-            raise _Retryable(BackendTimeout(f"{self.family}: timed out after {timeout:.1f}s"))
+            raise _Retryable(BackendTimeout(f"{self.family}: timed out after {timeout:.1f}s")) from None
         except httpx.TransportError as exc:
-            raise _Retryable(BackendUnavailable(f"{self.family}: {type(exc).__name__}"))
+            raise _Retryable(BackendUnavailable(f"{self.family}: {type(exc).__name__}")) from None
         status = response.status_code
         if status == 404:
             raise RecordNotFound(f"{path}: no such person")

@@ -197,7 +197,9 @@ def _zhang_wei(conn: sqlite3.Connection, today: date, rng: random.Random) -> Non
                            round(total - fund, 2)))  # fmt: skip
     _insert(conn, "settlements", *visits)
     # Housing fund: 12% + 12% since August 2010; a loan since 2019.
-    _insert(conn, "hf_account", (s, "410400100012345", EMPLOYER, "正常缴存", 0.0, 0.12, "2010-08-05"))
+    _insert(
+        conn, "hf_account", (s, "410400100012345", EMPLOYER, "正常缴存", 0.0, 0.12, "2010-08-05")
+    )
     deposits = []
     for month in months("2010-08", end):
         base = round(2400.0 * 1.075 ** (int(month[:4]) - 2010), -1)
@@ -242,10 +244,25 @@ def _zhang_wei(conn: sqlite3.Connection, today: date, rng: random.Random) -> Non
     bases = conn.execute(
         "SELECT substr(month,1,4), max(base) FROM contributions WHERE subject=? AND "
         "insurance='pension' GROUP BY 1 ORDER BY 1 DESC", (s,)).fetchall()  # fmt: skip
-    _record(conn, s, "social_insurance", "contribution_base", current_base=bases[0][1],
-            bases=[{"year": y, "base": b, "employer": EMPLOYER} for y, b in bases])
-    _record(conn, s, "social_insurance", "card_status", card_no="D4104****2871", status="正常",
-            bank="中国工商银行平顶山分行", issued_on="2017-06-12", valid_to="2027-06-11")
+    _record(
+        conn,
+        s,
+        "social_insurance",
+        "contribution_base",
+        current_base=bases[0][1],
+        bases=[{"year": y, "base": b, "employer": EMPLOYER} for y, b in bases],
+    )
+    _record(
+        conn,
+        s,
+        "social_insurance",
+        "card_status",
+        card_no="D4104****2871",
+        status="正常",
+        bank="中国工商银行平顶山分行",
+        issued_on="2017-06-12",
+        valid_to="2027-06-11",
+    )
     _record(conn, s, "social_insurance", "employment_registration", employer=EMPLOYER,
             job="软件工程师", contract_type="无固定期限劳动合同", registered_on="2010-07-05",
             status="就业")  # fmt: skip
@@ -263,12 +280,36 @@ def _zhang_wei(conn: sqlite3.Connection, today: date, rng: random.Random) -> Non
     _record(conn, s, "medical_insurance", "family_mutual_aid", count=1, members=[
         {"relation": "配偶", "name": "刘*", "bound_on": "2023-03-14"},
     ])  # fmt: skip
-    _record(conn, s, "medical_insurance", "e_voucher", status="已激活", activated_on="2020-05-08",
-            channel="微信")
-    _record(conn, s, "pension", "enterprise_annuity", plan="鹰城信息科技企业年金计划",
-            balance=38215.46, personal_total=12600.0, employer_total=23400.0, since="2018-01-01")
-    _record(conn, s, "housing_fund", "employer", employer=EMPLOYER, unit_account="410400200008821",
-            deposit_rate=12, status="正常缴存")
+    _record(
+        conn,
+        s,
+        "medical_insurance",
+        "e_voucher",
+        status="已激活",
+        activated_on="2020-05-08",
+        channel="微信",
+    )
+    _record(
+        conn,
+        s,
+        "pension",
+        "enterprise_annuity",
+        plan="鹰城信息科技企业年金计划",
+        balance=38215.46,
+        personal_total=12600.0,
+        employer_total=23400.0,
+        since="2018-01-01",
+    )
+    _record(
+        conn,
+        s,
+        "housing_fund",
+        "employer",
+        employer=EMPLOYER,
+        unit_account="410400200008821",
+        deposit_rate=12,
+        status="正常缴存",
+    )
     _record(conn, s, "housing_fund", "withdrawal_eligibility", rows=[
         {"reason": "偿还本市住房公积金贷款", "eligible": "符合", "note": "每年可提取一次"},
         {"reason": "租赁住房", "eligible": "不符合", "note": "名下有住房"},
@@ -283,8 +324,17 @@ def _zhang_wei(conn: sqlite3.Connection, today: date, rng: random.Random) -> Non
         interest.append({"date": f"{year}-06-30", "interest": earned,
                          "balance_after": round(running, 2)})  # fmt: skip
     _record(conn, s, "housing_fund", "interest", rows=interest[::-1])
-    _record(conn, s, "medical_insurance", "remote_filing", filing_type="异地长期居住(工作派驻)",
-            place="河南省郑州市", valid_from="2025-03-01", valid_to="2026-02-28", status="已到期")
+    _record(
+        conn,
+        s,
+        "medical_insurance",
+        "remote_filing",
+        filing_type="异地长期居住(工作派驻)",
+        place="河南省郑州市",
+        valid_from="2025-03-01",
+        valid_to="2026-02-28",
+        status="已到期",
+    )
     _record(conn, s, "housing_fund", "overdue", status="无逾期", overdue_count=0, overdue_amount=0)
     _record(conn, s, "electricity", "outage", rows=[
         {"date": (today + timedelta(days=6)).isoformat(), "time": "08:00-17:30",
@@ -325,7 +375,9 @@ def _cases(
 def _li_xiuying(conn: sqlite3.Connection, today: date, rng: random.Random) -> None:
     """Retired in 2011 from a textile mill; lives alone in an old flat."""
     s = subject_key(LI_XIUYING)
-    _known(conn, s, "real_estate", "social_insurance", "medical_insurance", "pension", "electricity")
+    _known(
+        conn, s, "real_estate", "social_insurance", "medical_insurance", "pension", "electricity"
+    )
     addr = "卫东区建设路东段纺织厂家属院7号楼3单元201室"
     _insert(conn, "properties", (s, "current", "豫(2015)平顶山市不动产权第0005678号", addr,
             "成套住宅", 76.30, "国有建设用地使用权/房屋所有权", "2015-11-02", "现势",
@@ -340,14 +392,34 @@ def _li_xiuying(conn: sqlite3.Connection, today: date, rng: random.Random) -> No
                          f"{month}-10", "中国邮政储蓄银行"))  # fmt: skip
     _insert(conn, "pension_payments", *payments)
     monthly = payments[-1][3] + payments[-1][4]
-    _insert(conn, "medical_account", *[(s, f"{m}-15", "退休人员定额划入", 120.0)
-                                       for m in months("2021-01", last_month(today))])
+    _insert(
+        conn,
+        "medical_account",
+        *[(s, f"{m}-15", "退休人员定额划入", 120.0) for m in months("2021-01", last_month(today))],
+    )
     _insert(conn, "settlements", (s, f"{today.year}-03-11", "平顶山市第二人民医院", "门诊慢特病",
                                   642.5, 546.13, 96.37))  # fmt: skip
-    _record(conn, s, "pension", "retiree", pension_type="企业职工基本养老金", retired_on="2011-08-31",
-            monthly_amount=round(monthly, 2), status="正常发放", bank="中国邮政储蓄银行")
-    _record(conn, s, "pension", "qualification", status="已认证", method="人脸识别(自助终端)",
-            last_checked_on=f"{today.year}-03-02", next_due=f"{today.year + 1}-03-01")
+    _record(
+        conn,
+        s,
+        "pension",
+        "retiree",
+        pension_type="企业职工基本养老金",
+        retired_on="2011-08-31",
+        monthly_amount=round(monthly, 2),
+        status="正常发放",
+        bank="中国邮政储蓄银行",
+    )
+    _record(
+        conn,
+        s,
+        "pension",
+        "qualification",
+        status="已认证",
+        method="人脸识别(自助终端)",
+        last_checked_on=f"{today.year}-03-02",
+        next_due=f"{today.year + 1}-03-01",
+    )
     _record(conn, s, "medical_insurance", "chronic_disease", diseases=[
         {"disease": "高血压(Ⅱ级)", "approved_on": "2019-05-14", "valid_to": "2029-05-13",
          "hospital": "平顶山市第二人民医院"}])  # fmt: skip
@@ -362,7 +434,9 @@ def _li_xiuying(conn: sqlite3.Connection, today: date, rng: random.Random) -> No
 def _wang_jianguo(conn: sqlite3.Connection, today: date, rng: random.Random) -> None:
     """Self-employed since 2015, two homes (one frozen by a court), arrears on electricity."""
     s = subject_key(WANG_JIANGUO)
-    _known(conn, s, "real_estate", "social_insurance", "medical_insurance", "pension", "electricity")
+    _known(
+        conn, s, "real_estate", "social_insurance", "medical_insurance", "pension", "electricity"
+    )
     home = "湛河区开源路南段湛河人家2号楼1单元502室"
     _insert(
         conn, "properties",

@@ -61,7 +61,9 @@ def test_no_record_is_a_normal_answer_and_unknown_person_is_record_not_found(
     with pytest.raises(RecordNotFound):
         gateway.query("housing_fund.account_info", zhao, {}, NOON)
     li = AuthenticatedPerson(LI_XIUYING, "李秀英", face_verified=True)
-    assert gateway.query("pension.payment_detail", li, {"year": "2025"}, NOON).values["months"] == 12
+    assert (
+        gateway.query("pension.payment_detail", li, {"year": "2025"}, NOON).values["months"] == 12
+    )
 
 
 def test_another_persons_id_number_is_refused_before_any_request(
@@ -82,11 +84,15 @@ def test_another_persons_id_number_is_refused_before_any_request(
     adapter.close()
 
 
-def test_disabled_closed_and_face_checks_come_first(catalog: Catalog, demo: DemoBackend, zhang) -> None:
+def test_disabled_closed_and_face_checks_come_first(
+    catalog: Catalog, demo: DemoBackend, zhang
+) -> None:
     switched = {"electricity.bills": False}
     from services_catalog.catalog import load_catalog
 
-    gw = QueryGateway(load_catalog(overrides=switched.get), build_adapters(demo_base_url=demo.base_url))
+    gw = QueryGateway(
+        load_catalog(overrides=switched.get), build_adapters(demo_base_url=demo.base_url)
+    )
     with pytest.raises(ServiceDisabled):
         gw.query("electricity.bills", zhang, {}, NOON)
     with pytest.raises(ServiceClosed) as err:
@@ -113,7 +119,9 @@ def _service(catalog: Catalog, **update) -> Service:
     return service.model_copy(update=update)
 
 
-def test_http_500_is_retried_then_unavailable(fresh_demo: DemoBackend, catalog: Catalog, zhang) -> None:
+def test_http_500_is_retried_then_unavailable(
+    fresh_demo: DemoBackend, catalog: Catalog, zhang
+) -> None:
     fresh_demo.fail("http500")
     adapter = _adapter(fresh_demo)
     with pytest.raises(BackendUnavailable) as err:
@@ -124,7 +132,9 @@ def test_http_500_is_retried_then_unavailable(fresh_demo: DemoBackend, catalog: 
     assert adapter.query(_service(catalog), zhang, {}).record_found
 
 
-def test_garbage_json_is_bad_backend_response(fresh_demo: DemoBackend, catalog: Catalog, zhang) -> None:
+def test_garbage_json_is_bad_backend_response(
+    fresh_demo: DemoBackend, catalog: Catalog, zhang
+) -> None:
     fresh_demo.fail("garbage", family="social_insurance")
     with pytest.raises(BadBackendResponse):
         _adapter(fresh_demo).query(_service(catalog), zhang, {})
@@ -180,10 +190,26 @@ def test_answer_missing_a_field_or_with_a_bad_date_is_rejected(catalog: Catalog,
     assert service is not None
     bodies = [
         {"found": True, "values": {"account_no": "1", "address": "x", "balance": 1, "arrears": 0}},
-        {"found": True, "values": {"account_no": "1", "address": "x", "balance": 1, "arrears": 0,
-                                   "as_of": "2026-13-01"}},  # fmt: skip
-        {"found": True, "values": {"account_no": "1", "address": "x", "balance": "lots",
-                                   "arrears": 0, "as_of": "2026-01-01"}},  # fmt: skip
+        {
+            "found": True,
+            "values": {
+                "account_no": "1",
+                "address": "x",
+                "balance": 1,
+                "arrears": 0,
+                "as_of": "2026-13-01",
+            },
+        },  # fmt: skip
+        {
+            "found": True,
+            "values": {
+                "account_no": "1",
+                "address": "x",
+                "balance": "lots",
+                "arrears": 0,
+                "as_of": "2026-01-01",
+            },
+        },  # fmt: skip
     ]
     for body in bodies:
         transport = httpx.MockTransport(lambda request, body=body: httpx.Response(200, json=body))
@@ -201,7 +227,9 @@ def test_id_number_travels_in_a_header_not_the_url(catalog: Catalog, zhang) -> N
         return httpx.Response(404, json={"error": "not_found"})
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    adapter = build_adapters(families=["pension"], demo_base_url="http://b", client=client)["pension"]
+    adapter = build_adapters(families=["pension"], demo_base_url="http://b", client=client)[
+        "pension"
+    ]
     service = catalog.get("pension.contribution_detail")
     assert service is not None
     with pytest.raises(RecordNotFound):

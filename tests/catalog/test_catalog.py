@@ -67,7 +67,9 @@ result_fields = [{ key = "balance", label_zh = "余额", label_en = "Balance", f
 
 
 def test_broken_record_gives_one_problem_naming_file_record_and_field(tmp_path: Path) -> None:
-    bad = GOOD.replace("extra.good_one", "extra.bad_one").replace('"pension"\nagency', '"pensions"\nagency')
+    bad = GOOD.replace("extra.good_one", "extra.bad_one").replace(
+        '"pension"\nagency', '"pensions"\nagency'
+    )
     path = _write(tmp_path, "extra.toml", GOOD + bad)
     catalog = load_catalog([tmp_path])
     assert len(catalog.problems) == 1
@@ -90,7 +92,11 @@ def test_record_without_id_is_named_by_index_and_duplicates_are_problems(tmp_pat
 
 def test_broken_toml_file_is_one_problem_and_unknown_seal_is_caught(tmp_path: Path) -> None:
     _write(tmp_path, "a.toml", "[[service]\nid = ")
-    _write(tmp_path, "b.toml", GOOD.replace('operation = "account"', 'operation = "account"\nseal = "nobody"'))
+    _write(
+        tmp_path,
+        "b.toml",
+        GOOD.replace('operation = "account"', 'operation = "account"\nseal = "nobody"'),
+    )
     catalog = load_catalog([tmp_path])
     assert sorted((Path(p.file).name, p.field) for p in catalog.problems) == [
         ("a.toml", "-"), ("b.toml", "seal")]  # fmt: skip

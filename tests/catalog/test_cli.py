@@ -30,7 +30,7 @@ def test_list_json_has_the_contract_keys_and_all_categories(capsys) -> None:
 
 def test_disable_then_enable_edits_the_config_and_list_reflects_it(tmp_path: Path, capsys) -> None:
     config = tmp_path / "kiosk.toml"
-    config.write_text("# my terminal\nterminal_id = \"T-7\"\n", encoding="utf-8")
+    config.write_text('# my terminal\nterminal_id = "T-7"\n', encoding="utf-8")
     assert main(["--config", str(config), "services", "disable", "electricity.bills"]) == 0
     capsys.readouterr()
     rows = _json(capsys, ["--config", str(config), "services", "list", "--json"])
@@ -43,7 +43,9 @@ def test_disable_then_enable_edits_the_config_and_list_reflects_it(tmp_path: Pat
     assert main(["--config", str(config), "services", "disable", "no.such_service"]) == 1
 
 
-def test_validate_passes_on_the_bundled_catalog_and_fails_on_a_broken_one(tmp_path: Path, capsys) -> None:
+def test_validate_passes_on_the_bundled_catalog_and_fails_on_a_broken_one(
+    tmp_path: Path, capsys
+) -> None:
     assert main(["services", "validate"]) == 0
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -72,7 +74,9 @@ def test_try_succeeds_for_every_enabled_service(tmp_path: Path, catalog: Catalog
             found += body["record_found"]
             if body["record_found"]:
                 for spec in service.result_fields:
-                    assert spec.key in (body["tables"] if spec.format == "table" else body["values"])
+                    assert spec.key in (
+                        body["tables"] if spec.format == "table" else body["values"]
+                    )
     # Most services have data for the main demo person; the rest answer "no record".
     assert found >= 0.7 * len(catalog.enabled())
 
