@@ -98,6 +98,10 @@ class MainWindow(QMainWindow):
         theme.apply_app_font()
         self.runner = runner
         self.voice = voice
+        if voice is not None:
+            # Voice guides in elderly mode. The runner calls speak() inside dispatch, on the
+            # dispatching thread; its lock is re-entrant, so reading the state there is safe.
+            voice.bind_elderly(lambda: runner.state.elderly)
         self.setWindowTitle(f"{hall_name_zh} · {terminal_id}")
         self.ctx = UiContext(runner, catalog, hall_name_zh, hall_name_en, hall_phone,
                              terminal_id, demo, face_frames, call_staff)

@@ -147,3 +147,24 @@ def test_face_preview_from_a_qt_signal(qtbot):
     assert page.preview.image is not None and page.preview.image.width() == 64
     page.clear()
     assert page.preview.image is None
+
+
+def test_window_turns_voice_on_with_elderly_mode(qtbot, catalog):
+    from ui_harness import FakeAudit, FakeCard, FakeCertificates, FakeFace, FakeQuery
+
+    from kiosk.flow import ToggleElderly, Touch
+    from kiosk.session import SessionRunner
+    from kiosk.ui.main_window import MainWindow
+
+    voice = VoicePrompts(engine="mock")
+    runner = SessionRunner(card=FakeCard(), face=FakeFace(), query=FakeQuery(),
+                           certificates=FakeCertificates(), audit=FakeAudit(), voice=voice)
+    window = MainWindow(runner, catalog, hall_name_zh="厅", hall_name_en="Hall", hall_phone="1",
+                        terminal_id="T", demo=True, voice=voice, tick_ms=3_600_000)
+    qtbot.addWidget(window)
+    runner.dispatch(Touch())
+    qtbot.wait(20)
+    assert ("welcome", "zh") not in voice.spoken  # voice is off in normal mode
+    runner.dispatch(ToggleElderly())
+    qtbot.waitUntil(lambda: ("elderly_on", "zh") in voice.spoken)
+    window.close()
