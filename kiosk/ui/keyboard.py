@@ -44,7 +44,7 @@ class OnScreenKeyboard(QWidget):
         """"letters": digits + QWERTY; "digits": a phone-style pad; "id": digits and X."""
         while self._grid.count():
             item = self._grid.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None and widget not in (self._delete, self._clear):
                 widget.deleteLater()
         self._keys = {}

@@ -120,7 +120,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(root)
         # The window is the panel: content that does not fit must never push the window past
         # the screen's edge (tests check that every page fits; see tests/ui/test_layout.py).
-        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        outer = self.layout()
+        if outer is not None:
+            outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
         self.pages: dict[Screen, Page] = {
             Screen.ATTRACT: AttractPage(self.ctx),
@@ -191,7 +193,7 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         self.bar.set_two_rows(self.height() > self.width())
 
-    def current_page(self) -> QWidget:
+    def current_page(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def sync(self) -> None:
@@ -207,7 +209,7 @@ class MainWindow(QMainWindow):
         if self.attendant_mode:
             return
         page = self.pages[state.screen]
-        page.render(state)
+        page.show_state(state)
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
         self.bar.setVisible(state.screen not in NO_BAR)
@@ -222,7 +224,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_clock(self, state: flow.SessionState) -> None:
         left = state.seconds_left(self.runner.now(), self.runner.timeouts)
-        self.bar.render(state.language, state.elderly, left,
+        self.bar.show_state(state.language, state.elderly, left,
                         can_go_back=state.screen not in NO_BACK)
         if self.more_time.update_for(state.language, left) and self.voice is not None:
             self.voice.speak("more_time", state.language)
@@ -241,7 +243,7 @@ class MainWindow(QMainWindow):
         self.runner.dispatch(flow.SetLanguage(language))
 
     def _open_help(self) -> None:
-        self.help.render(self.runner.state.language)
+        self.help.show_state(self.runner.state.language)
         self.help.open()
 
     # ---- attendant mode -------------------------------------------------------------------

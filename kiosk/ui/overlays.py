@@ -19,6 +19,7 @@ class Overlay(QWidget):
 
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
+        self.host = host
         self.setObjectName("Scrim")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         outer = QVBoxLayout(self)
@@ -41,12 +42,12 @@ class Overlay(QWidget):
         self.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if watched is self.parent() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if watched is self.host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.host.rect())
         return False
 
     def open(self) -> None:
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self.host.rect())
         self.show()
         self.raise_()
 
@@ -76,7 +77,7 @@ class HelpOverlay(Overlay):
             self.box.addWidget(widget)
         self.box.addLayout(row)
 
-    def render(self, language: str) -> None:
+    def show_state(self, language: str) -> None:
         self.title.setText(t("help_title", language))
         self.text.setText(t("help_body", language))
         self.phone.setText(t("staff_phone", language, phone=self.hall_phone))

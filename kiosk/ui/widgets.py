@@ -102,7 +102,7 @@ class Bar(QWidget):
         return [self.home_button, self.back_button, self.countdown, self.language_button,
                 self.elderly_button, self.help_button]
 
-    def render(self, language: str, elderly: bool, seconds_left: float | None,
+    def show_state(self, language: str, elderly: bool, seconds_left: float | None,
                can_go_back: bool) -> None:
         self.home_button.setText(t("home", language))
         self.back_button.setText(t("back", language))

@@ -52,7 +52,7 @@ def test_every_screen_fits_the_panel(qtbot, catalog, size):
                 for screen, state in states(catalog).items():
                     page = w.pages[screen]
                     page.clear()
-                    page.render(replace(state, language=language, elderly=elderly))
+                    page.show_state(replace(state, language=language, elderly=elderly))
                     w.stack.setCurrentWidget(page)
                     QApplication.processEvents()
                     need = page.minimumSizeHint()
@@ -60,7 +60,7 @@ def test_every_screen_fits_the_panel(qtbot, catalog, size):
                     where = f"{screen.name} {language} elderly={elderly} {size}"
                     assert need.width() <= room.width(), f"{where}: too wide {need}"
                     assert need.height() <= room.height(), f"{where}: too tall {need}"
-                w.bar.render(language, elderly, 60, True)
+                w.bar.show_state(language, elderly, 60, True)
                 assert w.bar.minimumSizeHint().width() <= size[0], f"bar {language} {elderly}"
                 assert w.size().toTuple() == size
         for page in (w.pin_pad, w.attendant_panel):

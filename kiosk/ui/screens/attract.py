@@ -31,7 +31,7 @@ class AttractPage(Page):
         self._timer.setInterval(self.TICK_MS)
         self._timer.timeout.connect(self._advance)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         self.update()
 
     def _advance(self) -> None:

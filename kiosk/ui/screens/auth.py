@@ -95,7 +95,7 @@ class PlaceCardPage(Page):
         self.body.addWidget(self.hint, 1)
         self.body.addWidget(self.text)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         language = state.language
         self.title.setText(t("place_card_title", language))
         self.text.setText(t("place_card_body", language))
@@ -193,7 +193,7 @@ class FacePage(Page):
     def _receive(self, item: Any) -> None:
         self._pushed = item
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         self.language = state.language
         self.title.setText(t("face_title", state.language))
         self._show_texts()

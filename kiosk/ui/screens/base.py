@@ -1,4 +1,4 @@
-"""What every page shares: the context it is built with, and the render/clear contract."""
+"""What every page shares: the context it is built with, and the show_state/clear contract."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class UiContext:
 
 
 class Page(QWidget):
-    """A screen. `render` is called with every new state while the page is shown; `clear`
+    """A screen. `show_state` is called with every new state while the page is shown; `clear`
     forgets everything about the citizen (on every wipe, shown or not)."""
 
     def __init__(self, ctx: UiContext) -> None:
@@ -58,7 +58,7 @@ class Page(QWidget):
         self.body.setContentsMargins(48, 32, 48, 32)
         self.body.setSpacing(24)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         raise NotImplementedError
 
     def clear(self) -> None:

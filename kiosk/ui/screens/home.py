@@ -178,7 +178,7 @@ class HomePage(Page):
         super().resizeEvent(event)
         self._layout_grid()
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         language = state.language
         if language == self.language and self.title.text():
             return
@@ -229,7 +229,7 @@ class ServiceListPage(Page):
         self.body.addWidget(self.list, 1)
         self._key: tuple[Category | None, str] | None = None
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         key = (state.category, state.language)
         if key == self._key:
             return

@@ -126,15 +126,15 @@ class InputsPage(Page):
         self.form_host.setObjectName("FormHost")
         self.form = QVBoxLayout(self.form_host)
         self.form.setSpacing(28)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.form_host)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.form_host)
         self.keyboard = OnScreenKeyboard()
         self.keyboard.connect_to_target()
         self.keyboard.hide()
         self.submit = make_button("", "primary", self.on_submit, name="Submit")
         self.split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.split.addWidget(self.scroll, 3)
+        self.split.addWidget(self.scroll_area, 3)
         self.split.addWidget(self.keyboard, 2)
         actions = QGridLayout()
         actions.setColumnStretch(0, 1)
@@ -146,7 +146,7 @@ class InputsPage(Page):
         self.editors: list[FieldEditor] = []
         self._key: tuple[Service | None, str] | None = None
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         key = (state.service, state.language)
         if key == self._key:
             return
@@ -205,7 +205,7 @@ class InputsPage(Page):
             target = next((e for e in self.editors if e.spec.key == exc.field_key), None)
             if target is not None:
                 target.show_error(text)
-                self.scroll.ensureWidgetVisible(target.widget)
+                self.scroll_area.ensureWidgetVisible(target.widget)
             return
         self.ctx.dispatch(flow.SubmitInputs(clean))
 
@@ -218,7 +218,7 @@ class InputsPage(Page):
     def _drop_editors(self) -> None:
         while self.form.count():
             item = self.form.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.editors = []

@@ -117,10 +117,11 @@ class ResultPage(Page):
         self.content_box = QVBoxLayout(self.content)
         self.content_box.setContentsMargins(32, 24, 32, 24)
         self.content_box.setSpacing(20)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.content)
-        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.content)
+        QScroller.grabGesture(self.scroll_area.viewport(),
+                              QScroller.ScrollerGestureType.TouchGesture)
         self.another = make_button("", on_click=lambda: self.ctx.dispatch(flow.GoBack()),
                                    name="Another")
         self.finish = make_button("", on_click=lambda: self.ctx.dispatch(flow.Finish()),
@@ -135,14 +136,14 @@ class ResultPage(Page):
         self.body.addWidget(self.title)
         self.body.addWidget(self.status)
         self.body.addWidget(self.status_body)
-        self.body.addWidget(self.scroll, 1)
+        self.body.addWidget(self.scroll_area, 1)
         self.body.addWidget(self.as_of)
         self.body.addLayout(actions)
         self.tables: dict[str, QTableView] = {}
         self.values: dict[str, str] = {}
         self._key: tuple[Service | None, QueryResult | None, str] | None = None
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         key = (state.service, state.result, state.language)
         if key == self._key:
             return  # a touch must not rebuild the view and lose the scroll position
@@ -197,7 +198,7 @@ class ResultPage(Page):
             self.content_box.addWidget(view)
         self.content.setVisible(bool(scalars or tables))
         self.content_box.addStretch(1)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def _add_scalar(self, grid: QGridLayout, row: int, spec: ResultField, value: Any,
                     language: str) -> None:
@@ -213,7 +214,7 @@ class ResultPage(Page):
     def _drop_content(self) -> None:
         while self.content_box.count():
             item = self.content_box.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.tables = {}

@@ -34,7 +34,7 @@ class QueryingPage(Page):
         self.body.addWidget(self.detail)
         self.body.addStretch(3)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         self.title.setText(t("querying", state.language))
         service = state.service
         agency = "" if service is None else (
@@ -59,7 +59,7 @@ class PrintingPage(Page):
         self.body.addWidget(self.detail)
         self.body.addStretch(3)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         self.title.setText(t("printing", state.language))
         self.detail.setText(t("printing_body", state.language))
 
@@ -83,7 +83,7 @@ class DonePage(Page):
         row.addWidget(self.finish, 1)
         self.body.addLayout(row)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         self.title.setText(t("done_title", state.language))
         code = state.verification_code
         self.code.setText(t("done_code", state.language, code=code) if code else "")
@@ -123,7 +123,7 @@ class ErrorPage(Page):
         self.body.addLayout(row)
         self.language = "zh"
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         language = self.language = state.language
         message = state.message
         self.title.setText(t("error_title", language))
@@ -177,7 +177,7 @@ class OutOfServicePage(Page):
         row.addWidget(self.staff, 1)
         self.body.addLayout(row)
 
-    def render(self, state: flow.SessionState) -> None:
+    def show_state(self, state: flow.SessionState) -> None:
         # Nobody chose a language: say it in both.
         phone = self.ctx.hall_phone
         self.title.setText(t("out_of_service_title", "zh"))
