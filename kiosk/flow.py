@@ -69,6 +69,7 @@ class SessionState:
     service: Service | None = None
     person: AuthenticatedPerson | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    inputs_submitted: bool = False
     result: QueryResult | None = None
     message: Message | None = None
     retry_screen: Screen | None = None  # where "try again" on the error screen leads
@@ -295,7 +296,7 @@ def _next_step_for(state: SessionState, now: float) -> Transition:
         return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token), Speak("place_card")]
     if service.auth is AuthMethod.CARD_FACE and not person.face_verified:
         return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person), Speak("face")]
-    if service.inputs and not state.inputs:
+    if service.inputs and not state.inputs_submitted:
         return _go(state, Screen.INPUTS, now), []
     return _go(state, Screen.QUERYING, now), [
         RunQuery(state.token, service, person, state.inputs)
@@ -347,7 +348,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
             return state, []
         chosen = replace(
             state, service=event.service, category=event.service.category, inputs={},
-            result=None, message=None, verification_code="", print_failed=False,
+            inputs_submitted=False, result=None, message=None, verification_code="", print_failed=False,
         )
         return _next_step_for(chosen, now)
     if isinstance(event, CardAccepted) and screen is Screen.PLACE_CARD:
@@ -359,7 +360,8 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         nxt, more = _next_step_for(replace(state, person=person), now)
         return nxt, [StopFaceCheck(), *more]
     if isinstance(event, SubmitInputs) and screen is Screen.INPUTS:
-        return _next_step_for(replace(state, inputs=dict(event.inputs)), now)
+        submitted = replace(state, inputs=dict(event.inputs), inputs_submitted=True)
+        return _next_step_for(submitted, now)
     if isinstance(event, QueryAnswered) and screen is Screen.QUERYING:
         return _go(state, Screen.RESULT, now, result=event.result), [Speak("result")]
     if isinstance(event, RequestPrint) and screen is Screen.RESULT:
@@ -417,7 +419,7 @@ def _back(state: SessionState, now: float) -> Transition:
         target = Screen.HOME
     back = replace(
         state, screen=target, history=tuple(history), last_activity=now, message=None,
-        inputs={}, result=None,
+        inputs={}, inputs_submitted=False, result=None,
     )
     return back, effects
 

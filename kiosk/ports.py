@@ -124,15 +124,15 @@ class CameraFacePort:
         self._settings = settings
         self._runner: Any = None
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[Any], None]] = []
+        self._latest: Any = None
 
-    def subscribe_updates(self, listener: Callable[[Any], None]) -> None:
-        """Preview frames, instructions and countdown for the face screen."""
-        self._listeners.append(listener)
+    def latest_preview(self) -> Any:
+        """The newest capture update (frame, instruction, oval guide, countdown) for the face
+        screen to poll; None when no capture runs."""
+        return self._latest
 
     def _emit(self, update: Any) -> None:
-        for listener in list(self._listeners):
-            listener(update)
+        self._latest = update
 
     def start(self, person: AuthenticatedPerson, on_done: FaceCallback) -> None:
         from devices.camera.session import (
@@ -169,6 +169,7 @@ class CameraFacePort:
             with self._lock:
                 if self._runner is runner:
                     self._runner = None
+                    self._latest = None
         try:
             match = self._verifier.verify(person.id_number, captured.jpeg)
         except Exception as exc:
@@ -182,6 +183,7 @@ class CameraFacePort:
         runner = self._runner
         if runner is not None:
             runner.cancel()
+        self._latest = None  # the preview frame is a face: drop it with the session
 
 
 def _message_of(exc: BaseException) -> Message:

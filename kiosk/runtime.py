@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,45 +58,74 @@ class Simulation:
             self.reader.remove_card()
 
 
-@dataclass
 class Runtime:
-    settings: Settings
-    store: Store
-    catalog: Any
-    gateway: Any
-    reader: Any
-    camera: Any
-    printer: Any
-    desk: Any
-    face_port: Any
-    runner: SessionRunner
-    simulation: Simulation | None = None
-    verify_web: Any = None
-    demo_trust_root: Path | None = None
-    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+    """Everything a running terminal is made of.
 
-    # ---- building -----------------------------------------------------------------------
-    @classmethod
-    def build(
-        cls,
+    Construction is quick (settings, catalog, an unbound session runner) so the attract screen
+    can show at once; `assemble()` brings up the store, devices, back-ends and certificate
+    engine and binds them to the runner. `build()` does both, for tools and tests.
+    """
+
+    def __init__(
+        self,
         settings: Settings,
         *,
         simulate: bool = False,
         timeouts: flow.Timeouts | None = None,
         place_delay_s: float = 1.5,
         start_verify_web: bool = True,
-    ) -> Runtime:
-        from devices.idcard.reader import IdCardReader
-        from kiosk.certificates import CertificateDesk
-        from kiosk.ports import CameraFacePort, GatewayQueryPort, ReaderCardPort
+    ) -> None:
         from services_catalog.catalog import load_catalog
-        from services_catalog.registry import QueryGateway, build_adapters
 
         if simulate:
             settings = settings.model_copy(update={"demo": True})
+        self.settings = settings
+        self.simulate = simulate
+        self._place_delay_s = place_delay_s
+        self._start_web = start_verify_web
+        self._stoppers: list[Callable[[], None]] = []
+        self.catalog = load_catalog(
+            settings.services.extra_catalog_dirs, settings.service_enabled_override
+        )
+        for problem in self.catalog.problems:
+            log.warning("catalog: %s", problem)
+        self.runner = SessionRunner(
+            timeouts=timeouts or flow.Timeouts(
+                idle_s=settings.session.idle_timeout_s,
+                elderly_idle_s=settings.session.elderly_idle_timeout_s,
+                result_s=settings.session.result_timeout_s,
+            ),
+            language=settings.session.language,
+        )
+        self.ready = threading.Event()
+        self.simulation: Simulation | None = None
+        self.verify_web: Any = None
+        self.demo_trust_root: Path | None = None
+        self.store: Store
+        self.gateway: Any = None
+        self.reader: Any = None
+        self.camera: Any = None
+        self.printer: Any = None
+        self.desk: Any = None
+        self.face_port: Any = None
+
+    @classmethod
+    def build(cls, settings: Settings, **kwargs: Any) -> Runtime:
+        runtime = cls(settings, **kwargs)
+        runtime.assemble()
+        return runtime
+
+    def assemble(self) -> None:
+        from devices.idcard.reader import IdCardReader
+        from kiosk.certificates import CertificateDesk
+        from kiosk.ports import CameraFacePort, GatewayQueryPort, ReaderCardPort
+        from kiosk.store import Store
+        from services_catalog.registry import QueryGateway, build_adapters
+
+        settings, simulate = self.settings, self.simulate
         data_dir = settings.resolved_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
-        stoppers: list[Callable[[], None]] = []
+        stoppers = self._stoppers
         store = Store.open(
             settings.resolved_database_url(), data_dir, settings.terminal_id,
             key_env=settings.audit_key_env,
@@ -104,21 +133,17 @@ class Runtime:
             pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
         )
         stoppers.append(store.close)
+        self.store = store
         if settings.demo and not store.credentials.has("attendant"):
             store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)
         if settings.attendant.pin_hash:
             store.credentials.set_hash("attendant", settings.attendant.pin_hash)
 
-        simulation = Simulation(place_delay_s=place_delay_s) if simulate else None
+        simulation = Simulation(place_delay_s=self._place_delay_s) if simulate else None
 
         # Back-ends: the demo back-end is a real HTTP service on loopback.
-        catalog = load_catalog(
-            settings.services.extra_catalog_dirs, settings.service_enabled_override
-        )
-        for problem in catalog.problems:
-            log.warning("catalog: %s", problem)
         demo_url = None
-        if settings.demo or simulate:
+        if settings.demo:
             from services_catalog.demo_backend.server import DemoBackend
 
             backend = DemoBackend()
@@ -126,9 +151,9 @@ class Runtime:
             stoppers.append(backend.stop)
             if simulation is not None:
                 simulation.backend = backend
-        adapters = build_adapters(settings.backends, demo_base_url=demo_url)
-        gateway = QueryGateway(catalog, adapters)
-        stoppers.append(gateway.close)
+        self.gateway = QueryGateway(self.catalog,
+                                    build_adapters(settings.backends, demo_base_url=demo_url))
+        stoppers.append(self.gateway.close)
 
         # ID-card reader: the real driver, on a simulator's pseudo-terminal in simulation.
         port = settings.reader.port
@@ -139,17 +164,18 @@ class Runtime:
             port = reader_sim.start_pty()
             stoppers.append(reader_sim.stop)
             if simulation is None:
-                simulation = Simulation(place_delay_s=place_delay_s)
+                simulation = Simulation(place_delay_s=self._place_delay_s)
             simulation.reader = reader_sim
-        reader = IdCardReader(port, settings.reader.baud,
-                              poll_interval_s=settings.reader.poll_interval_s, armed=False)
+        self.simulation = simulation
+        self.reader = IdCardReader(port, settings.reader.baud,
+                                   poll_interval_s=settings.reader.poll_interval_s, armed=False)
         card_port = ReaderCardPort(
-            reader,
+            self.reader,
             on_arm=simulation.place_card_soon if simulation is not None else None,
             on_disarm=simulation.cancel_card if simulation is not None else None,
         )
 
-        camera, detector = _build_camera(settings, simulate)
+        self.camera, detector = _build_camera(settings, simulate)
         capture_settings = None
         if simulate or settings.camera.source == "simulator":
             from devices.camera.liveness import Challenge
@@ -157,34 +183,21 @@ class Runtime:
 
             # The simulated citizen blinks; a real one is asked to turn the head as well.
             capture_settings = CaptureSettings(challenges=(Challenge.BLINK,))
-        face_port = CameraFacePort(camera, detector, _build_face_verifier(settings, detector),
-                                   settings=capture_settings)
-        printer = _build_printer(settings, data_dir)
-        issuer, trust_root = _build_issuer(settings, store, data_dir)
-        desk = CertificateDesk(
-            issuer=issuer, jobs=store.jobs, printer=printer, audit=store.audit,
+        self.face_port = CameraFacePort(
+            self.camera, detector, _build_face_verifier(settings, detector),
+            settings=capture_settings,
         )
-        runner = SessionRunner(
-            card=card_port,
-            face=face_port,
-            query=GatewayQueryPort(gateway),
-            certificates=desk,
-            audit=store.audit,
-            timeouts=timeouts or flow.Timeouts(
-                idle_s=settings.session.idle_timeout_s,
-                elderly_idle_s=settings.session.elderly_idle_timeout_s,
-                result_s=settings.session.result_timeout_s,
-            ),
-            language=settings.session.language,
+        self.printer = _build_printer(settings, data_dir)
+        issuer, self.demo_trust_root = _build_issuer(settings, store, data_dir)
+        self.desk = CertificateDesk(
+            issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
         )
-        runtime = cls(
-            settings=settings, store=store, catalog=catalog, gateway=gateway, reader=reader,
-            camera=camera, printer=printer, desk=desk, face_port=face_port, runner=runner,
-            simulation=simulation, demo_trust_root=trust_root, _stoppers=stoppers,
+        self.runner.bind(
+            card=card_port, face=self.face_port, query=GatewayQueryPort(self.gateway),
+            certificates=self.desk, audit=store.audit,
         )
-        if start_verify_web:
-            runtime._start_verify_web()
-        return runtime
+        if self._start_web:
+            self._start_verify_web()
 
     def _start_verify_web(self) -> None:
         from urllib.parse import urlsplit
@@ -206,6 +219,7 @@ class Runtime:
     # ---- running ------------------------------------------------------------------------
     def start(self) -> None:
         """Start the device workers and tell the flow whether the terminal can serve."""
+        self.ready.set()
         self.reader.start()
         self.camera.start()
         if hasattr(self.printer, "start"):
@@ -218,6 +232,8 @@ class Runtime:
                                 detail="demo" if self.settings.demo else "")
 
     def device_statuses(self) -> list[DeviceStatus]:
+        if not self.ready.is_set():
+            return []
         statuses = [self.reader.status, self.camera.status, self.printer.status_publisher.status]
         return statuses
 
@@ -239,7 +255,8 @@ class Runtime:
 
     def stop(self) -> None:
         self.runner.shutdown()
-        for stop in (self.reader.stop, self.camera.stop, getattr(self.printer, "stop", None)):
+        devices = (self.reader, self.camera, self.printer)
+        for stop in (getattr(device, "stop", None) for device in devices):
             if stop is not None:
                 try:
                     stop()

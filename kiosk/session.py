@@ -99,22 +99,18 @@ class SessionRunner:
     def __init__(
         self,
         *,
-        card: CardPort,
-        face: FacePort,
-        query: QueryPort,
-        certificates: CertificatePort,
-        audit: AuditPort,
+        card: CardPort | None = None,
+        face: FacePort | None = None,
+        query: QueryPort | None = None,
+        certificates: CertificatePort | None = None,
+        audit: AuditPort | None = None,
         voice: VoicePort | None = None,
         timeouts: flow.Timeouts = flow.Timeouts(),
         clock: Callable[[], float] = time.monotonic,
         language: str = "zh",
         workers: int = 2,
+        bind_timeout_s: float = 60.0,
     ) -> None:
-        self._card = card
-        self._face = face
-        self._query = query
-        self._certificates = certificates
-        self._audit = audit
         self._voice = voice
         self.timeouts = timeouts
         self._clock = clock
@@ -123,6 +119,32 @@ class SessionRunner:
         self._observers: list[Callable[[flow.SessionState], None]] = []
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="session")
         self._changed = threading.Condition(self._lock)
+        self._bound = threading.Event()
+        self._bind_timeout_s = bind_timeout_s
+        if card and face and query and certificates and audit:
+            self.bind(card=card, face=face, query=query, certificates=certificates, audit=audit)
+
+    def bind(
+        self,
+        *,
+        card: CardPort,
+        face: FacePort,
+        query: QueryPort,
+        certificates: CertificatePort,
+        audit: AuditPort,
+    ) -> None:
+        """Connect the ports. The UI can show the attract screen before devices and the
+        certificate engine are up; the first effect that needs a port waits for this."""
+        self._card = card
+        self._face = face
+        self._query = query
+        self._certificates = certificates
+        self._audit = audit
+        self._bound.set()
+
+    def attach_voice(self, voice: VoicePort | None) -> None:
+        """The UI's voice arrives after the runner is built (it needs the GUI thread)."""
+        self._voice = voice
 
     # ---- observing ----------------------------------------------------------------------
     @property
@@ -176,6 +198,13 @@ class SessionRunner:
 
     # ---- effects ------------------------------------------------------------------------
     def _start(self, effect: flow.Effect, state: flow.SessionState) -> None:
+        if isinstance(effect, flow.Speak):
+            if self._voice is not None:
+                self._voice.speak(effect.prompt, state.language)
+            return
+        if not self._bound.wait(self._bind_timeout_s):
+            log.error("ports never came up; %s dropped", type(effect).__name__)
+            return
         if isinstance(effect, flow.ArmCardReader):
             self._card.arm(lambda person, msg, t=effect.token: self._on_card(t, person, msg))
         elif isinstance(effect, flow.DisarmCardReader):
@@ -192,8 +221,6 @@ class SessionRunner:
         elif isinstance(effect, flow.SessionEnded):
             self._certificates.forget_session()
             self._pool.submit(self._audit.record, "session_end", effect.reason, None)
-        elif isinstance(effect, flow.Speak) and self._voice is not None:
-            self._voice.speak(effect.prompt, state.language)
 
     def _on_card(
         self, token: str, person: AuthenticatedPerson | None, message: Message | None

@@ -24,6 +24,7 @@ the current placement, so a card already lying on the reader is read once, for t
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -229,7 +230,9 @@ class IdCardReader:
                     self._decoder.reset()
                     ser.write(frame)
                     reply = self._await_reply(ser, time.monotonic() + timeout_s)
-                except (serial.SerialException, OSError) as exc:
+                except (serial.SerialException, OSError, termios.error) as exc:
+                    # termios.error is not an OSError: it is what tcflush raises on a
+                    # pseudo-terminal or USB adapter whose other end has gone.
                     self.close()
                     raise ReaderUnavailable(f"{self.port} went away: {exc}") from None
                 except (ProtocolError, ReaderTimeout) as exc:
@@ -446,6 +449,11 @@ class IdCardReader:
                     self._lost(exc, DeviceState.OFFLINE, "the reader does not answer")
             except IdCardError as exc:
                 self._emit(ReaderFault(exc))
+            except Exception as exc:  # never let the worker die: report, reopen, go on
+                log.exception("unexpected reader failure")
+                self.close()
+                self._lost(ReaderUnavailable(str(exc)), DeviceState.HARDWARE_ERROR,
+                           "the reader failed unexpectedly")
             # No faster than poll_interval_s from one poll's start to the next.
             wait = started + self.poll_interval_s - time.monotonic()
             if wait > 0:

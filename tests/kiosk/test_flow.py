@@ -173,3 +173,14 @@ def test_state_repr_hides_the_person() -> None:
     state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
     text = repr(state) + repr(state.person)
     assert "410402198805201238" not in text and "张伟" not in text
+
+
+def test_inputs_that_are_all_defaults_count_as_submitted() -> None:
+    service = make_service(inputs=[{"key": "year", "label_zh": "年份", "label_en": "Year",
+                                    "kind": "year", "required": False}])
+    state, _ = run(flow.SessionState(), flow.ChooseService(service), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    assert state.screen is Screen.INPUTS
+    state, effects = run(state, flow.SubmitInputs({}), 2)
+    assert state.screen is Screen.QUERYING
+    assert any(isinstance(e, flow.RunQuery) for e in effects)

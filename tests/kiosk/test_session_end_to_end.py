@@ -37,7 +37,7 @@ def test_card_to_printed_certificate_and_wipe(runtime: Runtime, tmp_path: Path) 
     runner.dispatch(flow.ChooseService(service))
     assert runner.state.screen is Screen.PLACE_CARD
 
-    state = runner.wait_for(lambda s: s.screen is Screen.RESULT, 20)
+    state = runner.wait_for(lambda s: s.screen is Screen.RESULT, 40)
     assert state.person is not None and state.person.id_number == "410402198805201238"
     assert state.result is not None and state.result.service_id == SERVICE
 
@@ -78,10 +78,10 @@ def test_no_card_then_a_checksum_error_then_a_good_read(runtime: Runtime) -> Non
     sim.reader.inject(Fault.CHECKSUM, on=Command.READ_TEXT_PHOTO, times=None)
     sim.place_delay_s = 0.1
     sim.place_card_soon()
-    state = runner.wait_for(lambda s: s.screen in (Screen.ERROR, Screen.RESULT), 20)
+    state = runner.wait_for(lambda s: s.screen in (Screen.ERROR, Screen.RESULT), 40)
     assert state.screen is Screen.ERROR and state.message is not None
     assert state.message.can_retry and state.person is None
     sim.reader.clear_faults()
     runner.dispatch(flow.Retry())
-    state = runner.wait_for(lambda s: s.screen is Screen.RESULT, 20)
+    state = runner.wait_for(lambda s: s.screen is Screen.RESULT, 40)
     assert state.person is not None

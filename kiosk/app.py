@@ -1,0 +1,152 @@
+"""`kiosk`: builds the terminal from its config and starts the Qt UI.
+
+Heavy libraries (Qt widgets, OpenCV, ReportLab, pyHanko) are imported only when needed, so the
+attract screen is up quickly after a power cut; the certificate engine warms up in the
+background while the attract loop runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+
+STARTED = time.perf_counter()
+log = logging.getLogger("kiosk")
+
+
+def _has_display() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return True  # offscreen, eglfs, linuxfb, vnc: no window system needed
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kiosk", description="gov-kiosk self-service terminal")
+    parser.add_argument("--config", type=Path, help="terminal config file (TOML)")
+    parser.add_argument(
+        "--simulate", action="store_true",
+        help="wire the simulated reader, camera and printer and the bundled demo back-end",
+    )
+    parser.add_argument(
+        "--tour", type=Path, metavar="DIR",
+        help="with --simulate: walk a scripted citizen session offscreen, save a PNG of every "
+        "screen and the printed certificate into DIR, then exit",
+    )
+    parser.add_argument("--portrait", action="store_true", help="1080x1920 portrait layout")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    parser.add_argument("--exit-after-start", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("GOV_KIOSK_LOG", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.tour is not None:
+        if not args.simulate:
+            print("kiosk: --tour needs --simulate", file=sys.stderr)
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not _has_display():
+        print(
+            "kiosk: no display here (DISPLAY/WAYLAND_DISPLAY unset); run the offscreen tour "
+            "instead: kiosk --simulate --tour DIR  (or: make tour)",
+            file=sys.stderr,
+        )
+        return 3
+
+    from kiosk.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+
+    return run_gui(settings, args)
+
+
+def run_gui(settings: Settings, args: argparse.Namespace) -> int:
+    """Start Qt, show the attract screen, then bring the devices up behind it."""
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.attendant import AttendantDesk
+    from kiosk.runtime import Runtime
+    from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.voice import VoicePrompts
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    runtime = Runtime(settings, simulate=args.simulate)
+    voice = VoicePrompts() if args.tour is None else None
+    runtime.runner.attach_voice(voice)
+    window = MainWindow(
+        runtime.runner,
+        runtime.catalog,
+        hall_name_zh=settings.hall_name_zh,
+        hall_name_en=settings.hall_name_en,
+        hall_phone=settings.hall_phone,
+        terminal_id=settings.terminal_id,
+        demo=settings.demo,
+        face_frames=lambda: runtime.face_port.latest_preview() if runtime.face_port else None,
+        device_statuses=runtime.device_statuses,
+        attendant=AttendantDesk(runtime),
+        voice=voice,
+    )
+    size = (1080, 1920) if args.portrait else (1920, 1080)
+    if args.tour is not None or args.windowed:
+        window.resize(*size)
+        window.show()
+    else:
+        screen = app.primaryScreen()
+        window.show_kiosk(screen.geometry())
+    app.processEvents()
+    log.info("attract screen up after %.3f s", time.perf_counter() - STARTED)
+    if args.exit_after_start:
+        print(f"startup_s={time.perf_counter() - STARTED:.3f}", flush=True)
+        return 0
+    # Devices, back-ends and the certificate engine come up behind the attract screen.
+    failure: list[BaseException] = []
+
+    def bring_up() -> None:
+        try:
+            runtime.assemble()
+            runtime.start()
+        except Exception as exc:  # a terminal that cannot start says why in one line
+            log.exception("start-up failed")
+            failure.append(exc)
+            app.quit()
+
+    import threading
+
+    threading.Thread(target=bring_up, name="bring-up", daemon=True).start()
+    try:
+        if args.tour is not None:
+            from kiosk.tour import run_tour
+
+            if not runtime.ready.wait(120):
+                print("kiosk: start-up did not finish", file=sys.stderr)
+                return 1
+            return run_tour(app, window, runtime, args.tour)
+        code = int(app.exec())
+        if failure:
+            print(f"kiosk: cannot start: {failure[0]}", file=sys.stderr)
+            return 1
+        return code
+    finally:
+        runtime.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""`kiosk --simulate --tour DIR`: a scripted citizen walks through the terminal offscreen.
+
+Every screen it passes is saved as a PNG, and the certificate it prints is copied beside them,
+so a reviewer sees what a citizen sees without a touch panel. The script uses the same events
+a touch would send; the simulators play the card and the face.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk import flow
+from kiosk.flow import Screen
+from kiosk.runtime import Runtime
+from services_catalog.model import Category
+
+log = logging.getLogger(__name__)
+TOUR_SERVICE = "real_estate.registration_info"
+
+
+class TourFailed(Exception):
+    pass
+
+
+def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runner = runtime.runner
+    shots: list[Path] = []
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def wait(predicate: Callable[[flow.SessionState], bool], what: str, timeout: float = 30) -> None:
+        end = time.monotonic() + timeout
+        while not predicate(runner.state):
+            if time.monotonic() > end:
+                raise TourFailed(f"waited {timeout:.0f} s for {what}, still at "
+                                 f"{runner.state.screen.name}")
+            app.processEvents()
+            time.sleep(0.02)
+        pump(0.3)  # let the view settle (animations, layout) before the picture
+
+    def shot(name: str) -> None:
+        path = out_dir / f"{len(shots) + 1:02d}-{name}.png"
+        window.grab_png(path)
+        shots.append(path)
+        log.info("tour: %s", path.name)
+
+    try:
+        wait(lambda s: s.screen is Screen.ATTRACT, "the attract screen")
+        shot("attract")
+        runner.dispatch(flow.Touch())
+        wait(lambda s: s.screen is Screen.HOME, "home")
+        shot("home")
+        runner.dispatch(flow.ChooseCategory(Category.REAL_ESTATE))
+        wait(lambda s: s.screen is Screen.SERVICE_LIST, "the service list")
+        shot("service-list")
+        service = runtime.catalog.get(TOUR_SERVICE)
+        if service is None:
+            raise TourFailed(f"service {TOUR_SERVICE} is not in the catalog")
+        runner.dispatch(flow.ChooseService(service))
+        wait(lambda s: s.screen is Screen.PLACE_CARD, "the card screen")
+        shot("place-card")
+        wait(lambda s: s.screen is not Screen.PLACE_CARD, "the card to be read")
+        if runner.state.screen is Screen.FACE:
+            pump(1.0)  # a live preview with the oval guide and an instruction
+            shot("face")
+            wait(lambda s: s.screen is not Screen.FACE, "the face check", 45)
+        if runner.state.screen is Screen.INPUTS:
+            shot("inputs")
+            runner.dispatch(flow.SubmitInputs({}))
+        wait(lambda s: s.screen in (Screen.RESULT, Screen.ERROR), "the result")
+        if runner.state.screen is Screen.ERROR:
+            shot("error")
+            raise TourFailed(f"the query failed: {runner.state.message}")
+        shot("result")
+        runner.dispatch(flow.SetLanguage("en"))
+        pump(0.3)
+        shot("result-english")
+        runner.dispatch(flow.SetLanguage("zh"))
+        runner.dispatch(flow.RequestPrint())
+        wait(lambda s: s.screen in (Screen.DONE, Screen.ERROR), "the certificate", 60)
+        if runner.state.screen is Screen.ERROR:
+            shot("print-error")
+            raise TourFailed(f"printing failed: {runner.state.message}")
+        shot("done")
+        _copy_certificate(runtime, out_dir)
+        _error_screen(runtime, shot, wait)
+        runner.dispatch(flow.Finish())
+        wait(lambda s: s.screen is Screen.ATTRACT, "the wipe back to attract")
+        _out_of_service(runtime, shot, wait)
+    except TourFailed as exc:
+        print(f"kiosk: tour stopped: {exc}")
+        return 1
+    print(f"tour: {len(shots)} screens and the certificate saved in {out_dir}")
+    return 0
+
+
+def _copy_certificate(runtime: Runtime, out_dir: Path) -> None:
+    printed = sorted((runtime.settings.resolved_data_dir() / "printed").glob("*.pdf"),
+                     key=lambda p: p.stat().st_mtime)
+    if not printed:
+        raise TourFailed("the printer sink holds no certificate")
+    shutil.copyfile(printed[-1], out_dir / "certificate.pdf")
+
+
+def _error_screen(runtime: Runtime, shot: Callable[[str], None], wait: Any) -> None:
+    """The back-end goes down mid-session: the citizen reads what happened and what to do."""
+    backend = runtime.simulation.backend if runtime.simulation else None
+    service = next(s for s in runtime.catalog.enabled()
+                   if s.category is Category.SOCIAL_INSURANCE and not s.inputs)
+    if backend is None:
+        return
+    backend.fail("http500")
+    try:
+        runtime.runner.dispatch(flow.ChooseService(service))
+        wait(lambda s: s.screen in (Screen.INPUTS, Screen.ERROR, Screen.FACE, Screen.RESULT),
+             "the next step")
+        if runtime.runner.state.screen is Screen.INPUTS:
+            runtime.runner.dispatch(flow.SubmitInputs({}))
+        wait(lambda s: s.screen in (Screen.ERROR, Screen.RESULT), "the back-end error", 45)
+        shot("error-backend")
+    finally:
+        backend.fail(None)
+
+
+def _out_of_service(runtime: Runtime, shot: Callable[[str], None], wait: Any) -> None:
+    """The card reader is unplugged at night: the terminal says so instead of failing later."""
+    sim = runtime.simulation
+    if sim is None or sim.reader is None:
+        return
+    sim.reader.stop()
+    wait(lambda s: s.screen is Screen.OUT_OF_SERVICE, "the out-of-service screen", 20)
+    shot("out-of-service")
