@@ -175,7 +175,7 @@ class Runtime:
             on_disarm=simulation.cancel_card if simulation is not None else None,
         )
 
-        self.camera, detector = _build_camera(settings, simulate)
+        self.camera, detector = build_camera(settings, simulate)
         capture_settings = None
         if simulate or settings.camera.source == "simulator":
             from devices.camera.liveness import Challenge
@@ -187,8 +187,8 @@ class Runtime:
             self.camera, detector, _build_face_verifier(settings, detector),
             settings=capture_settings,
         )
-        self.printer = _build_printer(settings, data_dir)
-        issuer, self.demo_trust_root = _build_issuer(settings, store, data_dir)
+        self.printer = build_printer(settings, data_dir)
+        issuer, self.demo_trust_root = build_issuer(settings, store, data_dir)
         self.desk = CertificateDesk(
             issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
         )
@@ -269,7 +269,7 @@ class Runtime:
                 log.exception("shutdown step failed")
 
 
-def _build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
+def build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
     from devices.camera.detector import FaceDetector
 
     detector = FaceDetector()
@@ -307,7 +307,7 @@ def _build_face_verifier(settings: Settings, detector: Any) -> Any:
     return HttpFaceVerifier(fv.base_url, timeout_s=fv.timeout_s)
 
 
-def _build_printer(settings: Settings, data_dir: Path) -> Any:
+def build_printer(settings: Settings, data_dir: Path) -> Any:
     from devices.printer.factory import open_document_printer
 
     p = settings.printer
@@ -317,7 +317,7 @@ def _build_printer(settings: Settings, data_dir: Path) -> Any:
     )
 
 
-def _build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:
+def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:
     import os
 
     from printing.issue import CertificateIssuer, CertificateRequest

@@ -1,4 +1,4 @@
-"""kiosk-admin: the command line for admins and attendants (DESIGN section 6).
+"""kiosk-admin: the command line for admins and attendants.
 
 Each command family lives in its own module with a `register(subparsers)` function; every
 handler returns an exit code. Errors a user can cause end in one plain line, never a traceback.

@@ -1,0 +1,85 @@
+"""kiosk-admin attendant set-pin | audit show | audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from kiosk.cli import CliError
+from kiosk.config import ConfigError, Settings, load_settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("attendant", help="attendant PIN")
+    sub = parser.add_subparsers(dest="attendant_command", required=True, metavar="ACTION")
+    p = sub.add_parser("set-pin", help="set the attendant PIN (6-12 digits, asked on the tty)")
+    p.add_argument("--role", default="attendant", choices=("attendant", "admin"))
+    p.set_defaults(handler=cmd_set_pin)
+
+    audit = subparsers.add_parser("audit", help="the append-only audit log")
+    asub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    p = asub.add_parser("show", help="the newest entries (ID numbers only masked)")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_audit_show)
+    p = asub.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with")
+    p.set_defaults(handler=cmd_audit_verify)
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from kiosk.store import Store
+
+    try:
+        settings: Settings = load_settings(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return Store.open(settings.resolved_database_url(), settings.resolved_data_dir(),
+                      settings.terminal_id, key_env=settings.audit_key_env)
+
+
+def cmd_set_pin(args: argparse.Namespace) -> int:
+    pin = getpass.getpass("new PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    store = _store(args)
+    try:
+        store.credentials.set_pin(args.role, pin)
+        store.audit.record("set_pin", "ok", detail=args.role, actor="admin")
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"{args.role} PIN set")
+    return 0
+
+
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        entries = store.audit.entries(args.limit)
+    finally:
+        store.close()
+    rows = [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+             "outcome": e.outcome, "id_masked": e.id_masked, "detail": e.detail}
+            for e in reversed(entries)]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['id']:>6} {r['at'][:19]} {r['actor']:<9} {r['action']:<20} "
+                  f"{r['outcome']:<16} {r['id_masked']} {r['detail']}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        report = store.audit.verify_chain()
+    finally:
+        store.close()
+    if report.intact:
+        print(f"audit log intact: {report.entries} entries")
+        return 0
+    print(f"audit log BROKEN at entry {report.first_broken_id} (of {report.entries} read)")
+    return 1

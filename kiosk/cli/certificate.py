@@ -1,0 +1,127 @@
+"""kiosk-admin certificate issue | verify: the certificate engine from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli import CliError
+from kiosk.cli.services import _catalog, _gateway, _inputs, _settings
+from kiosk.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("certificate", help="issue or verify sealed certificates")
+    sub = parser.add_subparsers(dest="certificate_command", required=True, metavar="ACTION")
+
+    p = sub.add_parser("issue", help="query a printable service and write its sealed PDF")
+    p.add_argument("--service", required=True, help="service id (see: services list)")
+    p.add_argument("--id-number", required=True, help="the holder's resident ID number")
+    p.add_argument("--name", help="the holder's name (demo persons are known by number)")
+    p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", required=True, type=Path, help="where to write the PDF")
+    p.set_defaults(handler=cmd_issue)
+
+    p = sub.add_parser("verify", help="check a certificate's seal, trust chain and registry")
+    p.add_argument("pdf", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_verify)
+
+
+def _open_store(settings: Settings) -> Any:
+    from kiosk.store import Store
+
+    data_dir = settings.resolved_data_dir()
+    return Store.open(settings.resolved_database_url(), data_dir, settings.terminal_id,
+                      key_env=settings.audit_key_env)
+
+
+def _holder_name(id_number: str, name: str | None) -> str:
+    if name:
+        return name
+    from devices.idcard.simulator import demo_cards
+
+    for card in demo_cards().values():
+        if card.id_number == id_number:
+            return card.name
+    raise CliError("--name is needed for a holder who is not a demo person")
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    from kiosk.runtime import build_issuer
+    from printing.errors import CertificateError
+    from services_catalog.errors import AdapterError
+    from services_catalog.model import AuthenticatedPerson, is_id_number
+
+    settings = _settings(args)
+    catalog = _catalog(settings)
+    service = catalog.get(args.service)
+    if service is None:
+        raise CliError(f"no service with id {args.service!r} (see: kiosk-admin services list)")
+    if not service.printable:
+        raise CliError(f"{service.id} ({service.name_zh}) does not issue a certificate")
+    id_number = args.id_number.strip().upper()
+    if not is_id_number(id_number):
+        raise CliError("--id-number is not a valid resident ID number")
+    # The admin stands in for a citizen who passed the card and face checks at the terminal.
+    person = AuthenticatedPerson(id_number, _holder_name(id_number, args.name), True)
+    with _gateway(settings, catalog, service.adapter) as gateway:
+        try:
+            result = gateway.query(service, person, _inputs(args.input, service), datetime.now())
+        except AdapterError as exc:
+            raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
+    store = _open_store(settings)
+    try:
+        issue, _root = build_issuer(settings, store, settings.resolved_data_dir())
+        try:
+            issued = issue(service, person, result)
+        except CertificateError as exc:
+            raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
+        store.audit.record("certificate_issue", "ok", person, service.id, actor="admin")
+    finally:
+        store.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(issued.pdf)
+    print(f"{args.out}: {service.name_zh}, verification code {issued.verification_code}")
+    return 0
+
+
+def trust_roots(settings: Settings) -> list[Path]:
+    roots = list(settings.certificates.trust_roots)
+    if settings.demo:
+        from printing.demo_pki import ensure_demo_pki
+        from services_catalog.catalog import load_seals
+
+        seals = {sid: (info.name_zh, info.name_en) for sid, info in load_seals().items()}
+        pki = ensure_demo_pki(settings.resolved_data_dir() / "demo-pki", seals)
+        roots.append(pki.root_certificate_path)
+    return roots
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from printing.verify import verify_certificate
+
+    settings = _settings(args)
+    try:
+        pdf = args.pdf.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.pdf}: {exc.strerror}") from None
+    roots = trust_roots(settings)
+    if not roots:
+        raise CliError("no trust roots configured ([certificates] trust_roots)")
+    store = _open_store(settings)
+    try:
+        report = verify_certificate(pdf, roots, store.certificates)
+        store.audit.record("certificate_verify", "valid" if report.valid else "invalid",
+                           detail=args.pdf.name[:200], actor="admin")
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(report.summary("zh"))
+        print(report.summary("en"))
+    return 0 if report.valid else 1
