@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from devices.status import DeviceClass, DeviceStatus
+from devices.status import DeviceClass, DeviceState, DeviceStatus
 from kiosk import flow
 from kiosk.config import Settings
 from kiosk.session import SessionRunner
@@ -247,7 +247,10 @@ class Runtime:
             DeviceClass.CAMERA: self.settings.camera.required,
             DeviceClass.PRINTER: self.settings.printer.required,
         }
-        return all(s.ready or not required.get(s.device_class, False)
+        # A device still STARTING gets the benefit of the doubt: the terminal should not flash
+        # "out of service" at every boot while the reader says hello.
+        return all(s.ready or s.state is DeviceState.STARTING
+                   or not required.get(s.device_class, False)
                    for s in self.device_statuses())
 
     def _devices_changed(self) -> None:

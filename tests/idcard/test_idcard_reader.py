@@ -131,6 +131,10 @@ def test_disconnect_mid_frame_then_replug_at_the_same_path(sim: ReaderSimulator)
     reader = fast_reader(link)
     with pytest.raises(errors.ReaderUnavailable):
         reader.read_card()
+    # The simulator's thread removes the device node just after the line drops.
+    deadline = time.monotonic() + 5
+    while os.path.exists(link) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not reader.is_open and not os.path.exists(link)
     with pytest.raises(errors.ReaderUnavailable):
         reader.read_card()

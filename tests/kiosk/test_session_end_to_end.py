@@ -5,6 +5,7 @@ certificate recorded in the store and printed to the PDF-directory sink."""
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ def runtime(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "data")
     rt = Runtime.build(settings, simulate=True, place_delay_s=0.2, start_verify_web=False)
     rt.start()
+    rt.runner.wait_for(lambda s: s.screen is Screen.ATTRACT, 10)
+    deadline = time.monotonic() + 20
+    while not all(status.ready for status in rt.device_statuses()):
+        assert time.monotonic() < deadline, rt.device_statuses()
+        time.sleep(0.05)
     yield rt
     rt.stop()
 
