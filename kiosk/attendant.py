@@ -7,9 +7,8 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from kiosk.certificates import PrintOutcome
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the window is built before these heavy modules are needed
+    from kiosk.certificates import PrintOutcome
     from kiosk.runtime import Runtime
 
 log = logging.getLogger(__name__)

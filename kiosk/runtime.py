@@ -14,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices.status import DeviceClass, DeviceState, DeviceStatus
 from kiosk import flow
 from kiosk.config import Settings
 from kiosk.session import SessionRunner
-from kiosk.store import Store
+
+if TYPE_CHECKING:  # SQLAlchemy and Alembic load behind the attract screen, not before it
+    from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 

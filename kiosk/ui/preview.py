@@ -10,9 +10,10 @@ radius_x, radius_y in frame pixels). Pure: no Qt.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads with the first frame, not with the attract screen
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def coerce_preview(item: Any) -> PreviewFrame | None:
     """Normalise one item from a frames source; anything unusable gives None."""
     if item is None:
         return None
+    import numpy as np
+
     if isinstance(item, np.ndarray):
         return PreviewFrame(_usable(item))
     frame = _usable(getattr(item, "frame", None))
@@ -68,6 +71,8 @@ def coerce_preview(item: Any) -> PreviewFrame | None:
 
 
 def _usable(frame: Any) -> np.ndarray | None:
+    import numpy as np
+
     if (
         isinstance(frame, np.ndarray)
         and frame.ndim == 3
