@@ -1,0 +1,58 @@
+"""The config file: defaults, the shipped example, clear errors, and in-place service switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, Settings, load_settings, set_service_enabled
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_config_file_means_the_demo_defaults() -> None:
+    settings = load_settings(None)
+    assert settings.demo and settings.reader.port == "simulator"
+    assert settings.resolved_database_url().startswith("sqlite:///")
+
+
+def test_the_shipped_example_is_valid() -> None:
+    settings = load_settings(ROOT / "kiosk.example.toml")
+    assert not settings.demo and settings.printer.kind == "cups"
+    assert settings.service_enabled_override("real_estate.seizure_info") is False
+    assert settings.backend("pension").base_url == "demo"  # unset families keep the default
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("terminal_id = \n", "line 1"),
+        ("[reader]\nbaud = 12345\n", "reader.baud"),
+        ("[session]\nidle_timeout_s = 5\n", "session.idle_timeout_s"),
+        ("[printer]\nkind = 'fax'\n", "printer.kind"),
+        ("colour = 'red'\n", "colour"),
+    ],
+)
+def test_a_broken_file_names_file_line_and_field(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert str(path) in message and expected in message
+    assert "\n" not in message
+
+
+def test_switching_a_service_keeps_comments_and_validates(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text("# hall 3, by the door\nterminal_id = \"T-3\"\n", encoding="utf-8")
+    set_service_enabled(path, "pension.payment_details", False)
+    set_service_enabled(path, "housing_fund.deposit_certificate", False)
+    set_service_enabled(path, "pension.payment_details", True)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# hall 3, by the door")
+    settings = load_settings(path)
+    assert settings.services.disabled == ("housing_fund.deposit_certificate",)
+    assert settings.services.enabled == ("pension.payment_details",)
+    assert isinstance(settings, Settings)
