@@ -145,7 +145,7 @@ class CertificateDesk:
             return None
         outcome = self.print_job(pending[0].id)
         self._audit.record("reprint", "ok" if outcome.printed else "failed", None,
-                           pending[0].verification_code)
+                           pending[0].verification_code, actor="attendant")
         return outcome
 
     def _slip(self, service_name: str, code: str) -> None:

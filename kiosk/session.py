@@ -62,7 +62,12 @@ class CertificatePort(Protocol):
 
 class AuditPort(Protocol):
     def record(
-        self, action: str, outcome: str, person: AuthenticatedPerson | None, detail: str = ""
+        self,
+        action: str,
+        outcome: str,
+        person: AuthenticatedPerson | None = None,
+        detail: str = "",
+        actor: str = "citizen",
     ) -> None: ...
 
 
