@@ -91,3 +91,47 @@ def test_no_card_then_a_checksum_error_then_a_good_read(runtime: Runtime) -> Non
     runner.dispatch(flow.Retry())
     state = runner.wait_for(lambda s: s.screen is Screen.RESULT, 40)
     assert state.person is not None
+
+
+def test_nothing_personal_reaches_logs_or_disk(runtime: Runtime, tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    runner = runtime.runner
+    runner.dispatch(flow.ChooseService(runtime.catalog.get(SERVICE)))
+    runner.wait_for(lambda s: s.screen is Screen.RESULT, 40)
+    runner.dispatch(flow.RequestPrint())
+    runner.wait_for(lambda s: s.screen is Screen.DONE, 40)
+    runner.dispatch(flow.Finish())
+    runtime.store.close()
+    secrets_in_clear = ["410402198805201238", "张伟", "建设路中段锦绣花园"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in secrets_in_clear:
+        assert secret not in logged
+    data_dir = tmp_path / "data"
+    printed = data_dir / "printed"  # the development printer sink: paper, not a record
+    for path in data_dir.rglob("*"):
+        if path.is_file() and printed not in path.parents:
+            blob = path.read_bytes()
+            for secret in secrets_in_clear:
+                assert secret.encode() not in blob, path
+                assert secret.encode("utf-16-le") not in blob, path
+
+
+def test_camera_unplugged_during_the_face_step_shows_a_plain_error(runtime: Runtime) -> None:
+    runner = runtime.runner
+    runtime.simulation.place_delay_s = 0.1
+    runner.dispatch(flow.ChooseService(runtime.catalog.get(SERVICE)))
+    runner.wait_for(lambda s: s.screen is Screen.FACE, 40)
+    runtime.camera.unplug()
+    state = runner.wait_for(lambda s: s.screen is not Screen.FACE, 40)
+    assert state.screen is Screen.ERROR and state.message is not None
+    assert "摄像头" in state.message.zh and state.message.can_retry
+    assert state.message.offer_attendant
+    # Between sessions a missing required camera puts the terminal out of service...
+    runner.dispatch(flow.Finish())
+    assert runner.wait_for(lambda s: s.screen is Screen.OUT_OF_SERVICE, 20)
+    # ...and it comes back by itself.
+    runtime.camera.replug()
+    assert runner.wait_for(lambda s: s.screen is Screen.ATTRACT, 20)
