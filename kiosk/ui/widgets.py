@@ -121,28 +121,38 @@ class Bar(QWidget):
         self.countdown.setText(text)
 
 
-class Spinner(QWidget):
+class AnimatesWhileShown:
+    """Mixin for a QWidget whose QTimer runs only while it is on screen, so hidden pages and
+    the night-long attract loop never spend CPU on pictures nobody sees."""
+
+    _timer: QTimer
+
+    def animate(self, interval_ms: int, step: Callable[[], None]) -> None:
+        self._timer = QTimer(self)  # type: ignore[arg-type]
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(step)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        self._timer.start()
+        super().showEvent(event)  # type: ignore[misc]
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        self._timer.stop()
+        super().hideEvent(event)  # type: ignore[misc]
+
+
+class Spinner(AnimatesWhileShown, QWidget):
     """A turning arc: tells the citizen the machine is working. Animates only while shown."""
 
     def __init__(self, parent: QWidget | None = None, diameter: int = 160) -> None:
         super().__init__(parent)
         self._angle = 0
         self.setFixedSize(diameter, diameter)
-        self._timer = QTimer(self)
-        self._timer.setInterval(60)
-        self._timer.timeout.connect(self._advance)
+        self.animate(60, self._advance)
 
     def _advance(self) -> None:
         self._angle = (self._angle + 12) % 360
         self.update()
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
-        self._timer.start()
-        super().showEvent(event)
-
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
-        self._timer.stop()
-        super().hideEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)

@@ -4,15 +4,15 @@ burns into the panel at night. A touch anywhere starts a session (the window's e
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent
 
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.texts import UI
 from kiosk.ui.theme import FONT_FAMILY
+from kiosk.ui.widgets import AnimatesWhileShown
 
 
 def drift(phase: float, span: float) -> float:
@@ -20,16 +20,14 @@ def drift(phase: float, span: float) -> float:
     return span * (0.6 * math.sin(phase) + 0.4 * math.sin(phase * 0.37 + 1.3))
 
 
-class AttractPage(Page):
+class AttractPage(AnimatesWhileShown, Page):
     TICK_MS = 100
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         self.body.setContentsMargins(0, 0, 0, 0)
         self.phase = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.TICK_MS)
-        self._timer.timeout.connect(self._advance)
+        self.animate(self.TICK_MS, self._advance)
 
     def show_state(self, state: flow.SessionState) -> None:
         self.update()
@@ -37,14 +35,6 @@ class AttractPage(Page):
     def _advance(self) -> None:
         self.phase += 0.01  # about one slow sweep a minute
         self.update()
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
-        self._timer.start()
-        super().showEvent(event)
-
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
-        self._timer.stop()
-        super().hideEvent(event)
 
     def _font(self, px: int, bold: bool = False) -> QFont:
         font = QFont(FONT_FAMILY)

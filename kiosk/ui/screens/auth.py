@@ -12,12 +12,12 @@ from kiosk import flow
 from kiosk.ui.preview import Oval, PreviewFrame, coerce_preview, default_guide
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.texts import pick, t, whole_seconds
-from kiosk.ui.widgets import make_label
+from kiosk.ui.widgets import AnimatesWhileShown, make_label
 
 CENTRE = Qt.AlignmentFlag.AlignHCenter
 
 
-class CardSlotHint(QWidget):
+class CardSlotHint(AnimatesWhileShown, QWidget):
     """A card sliding down onto the reader, again and again: shows where the card goes."""
 
     def __init__(self) -> None:
@@ -25,21 +25,11 @@ class CardSlotHint(QWidget):
         self.phase = 0.0
         self.setMinimumSize(420, 360)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._timer = QTimer(self)
-        self._timer.setInterval(50)
-        self._timer.timeout.connect(self._advance)
+        self.animate(50, self._advance)
 
     def _advance(self) -> None:
         self.phase = (self.phase + 0.02) % 1.0
         self.update()
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
-        self._timer.start()
-        super().showEvent(event)
-
-    def hideEvent(self, event: Any) -> None:  # noqa: N802
-        self._timer.stop()
-        super().hideEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
