@@ -348,7 +348,8 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
             return state, []
         chosen = replace(
             state, service=event.service, category=event.service.category, inputs={},
-            inputs_submitted=False, result=None, message=None, verification_code="", print_failed=False,
+            inputs_submitted=False, result=None, message=None, verification_code="",
+            print_failed=False,
         )
         return _next_step_for(chosen, now)
     if isinstance(event, CardAccepted) and screen is Screen.PLACE_CARD:

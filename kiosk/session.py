@@ -110,14 +110,14 @@ class SessionRunner:
         certificates: CertificatePort | None = None,
         audit: AuditPort | None = None,
         voice: VoicePort | None = None,
-        timeouts: flow.Timeouts = flow.Timeouts(),
+        timeouts: flow.Timeouts | None = None,
         clock: Callable[[], float] = time.monotonic,
         language: str = "zh",
         workers: int = 2,
         bind_timeout_s: float = 60.0,
     ) -> None:
         self._voice = voice
-        self.timeouts = timeouts
+        self.timeouts = timeouts or flow.Timeouts()
         self._clock = clock
         self._lock = threading.RLock()
         self._state = flow.SessionState(language=language)

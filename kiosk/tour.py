@@ -38,7 +38,9 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
             app.processEvents()
             time.sleep(0.02)
 
-    def wait(predicate: Callable[[flow.SessionState], bool], what: str, timeout: float = 30) -> None:
+    def wait(
+        predicate: Callable[[flow.SessionState], bool], what: str, timeout: float = 30
+    ) -> None:
         end = time.monotonic() + timeout
         while not predicate(runner.state):
             if time.monotonic() > end:

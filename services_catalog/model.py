@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-class Category(str, enum.Enum):
+class Category(enum.StrEnum):
     PROPERTY = "property"
     REAL_ESTATE = "real_estate"
     SOCIAL_INSURANCE = "social_insurance"
@@ -37,7 +37,7 @@ CATEGORY_NAMES: dict[Category, tuple[str, str]] = {
 }
 
 
-class AuthMethod(str, enum.Enum):
+class AuthMethod(enum.StrEnum):
     CARD = "card"
     CARD_FACE = "card+face"
 

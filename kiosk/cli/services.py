@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("id", metavar="ID")
     p.add_argument("--id-number", required=True, help="the person to query (demo mode)")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
-                   help="an input of the service; required inputs default to their example")  # fmt: skip
+                   help="an input of the service; required inputs default to their example")
     p.add_argument("--at", help="query time (ISO, e.g. 2026-05-04T10:00); default now")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=cmd_try)

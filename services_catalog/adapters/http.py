@@ -256,7 +256,8 @@ class HttpAdapter:
                 self.base_url + path, params=params, headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
-            raise _Retryable(BackendTimeout(f"{self.family}: timed out after {timeout:.1f}s")) from None
+            timed_out = BackendTimeout(f"{self.family}: timed out after {timeout:.1f}s")
+            raise _Retryable(timed_out) from None
         except httpx.TransportError as exc:
             raise _Retryable(BackendUnavailable(f"{self.family}: {type(exc).__name__}")) from None
         status = response.status_code

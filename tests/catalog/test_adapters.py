@@ -214,7 +214,7 @@ def test_answer_missing_a_field_or_with_a_bad_date_is_rejected(catalog: Catalog,
     for body in bodies:
         transport = httpx.MockTransport(lambda request, body=body: httpx.Response(200, json=body))
         adapter = build_adapters(families=["electricity"], demo_base_url="http://backend",
-                                 client=httpx.Client(transport=transport))["electricity"]  # fmt: skip
+                                 client=httpx.Client(transport=transport))["electricity"]
         with pytest.raises(BadBackendResponse):
             adapter.query(service, zhang, {})
 

@@ -13,7 +13,8 @@ CARDS = demo_cards()
 
 
 def fast_reader(port: str, **kwargs: Any) -> IdCardReader:
-    """Short timeouts (with room for a loaded CI machine) so fault tests stay quick; the defaults are exercised by the CLI test."""
+    """Short timeouts (with room for a loaded CI machine) so fault tests stay quick; the
+    defaults are exercised by the CLI test."""
     options: dict[str, Any] = {
         "poll_interval_s": 0.05,
         "find_timeout_s": 0.8,
