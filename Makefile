@@ -32,7 +32,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check kiosk devices services_catalog printing tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --strict kiosk/flow.py devices/status.py services_catalog/model.py
+	$(VENV)/bin/mypy --strict kiosk/flow.py kiosk/session.py devices/status.py services_catalog/model.py \
+	  devices/idcard devices/camera/quality.py devices/camera/liveness.py devices/printer printing
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tour

@@ -8,6 +8,7 @@ call as a signal so widgets change only on the GUI thread; a headless test just 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -211,7 +212,7 @@ class SessionRunner:
             log.error("ports never came up; %s dropped", type(effect).__name__)
             return
         if isinstance(effect, flow.ArmCardReader):
-            self._card.arm(lambda person, msg, t=effect.token: self._on_card(t, person, msg))
+            self._card.arm(functools.partial(self._on_card, effect.token))
         elif isinstance(effect, flow.DisarmCardReader):
             self._card.disarm()
         elif isinstance(effect, flow.StartFaceCheck):
