@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from services_catalog.errors import ServiceClosed
 from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
 
 
@@ -140,6 +141,7 @@ class ChooseCategory(Event):
 @dataclass(frozen=True)
 class ChooseService(Event):
     service: Service
+    opens_at: str = ""  # HH:MM when the back-end is closed now: say so before asking for a card
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, ChooseService):
         if screen in _WAITING:
             return state, []
+        if event.opens_at:
+            closed = ServiceClosed(event.opens_at)
+            message = Message(closed.message_zh, closed.message_en)
+            return _go(state, Screen.ERROR, now, message=message, retry_screen=None), []
         chosen = replace(
             state, service=event.service, category=event.service.category, inputs={},
             inputs_submitted=False, result=None, message=None, verification_code="",

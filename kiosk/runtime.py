@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,7 @@ class Runtime:
         timeouts: flow.Timeouts | None = None,
         place_delay_s: float = 1.5,
         start_verify_web: bool = True,
+        wall_clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         from services_catalog.catalog import load_catalog
 
@@ -98,6 +99,7 @@ class Runtime:
                 result_s=settings.session.result_timeout_s,
             ),
             language=settings.session.language,
+            wall_clock=wall_clock,
         )
         self.ready = threading.Event()
         self.simulation: Simulation | None = None
@@ -195,7 +197,8 @@ class Runtime:
             issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
         )
         self.runner.bind(
-            card=card_port, face=self.face_port, query=GatewayQueryPort(self.gateway),
+            card=card_port, face=self.face_port,
+            query=GatewayQueryPort(self.gateway, lambda: self.runner.wall_clock()),
             certificates=self.desk, audit=store.audit,
         )
         if self._start_web:

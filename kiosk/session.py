@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime
 from typing import Protocol
 
 from kiosk import flow
@@ -113,6 +115,7 @@ class SessionRunner:
         voice: VoicePort | None = None,
         timeouts: flow.Timeouts | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = datetime.now,
         language: str = "zh",
         workers: int = 2,
         bind_timeout_s: float = 60.0,
@@ -120,6 +123,7 @@ class SessionRunner:
         self._voice = voice
         self.timeouts = timeouts or flow.Timeouts()
         self._clock = clock
+        self.wall_clock = wall_clock  # opening hours are wall-clock times
         self._lock = threading.RLock()
         self._state = flow.SessionState(language=language)
         self._observers: list[Callable[[flow.SessionState], None]] = []
@@ -180,6 +184,11 @@ class SessionRunner:
 
     # ---- driving ------------------------------------------------------------------------
     def dispatch(self, event: flow.Event) -> flow.SessionState:
+        if isinstance(event, flow.ChooseService) and not event.opens_at:
+            # A back-end closed at night is said at once, before the citizen shows a card.
+            from services_catalog.catalog import closed_until
+
+            event = replace(event, opens_at=closed_until(event.service, self.wall_clock()))
         with self._lock:
             before = self._state
             after, effects = flow.step(before, event, self._clock(), self.timeouts)

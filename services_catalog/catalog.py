@@ -243,11 +243,17 @@ def _check_value(spec: InputField, value: str, today: date) -> str:
     return value
 
 
+def closed_until(service: Service, now: datetime | time) -> str:
+    """"" while the service's back-end answers; else the time it opens again (HH:MM)."""
+    moment = now.time() if isinstance(now, datetime) else now
+    return "" if service.hours.is_open(moment) else service.hours.opens.strftime("%H:%M")
+
+
 def check_open(service: Service, now: datetime | time) -> None:
     """Raise `ServiceClosed` (with the opening time, HH:MM) outside the service's hours."""
-    moment = now.time() if isinstance(now, datetime) else now
-    if not service.hours.is_open(moment):
-        raise ServiceClosed(service.hours.opens.strftime("%H:%M"), detail=f"{service.id} closed")
+    opens_at = closed_until(service, now)
+    if opens_at:
+        raise ServiceClosed(opens_at, detail=f"{service.id} closed")
 
 
 # --- loading --------------------------------------------------------------------------------

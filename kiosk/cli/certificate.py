@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--name", help="the holder's name (demo persons are known by number)")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", required=True, type=Path, help="where to write the PDF")
+    p.add_argument("--at", help="query time (ISO, e.g. 2026-05-04T10:00); default now")
     p.set_defaults(handler=cmd_issue)
 
     p = sub.add_parser("verify", help="check a certificate's seal, trust chain and registry")
@@ -68,9 +69,13 @@ def cmd_issue(args: argparse.Namespace) -> int:
         raise CliError("--id-number is not a valid resident ID number")
     # The admin stands in for a citizen who passed the card and face checks at the terminal.
     person = AuthenticatedPerson(id_number, _holder_name(id_number, args.name), True)
+    try:
+        now = datetime.fromisoformat(args.at) if args.at else datetime.now()
+    except ValueError:
+        raise CliError(f"--at {args.at!r} is not an ISO date-time") from None
     with _gateway(settings, catalog, service.adapter) as gateway:
         try:
-            result = gateway.query(service, person, _inputs(args.input, service), datetime.now())
+            result = gateway.query(service, person, _inputs(args.input, service), now)
         except AdapterError as exc:
             raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
     store = _open_store(settings)

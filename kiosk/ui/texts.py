@@ -48,6 +48,7 @@ UI: dict[str, Pair] = {
     "needs_face": ("需刷身份证并人脸识别", "ID card and face check"),
     "needs_card": ("需刷身份证", "ID card"),
     "can_print": ("可打印证明", "Certificate can be printed"),
+    "closed_until": ("现在暂停办理，{opens_at} 起可办理", "Closed now, available from {opens_at}"),
     # card and face
     "place_card_title": ("请将身份证放在读卡区", "Please place your ID card on the reader"),
     "place_card_body": (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 SERVICE = "real_estate.registration_info"
+NOON = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0).isoformat()  # open
 
 
 def admin(*args: str, env_extra: dict[str, str] | None = None,
@@ -30,7 +32,8 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
            "GOV_KIOSK_CONFIG": str(base / "kiosk.toml")}
     out = base / "cert.pdf"
     done = admin("certificate", "issue", "--service", SERVICE,
-                 "--id-number", "410402198805201238", "--out", str(out), env_extra=env)
+                 "--id-number", "410402198805201238", "--out", str(out),
+                 "--at", NOON, env_extra=env)
     assert done.returncode == 0, done.stderr
     return out, env
 

@@ -184,3 +184,13 @@ def test_inputs_that_are_all_defaults_count_as_submitted() -> None:
     state, effects = run(state, flow.SubmitInputs({}), 2)
     assert state.screen is Screen.QUERYING
     assert any(isinstance(e, flow.RunQuery) for e in effects)
+
+
+def test_a_service_closed_at_night_says_so_before_asking_for_a_card() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, effects = run(state, flow.ChooseService(make_service(), opens_at="06:00"), 1)
+    assert state.screen is Screen.ERROR and effects == []
+    assert state.message is not None and "06:00" in state.message.zh
+    assert "06:00" in state.message.en and not state.message.can_retry
+    state, _ = run(state, flow.GoBack(), 2)
+    assert state.screen is Screen.HOME

@@ -5,6 +5,7 @@ certificate recorded in the store and printed to the PDF-directory sink."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import time
 from pathlib import Path
 
@@ -23,7 +24,10 @@ SERVICE = "real_estate.registration_info"
 @pytest.fixture
 def runtime(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "data")
-    rt = Runtime.build(settings, simulate=True, place_delay_s=0.2, start_verify_web=False)
+    # Office hours, whenever the tests run: real-estate back-ends close at night.
+    noon = datetime.now().replace(hour=12, minute=0)
+    rt = Runtime.build(settings, simulate=True, place_delay_s=0.2, start_verify_web=False,
+                       wall_clock=lambda: noon)
     rt.start()
     rt.runner.wait_for(lambda s: s.screen is Screen.ATTRACT, 10)
     deadline = time.monotonic() + 20
@@ -117,6 +121,14 @@ def test_nothing_personal_reaches_logs_or_disk(runtime: Runtime, tmp_path: Path,
             for secret in secrets_in_clear:
                 assert secret.encode() not in blob, path
                 assert secret.encode("utf-16-le") not in blob, path
+
+
+def test_at_night_a_closed_back_end_is_said_before_the_card(runtime: Runtime) -> None:
+    runtime.runner.wall_clock = lambda: datetime.now().replace(hour=23, minute=30)
+    runtime.runner.dispatch(flow.ChooseService(runtime.catalog.get(SERVICE)))
+    state = runtime.runner.state
+    assert state.screen is Screen.ERROR and state.message is not None
+    assert "06:00" in state.message.zh and state.person is None
 
 
 def test_camera_unplugged_during_the_face_step_shows_a_plain_error(runtime: Runtime) -> None:

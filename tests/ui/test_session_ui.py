@@ -302,3 +302,18 @@ def test_window_fills_the_screen_given(kiosk):
     kiosk.qtbot.waitUntil(lambda: kiosk.window.isFullScreen())
     assert kiosk.window.geometry().size().toTuple() == (1920, 1080)
     assert kiosk.window.grab().size().toTuple() == (1920, 1080)
+
+
+def test_a_service_closed_at_night_is_marked_in_its_row() -> None:
+    from datetime import datetime
+
+    from kiosk.ui.screens.home import service_summary
+    from services_catalog.catalog import load_catalog
+
+    service = load_catalog().get("real_estate.registration_info")
+    assert service is not None
+    night = datetime.now().replace(hour=23, minute=30)
+    noon = night.replace(hour=12)
+    assert "06:00" in service_summary(service, "zh", night)
+    assert "available from 06:00" in service_summary(service, "en", night)
+    assert "06:00" not in service_summary(service, "zh", noon)

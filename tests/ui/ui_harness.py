@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,11 @@ from services_catalog.catalog import Catalog
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
 PERSON = AuthenticatedPerson("410402198805201238", "张伟")
+
+
+def office_hours() -> datetime:
+    """Noon today: the demo catalog's real-estate back-ends close at night."""
+    return datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 class FakeClock:
@@ -168,7 +174,7 @@ class Kiosk:
         self.frames: list[Any] = [None]
         self.runner = SessionRunner(card=self.card, face=self.face, query=self.query,
                                     certificates=self.certificates, audit=FakeAudit(),
-                                    clock=self.clock)
+                                    clock=self.clock, wall_clock=office_hours)
         self.window = MainWindow(
             self.runner, catalog, hall_name_zh="洛阳市政务服务中心 24小时自助服务区",
             hall_name_en="Luoyang Government Service Centre, 24-hour self-service area",

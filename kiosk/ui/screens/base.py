@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
@@ -43,6 +44,11 @@ class UiContext:
 
     def dispatch(self, event: flow.Event) -> None:
         self.runner.dispatch(event)
+
+    def wall_clock(self) -> datetime:
+        """The terminal's wall clock (the runner's, so a scripted tour can keep office hours)."""
+        clock = getattr(self.runner, "wall_clock", None)
+        return clock() if callable(clock) else datetime.now()
 
 
 class Page(QWidget):

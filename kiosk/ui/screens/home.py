@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -26,6 +27,7 @@ from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.texts import pick, t, wrap_label
 from kiosk.ui.widgets import make_button, make_label
+from services_catalog.catalog import closed_until
 from services_catalog.model import CATEGORY_NAMES, AuthMethod, Category, Service
 
 ServiceRole = Qt.ItemDataRole.UserRole + 1
@@ -33,7 +35,7 @@ _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root of a flat model
 
 
-def service_summary(service: Service, language: str) -> str:
+def service_summary(service: Service, language: str, now: datetime | None = None) -> str:
     """Two lines for a list row: the name, then agency, what it needs, and whether it prints."""
     name = service.name_zh if language == "zh" else service.name_en
     agency = service.agency_zh if language == "zh" else service.agency_en
@@ -41,16 +43,21 @@ def service_summary(service: Service, language: str) -> str:
                        language)]
     if service.printable:
         parts.append(t("can_print", language))
+    opens_at = closed_until(service, now or datetime.now())
+    if opens_at:
+        parts = [t("closed_until", language, opens_at=opens_at)]
     return f"{name}\n{' · '.join(parts)}"
+
 
 
 class ServiceListModel(QAbstractListModel):
     """Services as big two-line rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
         self._services: list[Service] = []
         self._language = "zh"
+        self._clock = clock  # rows say "closed now" by the terminal's wall clock
 
     def set_services(self, services: Sequence[Service], language: str) -> None:
         self.beginResetModel()
@@ -66,7 +73,7 @@ class ServiceListModel(QAbstractListModel):
             return None
         service = self._services[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return service_summary(service, self._language)
+            return service_summary(service, self._language, self._clock())
         if role == ServiceRole:
             return service
         return None
@@ -80,9 +87,9 @@ class ServiceListView(QListView):
 
     chosen = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
-        self.model_ = ServiceListModel()
+        self.model_ = ServiceListModel(clock)
         self.setModel(self.model_)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -138,7 +145,7 @@ class HomePage(Page):
         results = QVBoxLayout(self.results_box)
         results.setContentsMargins(0, 0, 0, 0)
         self.results_label = make_label("", "hint")
-        self.results = ServiceListView()
+        self.results = ServiceListView(self.ctx.wall_clock)
         self.results.chosen.connect(lambda s: self.ctx.dispatch(flow.ChooseService(s)))
         self.keyboard = OnScreenKeyboard()
         self.keyboard.attach(self.search)
@@ -222,7 +229,7 @@ class ServiceListPage(Page):
         super().__init__(ctx)
         self.title = make_label("", "title")
         self.empty = make_label("", "body")
-        self.list = ServiceListView()
+        self.list = ServiceListView(self.ctx.wall_clock)
         self.list.chosen.connect(lambda s: self.ctx.dispatch(flow.ChooseService(s)))
         self.body.addWidget(self.title)
         self.body.addWidget(self.empty)
