@@ -191,3 +191,24 @@ def _message_of(exc: BaseException) -> Message:
 
     message = message_for(exc)
     return Message(message.zh, message.en, can_retry=True, offer_attendant=True)
+
+
+class ReceiptSlipPort:
+    """The optional receipt printer as the certificate desk sees it: a courtesy slip with the
+    service, the time and the verification code (never the holder)."""
+
+    def __init__(self, printer: Any, *, terminal_id: str, verify_url: str,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self._printer = printer
+        self._terminal_id = terminal_id
+        self._verify_url = verify_url
+        self._clock = clock
+
+    def print_slip(self, service_name: str, verification_code: str) -> None:
+        from devices.printer.receipt import ReceiptSlip
+
+        self._printer.print_slip(ReceiptSlip(
+            service_zh=service_name, issued_at=self._clock(),
+            verification_code=verification_code, terminal_id=self._terminal_id,
+            verify_url=self._verify_url,
+        ))

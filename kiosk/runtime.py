@@ -112,6 +112,7 @@ class Runtime:
         self.printer: Any = None
         self.desk: Any = None
         self.face_port: Any = None
+        self.receipt: Any = None
 
     @classmethod
     def build(cls, settings: Settings, **kwargs: Any) -> Runtime:
@@ -122,7 +123,12 @@ class Runtime:
     def assemble(self) -> None:
         from devices.idcard.reader import IdCardReader
         from kiosk.certificates import CertificateDesk
-        from kiosk.ports import CameraFacePort, GatewayQueryPort, ReaderCardPort
+        from kiosk.ports import (
+            CameraFacePort,
+            GatewayQueryPort,
+            ReaderCardPort,
+            ReceiptSlipPort,
+        )
         from kiosk.store import Store
         from services_catalog.registry import QueryGateway, build_adapters
 
@@ -193,8 +199,18 @@ class Runtime:
         )
         self.printer = build_printer(settings, data_dir)
         issuer, self.demo_trust_root = build_issuer(settings, store, data_dir)
+        self.receipt = None
+        if settings.receipt.enabled:
+            from devices.printer.receipt import ReceiptPrinter
+
+            self.receipt = ReceiptPrinter.from_device_string(settings.receipt.device)
+            stoppers.append(self.receipt.close)
+        slip = ReceiptSlipPort(self.receipt, terminal_id=settings.terminal_id,
+                               verify_url=settings.certificates.verify_url,
+                               clock=lambda: self.runner.wall_clock())
         self.desk = CertificateDesk(
             issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
+            receipt=slip if self.receipt is not None else None,
         )
         self.runner.bind(
             card=card_port, face=self.face_port,
@@ -240,6 +256,8 @@ class Runtime:
         if not self.ready.is_set():
             return []
         statuses = [self.reader.status, self.camera.status, self.printer.status_publisher.status]
+        if self.receipt is not None:
+            statuses.append(self.receipt.status_publisher.status)
         return statuses
 
     def status_publishers(self) -> list[Any]:

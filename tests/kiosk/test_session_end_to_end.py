@@ -147,3 +147,28 @@ def test_camera_unplugged_during_the_face_step_shows_a_plain_error(runtime: Runt
     # ...and it comes back by itself.
     runtime.camera.replug()
     assert runner.wait_for(lambda s: s.screen is Screen.ATTRACT, 20)
+
+
+def test_the_receipt_slip_carries_the_code_and_not_the_holder(tmp_path: Path) -> None:
+    from kiosk.config import ReceiptSettings
+
+    slip = tmp_path / "slip.bin"
+    settings = Settings(data_dir=tmp_path / "data",
+                        receipt=ReceiptSettings(enabled=True, device=f"file:{slip}"))
+    noon = datetime.now().replace(hour=12, minute=0)
+    rt = Runtime.build(settings, simulate=True, place_delay_s=0.1, start_verify_web=False,
+                       wall_clock=lambda: noon)
+    rt.start()
+    try:
+        rt.runner.wait_for(lambda s: s.screen is Screen.ATTRACT, 10)
+        rt.runner.dispatch(flow.ChooseService(rt.catalog.get(SERVICE)))
+        rt.runner.wait_for(lambda s: s.screen is Screen.RESULT, 40)
+        rt.runner.dispatch(flow.RequestPrint())
+        state = rt.runner.wait_for(lambda s: s.screen in (Screen.DONE, Screen.ERROR), 40)
+        assert state.screen is Screen.DONE
+        data = slip.read_bytes()
+        assert state.verification_code.encode() in data
+        assert b"410402198805201238" not in data and "张伟".encode("gb18030") not in data
+        assert "不动产登记信息查询".encode("gb18030") in data
+    finally:
+        rt.stop()
