@@ -5,8 +5,8 @@ certificate recorded in the store and printed to the PDF-directory sink."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
