@@ -100,6 +100,7 @@ class Runtime:
             ),
             language=settings.session.language,
             wall_clock=wall_clock,
+            staff_absent=lambda now: staff_absent_hint(settings, now),
         )
         self.ready = threading.Event()
         self.simulation: Simulation | None = None
@@ -293,6 +294,21 @@ class Runtime:
                 stop()
             except Exception:
                 log.exception("shutdown step failed")
+
+
+def staff_absent_hint(settings: Settings, now: datetime) -> flow.Message | None:
+    """None while an attendant is on duty (weekdays, configured hours); otherwise what a
+    citizen who needs help can do instead."""
+    start, end = settings.attendant.weekday_hours
+    if now.weekday() < 5 and start <= now.time() <= end:
+        return None
+    phone = settings.hall_phone
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    return flow.Message(
+        f"现在没有工作人员在岗（工作日 {hours}）。需要帮助请拨打 {phone}，或在工作时间到窗口办理。",
+        f"No staff are on duty now (weekdays {hours}). For help call {phone}, or visit a "
+        "counter during opening hours.",
+    )
 
 
 def build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:

@@ -116,6 +116,7 @@ class SessionRunner:
         timeouts: flow.Timeouts | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = datetime.now,
+        staff_absent: Callable[[datetime], Message | None] | None = None,
         language: str = "zh",
         workers: int = 2,
         bind_timeout_s: float = 60.0,
@@ -124,6 +125,7 @@ class SessionRunner:
         self.timeouts = timeouts or flow.Timeouts()
         self._clock = clock
         self.wall_clock = wall_clock  # opening hours are wall-clock times
+        self._staff_absent = staff_absent
         self._lock = threading.RLock()
         self._state = flow.SessionState(language=language)
         self._observers: list[Callable[[flow.SessionState], None]] = []
@@ -189,6 +191,8 @@ class SessionRunner:
             from services_catalog.catalog import closed_until
 
             event = replace(event, opens_at=closed_until(event.service, self.wall_clock()))
+        if isinstance(event, flow.StepFailed) and event.message.offer_attendant:
+            event = replace(event, message=self._without_absent_staff(event.message))
         with self._lock:
             before = self._state
             after, effects = flow.step(before, event, self._clock(), self.timeouts)
@@ -203,6 +207,14 @@ class SessionRunner:
         for observer in observers:
             observer(after)
         return after
+
+    def _without_absent_staff(self, message: Message) -> Message:
+        """At night nobody answers "call staff": say instead what the citizen can do."""
+        absent = self._staff_absent(self.wall_clock()) if self._staff_absent else None
+        if absent is None:
+            return message
+        return Message(f"{message.zh}{absent.zh}", f"{message.en} {absent.en}",
+                       can_retry=message.can_retry, offer_attendant=False)
 
     def tick(self) -> None:
         self.dispatch(flow.Tick())
