@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from services_catalog.demo_backend import handlers, seed
+from services_catalog.demo_backend import operations, seed
 
 # What `fail()` can make every request (or one family's requests) do.
 FAILURE_MODES = ("http500", "garbage", "closed", "drop")
@@ -138,7 +138,7 @@ class DemoBackend:
 
     def answer(self, family: str, operation: str, query: dict[str, str], subject_id: str) -> Any:
         """(status, body) for one query; the request handler only does HTTP."""
-        handler = handlers.OPERATIONS.get((family, operation))
+        handler = operations.OPERATIONS.get((family, operation))
         if handler is None:
             return 400, {"error": "unknown_operation"}
         if not subject_id:
@@ -154,7 +154,7 @@ class DemoBackend:
             q = {**query, "_family": family, "_birth": subject_id[6:14]}
             try:
                 body = handler(self._db, subject, q, self.today or date.today())
-            except handlers.BadRequest as exc:
+            except operations.BadRequest as exc:
                 return 400, {"error": "bad_request", "field": str(exc)}
         body.setdefault("reference", f"DEMO-{family[:2].upper()}-{self.requests:06d}")
         body.setdefault("as_of", (self.today or date.today()).isoformat())
