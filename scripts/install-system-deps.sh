@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the terminal needs: the CJK font that certificates embed, Qt's
 # xcb/EGL/xkb libraries, PulseAudio's client (QtMultimedia), poppler and NSS tools (certificate
-# checks), CUPS with the CUPS-PDF queue driver and the headers pycups builds against.
+# checks), CUPS with the CUPS-PDF queue driver and the headers pycups builds against, and
+# PostgreSQL (the store's tests start a private server of their own).
 # As root it installs what is missing; otherwise it prints the exact command to run.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ PACKAGES=(
   libpulse0
   poppler-utils libnss3-tools
   cups cups-client printer-driver-cups-pdf libcups2-dev
+  postgresql
 )
 
 missing=()

@@ -2,6 +2,11 @@
 
 Each entry's hash covers its content and the previous entry's hash, so removing or editing a
 line breaks the chain at that point; `verify_chain` finds the first broken link.
+
+Appending reads the last entry and inserts the next in one transaction. A lock in the process
+keeps its own threads in line; `_lock_chain` makes the database serialize writers from other
+processes too (the terminal and `kiosk-admin`, or two terminals sharing one PostgreSQL), which
+could otherwise both append after the same entry and fork the chain.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
@@ -20,13 +25,26 @@ from kiosk.store.models import AuditEntry
 from services_catalog.model import AuthenticatedPerson, mask_id_number
 
 GENESIS = "0" * 64
+# PostgreSQL advisory lock key of the audit chain (any constant 64-bit number, fixed forever).
+_CHAIN_LOCK_KEY = int.from_bytes(hashlib.sha256(b"gov-kiosk audit_log").digest()[:8], "big",
+                                 signed=True)
+
+
+def _lock_chain(session: Session) -> None:
+    """Hold the database's writer lock for the chain until this transaction ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    elif dialect == "sqlite":
+        # The driver reads outside a transaction until the first write; a write that changes
+        # nothing opens one and takes SQLite's single write lock before the tail is read.
+        session.execute(text("UPDATE audit_log SET id = id WHERE 0 = 1"))
 
 
 def _entry_digest(entry: AuditEntry) -> str:
-    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)  # SQLite drops the zone
     body = json.dumps(
         [
-            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
             entry.terminal_id, entry.actor, entry.action, entry.outcome,
             entry.id_hash, entry.id_masked, entry.detail, entry.prev_hash,
         ],
@@ -59,6 +77,7 @@ class AuditLog:
         actor: str = "citizen",
     ) -> None:
         with self._lock, self._sessions.begin() as session:
+            _lock_chain(session)
             last = session.scalars(
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
             ).first()

@@ -51,8 +51,6 @@ class Credentials:
             if cred is None:
                 return PinCheck(False)
             locked = cred.locked_until
-            if locked is not None and locked.tzinfo is None:
-                locked = locked.replace(tzinfo=UTC)
             if locked is not None and locked > now:
                 return PinCheck(False, locked_until=locked)
             try:

@@ -6,10 +6,34 @@ masked form, names only masked, and retained print jobs only encrypted.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, Dialect, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time stored as UTC and always read back as an aware UTC datetime.
+
+    The engines disagree otherwise: SQLite keeps no offset at all (an aware +08:00 value would
+    be stored as its wall-clock time and read back naive), while PostgreSQL answers in the
+    session's time zone. A naive value is taken to be UTC, which is what SQLite used to assume.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -22,7 +46,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     terminal_id: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(16))  # citizen, attendant, admin, system
     action: Mapped[str] = mapped_column(String(48))
@@ -46,7 +70,7 @@ class IssuedCertificate(Base):
     service_name_zh: Mapped[str] = mapped_column(String(100))
     holder_masked_name: Mapped[str] = mapped_column(String(40))
     holder_id_hash: Mapped[str] = mapped_column(String(64))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     terminal_id: Mapped[str] = mapped_column(String(32))
     seal_id: Mapped[str] = mapped_column(String(64))
     issuer_name_zh: Mapped[str] = mapped_column(String(100), default="")
@@ -60,7 +84,7 @@ class PrintJob(Base):
     __tablename__ = "print_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     verification_code: Mapped[str] = mapped_column(String(40), index=True)
     title: Mapped[str] = mapped_column(String(100))  # non-personal: service name and code
     status: Mapped[str] = mapped_column(String(16))  # pending, printed, failed, purged
@@ -77,4 +101,4 @@ class Credential(Base):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     pin_hash: Mapped[str] = mapped_column(String(200))
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

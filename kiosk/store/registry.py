@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +25,6 @@ class SqlCertificateRegistry:
 
     def record(self, entry: RegistryEntry) -> None:
         values: dict[str, Any] = {name: getattr(entry, name) for name in _FIELDS}
-        values["issued_at"] = entry.issued_at.astimezone(UTC)  # SQLite drops offsets: keep UTC
         try:
             with self._sessions.begin() as session:
                 session.add(IssuedCertificate(**values))
@@ -44,8 +42,6 @@ class SqlCertificateRegistry:
             if row is None:
                 return None
             values = {name: getattr(row, name) for name in _FIELDS}
-        if values["issued_at"].tzinfo is None:  # SQLite keeps no time zone
-            values["issued_at"] = values["issued_at"].replace(tzinfo=UTC)
         return RegistryEntry(**values)
 
     def count(self) -> int:
