@@ -1,4 +1,7 @@
-"""Opening the database: engine, WAL mode for SQLite, and migrations to the latest schema."""
+"""Opening the database: engine, WAL mode for SQLite, and migrations to the latest schema.
+
+A PostgreSQL URL works too (`postgresql://user@host/db`, through psycopg 3).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock key held while migrating (any constant, fixed forever).
+_MIGRATION_LOCK_KEY = 0x6B696F736B_6D6967  # "kioskmig"
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # The driver the project depends on; older SQLAlchemy would otherwise pick psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -36,6 +45,10 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two programs starting on a fresh database (the terminal and kiosk-admin) would
+            # both create the tables; the second waits here and then finds them at head.
+            connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

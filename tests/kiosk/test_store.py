@@ -9,9 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import inspect, text, update
 
 from kiosk.store import Store
 from kiosk.store.models import AuditEntry, PrintJob
+from printing.registry import DuplicateVerificationCode, RegistryEntry
 from services_catalog.model import AuthenticatedPerson
 from tests.kiosk.pg_server import PostgresServer, postgres_server  # noqa: F401 (fixture)
 
@@ -213,3 +215,67 @@ def test_audit_log_survives_a_killed_process(backend: Backend, tmp_path: Path) -
     report = reopened.audit.verify_chain()
     assert report.intact and report.entries >= 20
     reopened.close()
+
+
+def test_two_writers_on_one_database_keep_the_audit_chain_linear(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Two stores on one database (two processes, or two terminals on one PostgreSQL) do not
+    share the in-process lock; the database's own lock keeps them from forking the chain."""
+    stores = [backend.open(tmp_path / "keys", f"T-{n}") for n in (1, 2)]
+    start = threading.Barrier(2)
+
+    def write(store: Store) -> None:
+        start.wait()
+        for i in range(25):
+            store.audit.record("query", "ok", PERSON, str(i))
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report = stores[0].audit.verify_chain()
+    prev_hashes = sql(stores[0], "SELECT prev_hash FROM audit_log")
+    for s in stores:
+        s.close()
+    assert len(set(prev_hashes)) == len(prev_hashes) == 50  # no entry has two successors
+    assert report.intact and report.entries == 50
+
+
+def _certificate(code: str, issued_at: datetime) -> RegistryEntry:
+    return RegistryEntry(
+        verification_code=code,
+        content_sha256="a" * 64,
+        service_id="real_estate.registration_info",
+        service_name_zh="不动产登记信息查询",
+        holder_masked_name="张*",
+        holder_id_hash="b" * 64,
+        issued_at=issued_at,
+        terminal_id="T-1",
+        seal_id="real_estate_bureau",
+        demo=True,
+        pdf_sha256="c" * 64,
+        issuer_name_zh="不动产登记中心",
+    )
+
+
+def test_certificate_registry_round_trip_keeps_the_instant(store: Store) -> None:
+    beijing = timezone(timedelta(hours=8))
+    entry = _certificate("ABCD-EFGH-JKMN-PQRS", datetime(2026, 3, 1, 0, 30, 5, tzinfo=beijing))
+    store.certificates.record(entry)
+    found = store.certificates.lookup("abcd efgh jkmn pqrs")  # as a citizen might type it
+    assert found == entry  # the same instant, every field intact
+    assert found is not None and found.issued_at.utcoffset() == timedelta(0)
+    assert found.issued_at == datetime(2026, 2, 28, 16, 30, 5, tzinfo=UTC)
+    assert store.certificates.lookup("ZZZZ-ZZZZ-ZZZZ-ZZZZ") is None
+    assert store.certificates.count() == 1
+
+
+def test_certificate_registry_refuses_a_duplicate_code(store: Store) -> None:
+    first = _certificate("ABCD-EFGH-JKMN-PQRS", datetime.now(UTC))
+    store.certificates.record(first)
+    with pytest.raises(DuplicateVerificationCode):
+        store.certificates.record(_certificate("ABCD-EFGH-JKMN-PQRS", datetime.now(UTC)))
+    assert store.certificates.lookup(first.verification_code) == first
+    assert store.certificates.count() == 1
