@@ -81,6 +81,7 @@ UI: dict[str, Pair] = {
     "another": ("办理其他业务", "Another service"),
     "finish": ("结束", "Finish"),
     "empty_table": ("无记录", "No entries"),
+    "entry_n_of": ("第 {n} 条，共 {total} 条", "Entry {n} of {total}"),
     "printing": ("正在打印，请稍候…", "Printing, please wait…"),
     "printing_body": ("证明正在生成并盖章，打印完成后从出纸口取走。",
                       "The certificate is being sealed and printed. Take it from the slot."),

@@ -1,108 +1,40 @@
 """The result screen: a generic view driven by the service's result fields.
 
-Scalar fields become label/value rows, table fields become tables with big rows, and the whole
-answer scrolls as one. Values are formatted by services_catalog.presentation, the same code the
-certificate uses, so screen and paper agree. "No record" is shown as an ordinary answer.
+Scalar fields become label/value rows; table fields become tables with big rows where they fit
+on a landscape panel, and a column of row cards elsewhere (kiosk.ui.table_layout decides). The
+whole answer scrolls as one, downwards only. Values are formatted by
+services_catalog.presentation, the same code the certificate uses, so screen and paper agree.
+"No record" is shown as an ordinary answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QScrollArea,
     QScroller,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.screens.result_table import TableSection
+from kiosk.ui.table_layout import shown_value
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import make_button, make_label
-from services_catalog.model import QueryResult, ResultColumn, ResultField, Service
-from services_catalog.presentation import EMPTY, ValueFormatError, format_date, format_value
+from services_catalog.model import QueryResult, ResultField, Service
+from services_catalog.presentation import ValueFormatError, format_date
 
-_Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()  # the invisible root of a flat model
-ROW_HEIGHT = 96
+__all__ = ["ResultPage", "shown_value"]
+
 SCROLLBAR = 52  # the stylesheet's 48 px touch scroll bar, plus its frame
-_NUMERIC = {"amount", "number", "area", "percent"}
-
-
-def shown_value(value: Any, fmt: str, language: str) -> str:
-    """A value as the citizen reads it; one the back-end sent malformed shows as a dash
-    rather than as something that could be misread."""
-    try:
-        return format_value(value, fmt, "zh" if language == "zh" else "en")
-    except (ValueFormatError, ValueError):
-        return EMPTY
-
-
-class ResultTableModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[ResultColumn], rows: Sequence[Mapping[str, Any]],
-                 language: str) -> None:
-        super().__init__()
-        self.columns = list(columns)
-        self.rows = list(rows)
-        self.language = language
-
-    def rowCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = _ROOT) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return shown_value(self.rows[index.row()].get(column.key), column.format,
-                               self.language)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (Qt.AlignmentFlag.AlignRight if column.format in _NUMERIC
-                          else Qt.AlignmentFlag.AlignLeft)
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            column = self.columns[section]
-            return column.label_zh if self.language == "zh" else column.label_en
-        return None
-
-
-def _table_view(model: ResultTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-    header = view.horizontalHeader()
-    # Columns as wide as their content, the last one taking what is left; a table wider than
-    # a portrait panel scrolls sideways rather than cutting amounts short ("¥1,2…").
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    header.setMinimumHeight(ROW_HEIGHT)
-    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-    QScroller.grabGesture(view.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-    # The page scrolls vertically, not the table: one finger movement, one scroll. Room is
-    # kept for the sideways scroll bar.
-    view.setFixedHeight(ROW_HEIGHT * (max(1, model.rowCount()) + 1) + 8 + SCROLLBAR)
-    return view
+_CONTENT_MARGIN = 32  # left and right inside the white result card
+_CARD_BORDER = 2  # the result card's border in the stylesheet
 
 
 class ResultPage(Page):
@@ -115,7 +47,7 @@ class ResultPage(Page):
         self.content = QWidget()
         self.content.setObjectName("ResultCard")
         self.content_box = QVBoxLayout(self.content)
-        self.content_box.setContentsMargins(32, 24, 32, 24)
+        self.content_box.setContentsMargins(_CONTENT_MARGIN, 24, _CONTENT_MARGIN, 24)
         self.content_box.setSpacing(20)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
@@ -139,12 +71,13 @@ class ResultPage(Page):
         self.body.addWidget(self.scroll_area, 1)
         self.body.addWidget(self.as_of)
         self.body.addLayout(actions)
-        self.tables: dict[str, QTableView] = {}
+        self.tables: dict[str, TableSection] = {}
         self.values: dict[str, str] = {}
-        self._key: tuple[Service | None, QueryResult | None, str] | None = None
+        self._key: tuple[Service | None, QueryResult | None, str, bool] | None = None
 
     def show_state(self, state: flow.SessionState) -> None:
-        key = (state.service, state.result, state.language)
+        # Elderly mode is part of the key: bigger text changes which tables still fit.
+        key = (state.service, state.result, state.language, state.elderly)
         if key == self._key:
             return  # a touch must not rebuild the view and lose the scroll position
         self._key = key
@@ -192,13 +125,34 @@ class ResultPage(Page):
             if not rows:
                 self.content_box.addWidget(make_label(t("empty_table", language), "body"))
                 continue
-            view = _table_view(ResultTableModel(spec.columns, rows, language))
-            view.setObjectName(f"Table_{spec.key}")
-            self.tables[spec.key] = view
-            self.content_box.addWidget(view)
+            section = TableSection(spec.key, spec.columns, rows, language)
+            self.tables[spec.key] = section
+            self.content_box.addWidget(section)  # parented first, so it measures in QSS fonts
         self.content.setVisible(bool(scalars or tables))
         self.content_box.addStretch(1)
+        self.fit_tables()
         self.scroll_area.verticalScrollBar().setValue(0)
+
+    def table_width(self) -> int:
+        """The width a table section gets inside the scroll area, scroll bar allowed for.
+
+        Taken from the page, not from the content, so showing cards (and with them a vertical
+        scroll bar) cannot flip the choice back and forth."""
+        frame = 2 * self.scroll_area.frameWidth() + 2 * _CARD_BORDER
+        return self.scroll_area.width() - frame - SCROLLBAR - 2 * _CONTENT_MARGIN
+
+    def fit_tables(self) -> None:
+        for section in self.tables.values():
+            section.fit(self.table_width(), self.portrait())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.fit_tables()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        # Measured again once shown, when the stylesheet's fonts are surely applied.
+        super().showEvent(event)
+        self.fit_tables()
 
     def _add_scalar(self, grid: QGridLayout, row: int, spec: ResultField, value: Any,
                     language: str) -> None:
@@ -216,6 +170,9 @@ class ResultPage(Page):
             item = self.content_box.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden at once: a deferred delete alone could leave the last citizen's
+                # rows painted under the next answer until the event loop comes round.
+                widget.hide()
                 widget.deleteLater()
         self.tables = {}
         self.values = {}
