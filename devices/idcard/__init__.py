@@ -1,7 +1,8 @@
 """Resident ID-card reader: protocol codec and card parser (pure), serial driver, simulator.
 
 The kiosk builds an `IdCardReader(port, baud)`, subscribes to its card events and status, and
-calls `start()`; in demo mode the port is a `ReaderSimulator`'s pseudo-terminal.
+calls `start()`; in demo mode the port is a `ReaderSimulator`'s pseudo-terminal. Tests may give
+a ``simreader://`` URL as the port instead (see `devices.idcard.urlhandler.protocol_simreader`).
 """
 
 from devices.idcard.card import CardData, CardType, decode_photo, set_photo_decoder
@@ -15,6 +16,9 @@ from devices.idcard.reader import (
     ReaderFault,
 )
 from devices.idcard.simulator import Fault, ReaderSimulator, demo_cards, load_card
+from devices.idcard.urlhandler import register as _register_url_handler
+
+_register_url_handler()  # serial_for_url("simreader://...") opens an in-process simulator
 
 __all__ = [
     "CardData",

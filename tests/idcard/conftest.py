@@ -1,4 +1,5 @@
-"""Fixtures: a simulated reader on a pty (behind a stable symlink) and an event recorder."""
+"""Fixtures: a simulated reader in-process (open it by `sim.url()`) or on a pty (behind a stable
+symlink, for unplug tests), and an event recorder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from idcard_helpers import CARDS, Recorder
 
 from devices.idcard.card import CardData
+from devices.idcard.sim_core import SimulatedReader
 from devices.idcard.simulator import ReaderSimulator
 
 
@@ -18,7 +20,12 @@ def cards() -> dict[str, CardData]:
 
 
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[ReaderSimulator]:
+def sim() -> SimulatedReader:
+    return SimulatedReader()
+
+
+@pytest.fixture
+def pty_sim(tmp_path: Path) -> Iterator[ReaderSimulator]:
     simulator = ReaderSimulator()
     simulator.start_pty(link=tmp_path / "ttyIDCARD")
     yield simulator

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 from typing import Any
 
+from devices.idcard.card import CardData
 from devices.idcard.reader import CardEvent, IdCardReader
 from devices.idcard.simulator import demo_cards
 from devices.status import DeviceState, DeviceStatus
@@ -24,6 +25,19 @@ def fast_reader(port: str, **kwargs: Any) -> IdCardReader:
     }
     options.update(kwargs)
     return IdCardReader(port, **options)
+
+
+def same_card(read: CardData, expected: CardData) -> bool:
+    return read.to_json(extra=True) == expected.to_json(extra=True)
+
+
+def started(port: str, recorder: Recorder, **kwargs: Any) -> IdCardReader:
+    """A fast reader whose worker runs, with events and statuses going to `recorder`."""
+    reader = fast_reader(port, **kwargs)
+    reader.subscribe(recorder.on_event)
+    reader.status_publisher.subscribe(recorder.on_status)
+    reader.start()
+    return reader
 
 
 class Recorder:

@@ -1,53 +1,46 @@
-"""The real driver against the simulator over a pty: reads, every fault, the polling worker."""
+"""The real driver against the simulator in-process (a simreader:// URL as its port): reads,
+every fault, the polling worker. Unplugging needs a device node: see test_reader_pty.py."""
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
-import serial
-from idcard_helpers import CARDS, Recorder, fast_reader
+from idcard_helpers import CARDS, Recorder, fast_reader, same_card, started
 
 from devices.idcard import errors
-from devices.idcard.card import CardData
-from devices.idcard.codec import Command, FrameDecoder, decode_reply, encode_command
-from devices.idcard.reader import CardPresent, CardRead, CardRemoved, IdCardReader, ReaderFault
-from devices.idcard.simulator import Fault, ReaderSimulator
+from devices.idcard.codec import Command
+from devices.idcard.reader import CardPresent, CardRead, CardRemoved, ReaderFault
+from devices.idcard.sim_core import Fault, SimulatedReader
 from devices.status import CardPresence, DeviceClass, DeviceState
-
-
-def same_card(read: CardData, expected: CardData) -> bool:
-    return read.to_json(extra=True) == expected.to_json(extra=True)
-
 
 # --- synchronous reads -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(CARDS))
-def test_reads_every_demo_card_through_the_wire(sim: ReaderSimulator, name: str) -> None:
+def test_reads_every_demo_card_through_the_wire(sim: SimulatedReader, name: str) -> None:
     sim.place_card(CARDS[name])
-    with fast_reader(sim.path) as reader:
+    with fast_reader(sim.url()) as reader:
         card = reader.read_card()
     assert same_card(card, CARDS[name])
     assert len(card.photo_wlt) == 1024
     assert sim.commands[Command.FIND_CARD] == 1 and sim.commands[Command.SELECT_CARD] == 1
 
 
-def test_appended_address_and_fingerprint_read(sim: ReaderSimulator) -> None:
+def test_appended_address_and_fingerprint_read(sim: SimulatedReader) -> None:
     sim.place_card(CARDS["wang_jianguo"])
-    with fast_reader(sim.path, fingerprints=True) as reader:
+    with fast_reader(sim.url(), fingerprints=True) as reader:
         card = reader.read_card()
     assert card.appended_address == "河南省平顶山市新华区光明路中段9号院"
     assert sim.commands[Command.READ_TEXT_PHOTO_FINGERPRINT] == 1
     assert card.fingerprint == b""  # the demo card holds no fingerprints
 
 
-def test_sam_status_and_id(sim: ReaderSimulator) -> None:
-    with fast_reader(sim.path) as reader:
+def test_sam_status_and_id(sim: SimulatedReader) -> None:
+    with fast_reader(sim.url()) as reader:
         reader.read_sam_status()
         reader.reset_sam()
         assert reader.read_sam_id() == "05.01-20101010-0012345678-0987654321"
@@ -56,8 +49,8 @@ def test_sam_status_and_id(sim: ReaderSimulator) -> None:
             reader.read_sam_status()
 
 
-def test_no_card_then_a_card_placed_while_waiting(sim: ReaderSimulator) -> None:
-    with fast_reader(sim.path) as reader:
+def test_no_card_then_a_card_placed_while_waiting(sim: SimulatedReader) -> None:
+    with fast_reader(sim.url()) as reader:
         with pytest.raises(errors.NoCard):
             reader.read_card()
         timer = threading.Timer(0.2, sim.place_card, [CARDS["zhang_wei"]])
@@ -82,11 +75,11 @@ def test_no_card_then_a_card_placed_while_waiting(sim: ReaderSimulator) -> None:
     ],
 )
 def test_transient_fault_is_recovered_within_one_read(
-    sim: ReaderSimulator, fault: Fault, on: Command | None
+    sim: SimulatedReader, fault: Fault, on: Command | None
 ) -> None:
     sim.place_card(CARDS["zhao_shulan"])
     sim.inject(fault, on=on, delay_s=0.5)
-    with fast_reader(sim.path) as reader:
+    with fast_reader(sim.url()) as reader:
         card = reader.read_card()
     assert same_card(card, CARDS["zhao_shulan"])
 
@@ -101,12 +94,12 @@ def test_transient_fault_is_recovered_within_one_read(
     ],
 )
 def test_persistent_fault_raises_typed_error_then_next_card_reads(
-    sim: ReaderSimulator, fault: Fault, error: type[errors.IdCardError]
+    sim: SimulatedReader, fault: Fault, error: type[errors.IdCardError]
 ) -> None:
     sim.place_card(CARDS["li_xiuying"])
     on = Command.READ_TEXT_PHOTO if fault is Fault.CHECKSUM else None
     sim.inject(fault, on=on, times=None)
-    with fast_reader(sim.path) as reader:
+    with fast_reader(sim.url()) as reader:
         with pytest.raises(error) as info:
             reader.read_card()
         assert info.value.message_zh and info.value.message_en
@@ -115,32 +108,13 @@ def test_persistent_fault_raises_typed_error_then_next_card_reads(
         assert reader.read_card().id_number == "410402198805201238"
 
 
-def test_silent_reader_times_out(sim: ReaderSimulator) -> None:
+def test_silent_reader_times_out(sim: SimulatedReader) -> None:
     sim.place_card(CARDS["zhang_wei"])
     sim.inject(Fault.SILENT, on=Command.FIND_CARD, times=None)
-    with fast_reader(sim.path, retries=1) as reader:
+    with fast_reader(sim.url(), retries=1) as reader:
         with pytest.raises(errors.ReaderTimeout):
             reader.read_card()
         assert sim.commands[Command.FIND_CARD] == 2  # one try and one retry
-
-
-def test_disconnect_mid_frame_then_replug_at_the_same_path(sim: ReaderSimulator) -> None:
-    link = sim.path
-    sim.place_card(CARDS["zhang_wei"])
-    sim.inject(Fault.DISCONNECT, on=Command.READ_TEXT_PHOTO)
-    reader = fast_reader(link)
-    with pytest.raises(errors.ReaderUnavailable):
-        reader.read_card()
-    # The simulator's thread removes the device node just after the line drops.
-    deadline = time.monotonic() + 5
-    while os.path.exists(link) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not reader.is_open and not os.path.exists(link)
-    with pytest.raises(errors.ReaderUnavailable):
-        reader.read_card()
-    sim.start_pty(link=link)
-    assert same_card(reader.read_card(), CARDS["zhang_wei"])
-    reader.close()
 
 
 def test_missing_port_is_unavailable(tmp_path: Path) -> None:
@@ -148,8 +122,8 @@ def test_missing_port_is_unavailable(tmp_path: Path) -> None:
         fast_reader(str(tmp_path / "nothing-here")).open()
 
 
-def test_cancel_interrupts_a_waiting_read(sim: ReaderSimulator) -> None:
-    reader = fast_reader(sim.path)
+def test_cancel_interrupts_a_waiting_read(sim: SimulatedReader) -> None:
+    reader = fast_reader(sim.url())
     outcome: list[BaseException] = []
 
     def run() -> None:
@@ -168,21 +142,10 @@ def test_cancel_interrupts_a_waiting_read(sim: ReaderSimulator) -> None:
     reader.close()
 
 
-def test_damaged_command_gets_checksum_status_from_simulator(sim: ReaderSimulator) -> None:
-    frame = bytearray(encode_command(Command.FIND_CARD))
-    frame[-1] ^= 0xFF
-    with serial.serial_for_url(sim.path, timeout=2) as port:
-        port.write(bytes(frame))
-        decoder = FrameDecoder()
-        while (reply := decoder.next_frame()) is None:
-            decoder.feed(port.read(1))
-    assert decode_reply(reply).sw3 == 0x10
-
-
-def test_logs_mask_the_id_number(sim: ReaderSimulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_mask_the_id_number(sim: SimulatedReader, caplog: pytest.LogCaptureFixture) -> None:
     sim.place_card(CARDS["zhang_wei"])
     with caplog.at_level(logging.DEBUG, logger="devices.idcard"):
-        with fast_reader(sim.path) as reader:
+        with fast_reader(sim.url()) as reader:
             reader.read_card()
     assert "4104**********1238" in caplog.text
     assert "410402198805201238" not in caplog.text and "张伟" not in caplog.text
@@ -191,16 +154,8 @@ def test_logs_mask_the_id_number(sim: ReaderSimulator, caplog: pytest.LogCapture
 # --- the polling worker ----------------------------------------------------------------------
 
 
-def started(sim: ReaderSimulator, recorder: Recorder, **kwargs: object) -> IdCardReader:
-    reader = fast_reader(sim.path, **kwargs)
-    reader.subscribe(recorder.on_event)
-    reader.status_publisher.subscribe(recorder.on_status)
-    reader.start()
-    return reader
-
-
-def test_worker_reports_each_placement_once(sim: ReaderSimulator, recorder: Recorder) -> None:
-    reader = started(sim, recorder)
+def test_worker_reports_each_placement_once(sim: SimulatedReader, recorder: Recorder) -> None:
+    reader = started(sim.url(), recorder)
     try:
         online = recorder.wait_state(DeviceState.ONLINE)
         assert online.device_class is DeviceClass.IDCARD_READER
@@ -226,31 +181,10 @@ def test_worker_reports_each_placement_once(sim: ReaderSimulator, recorder: Reco
         reader.stop()
 
 
-def test_worker_survives_unplug_and_replug(sim: ReaderSimulator, recorder: Recorder) -> None:
-    link = sim.path
-    reader = started(sim, recorder)
-    try:
-        recorder.wait_state(DeviceState.ONLINE)
-        sim.inject(Fault.DISCONNECT, on=Command.FIND_CARD)
-        status = recorder.wait_state(DeviceState.NO_DEVICE)
-        assert status.detail and not status.ready
-        fault = recorder.next_event()
-        assert isinstance(fault, ReaderFault)
-        assert isinstance(fault.error, errors.ReaderUnavailable)
-        assert recorder.no_event_within(0.3)  # reported once, not on every reopen attempt
-        sim.start_pty(link=link)
-        recorder.wait_state(DeviceState.ONLINE)
-        sim.place_card(CARDS["zhao_shulan"])
-        assert isinstance(recorder.next_event(), CardPresent)
-        assert isinstance(recorder.next_event(), CardRead)
-    finally:
-        reader.stop()
-
-
 def test_worker_reports_read_fault_once_and_reads_the_next_card(
-    sim: ReaderSimulator, recorder: Recorder
+    sim: SimulatedReader, recorder: Recorder
 ) -> None:
-    reader = started(sim, recorder)
+    reader = started(sim.url(), recorder)
     try:
         recorder.wait_state(DeviceState.ONLINE)
         sim.inject(Fault.UNKNOWN_CARD_TYPE, times=None)
@@ -271,10 +205,10 @@ def test_worker_reports_read_fault_once_and_reads_the_next_card(
 
 
 def test_worker_sam_failure_is_hardware_error_until_it_recovers(
-    sim: ReaderSimulator, recorder: Recorder
+    sim: SimulatedReader, recorder: Recorder
 ) -> None:
     sim.inject(Fault.SAM_FAILURE, times=None)
-    reader = started(sim, recorder)
+    reader = started(sim.url(), recorder)
     try:
         status = recorder.wait_state(DeviceState.HARDWARE_ERROR)
         assert "security module" in status.detail
@@ -288,9 +222,9 @@ def test_worker_sam_failure_is_hardware_error_until_it_recovers(
 
 
 def test_worker_disarmed_ignores_cards_and_arming_reads_a_lying_card(
-    sim: ReaderSimulator, recorder: Recorder
+    sim: SimulatedReader, recorder: Recorder
 ) -> None:
-    reader = started(sim, recorder, armed=False)
+    reader = started(sim.url(), recorder, armed=False)
     try:
         recorder.wait_state(DeviceState.ONLINE)
         sim.place_card(CARDS["zhang_wei"])
@@ -307,9 +241,9 @@ def test_worker_disarmed_ignores_cards_and_arming_reads_a_lying_card(
 
 
 def test_worker_stops_promptly_during_a_slow_reply(
-    sim: ReaderSimulator, recorder: Recorder
+    sim: SimulatedReader, recorder: Recorder
 ) -> None:
-    reader = started(sim, recorder, find_timeout_s=30)
+    reader = started(sim.url(), recorder, find_timeout_s=30)
     recorder.wait_state(DeviceState.ONLINE)
     sim.inject(Fault.SILENT, on=Command.FIND_CARD, times=None)
     time.sleep(0.2)
@@ -320,8 +254,8 @@ def test_worker_stops_promptly_during_a_slow_reply(
     assert recorder.wait_state(DeviceState.OFFLINE).detail == "stopped"
 
 
-def test_worker_polls_no_faster_than_its_interval(sim: ReaderSimulator, recorder: Recorder) -> None:
-    reader = started(sim, recorder, poll_interval_s=0.3)
+def test_worker_polls_no_faster_than_its_interval(sim: SimulatedReader, recorder: Recorder) -> None:
+    reader = started(sim.url(), recorder, poll_interval_s=0.3)
     try:
         recorder.wait_state(DeviceState.ONLINE)
         before = sim.commands[Command.FIND_CARD]
@@ -334,8 +268,8 @@ def test_worker_polls_no_faster_than_its_interval(sim: ReaderSimulator, recorder
         reader.stop()
 
 
-def test_broken_listener_does_not_stop_the_worker(sim: ReaderSimulator, recorder: Recorder) -> None:
-    reader = fast_reader(sim.path)
+def test_broken_listener_does_not_stop_the_worker(sim: SimulatedReader, recorder: Recorder) -> None:
+    reader = fast_reader(sim.url())
 
     def broken(event: object) -> None:
         raise RuntimeError("listener bug")
