@@ -130,7 +130,8 @@ class ResultPage(Page):
             self.content_box.addWidget(section)  # parented first, so it measures in QSS fonts
         self.content.setVisible(bool(scalars or tables))
         self.content_box.addStretch(1)
-        self.fit_tables()
+        if self.isVisible():  # a hidden page is fitted when shown, in its real size and fonts
+            self.fit_tables()
         self.scroll_area.verticalScrollBar().setValue(0)
 
     def table_width(self) -> int:
@@ -147,7 +148,8 @@ class ResultPage(Page):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        self.fit_tables()
+        if self.isVisible():
+            self.fit_tables()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         # Measured again once shown, when the stylesheet's fonts are surely applied.
