@@ -56,7 +56,8 @@ class RetainedJobs:
     def add(self, verification_code: str, title: str, document: bytes) -> int:
         with self._sessions.begin() as session:
             job = PrintJob(
-                created_at=datetime.now(UTC), verification_code=verification_code, title=title,
+                created_at=datetime.now(UTC), verification_code=verification_code,
+                title=title[:100],  # the column's width (PostgreSQL enforces it; SQLite not)
                 status=PENDING, reason="", attempts=0,
                 document=self._seal(verification_code, document),
             )

@@ -46,8 +46,9 @@ class PostgresServer:
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        # Short path on purpose: a unix socket path must fit in about 100 bytes.
-        self.root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+        # Under /tmp on purpose: a unix socket path must fit in about 100 bytes, and the
+        # postgres user must be able to reach it (a private $TMPDIR may be closed to it).
+        self.root = Path(tempfile.mkdtemp(prefix="kiosk-pg-", dir="/tmp"))
         self.datadir = self.root / "data"
         self.socket_dir = self.root
         self._as_user: list[str] = []
@@ -133,7 +134,7 @@ class PostgresServer:
         with psycopg.connect(
             host=str(self.socket_dir), user="postgres", dbname="postgres", autocommit=True
         ) as connection:
-            connection.execute(sql)  # type: ignore[arg-type]
+            connection.execute(sql)
 
     def create_database(self) -> str:
         name = f"t_{uuid.uuid4().hex[:16]}"

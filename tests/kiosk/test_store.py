@@ -153,6 +153,12 @@ def test_retained_job_is_encrypted_and_dropped_once_printed(store: Store) -> Non
         store.jobs.document(job_id)
 
 
+def test_a_long_job_title_is_cut_to_the_column_width(store: Store) -> None:
+    job_id = store.jobs.add("ABCD-EFGH", "长" * 150, b"%PDF")
+    view = store.jobs.get(job_id)
+    assert view is not None and view.title == "长" * 100
+
+
 def test_old_retained_jobs_are_purged(store: Store) -> None:
     job_id = store.jobs.add("CODE", "t", b"%PDF")
     fresh_id = store.jobs.add("CODE2", "t", b"%PDF")
