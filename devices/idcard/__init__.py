@@ -15,6 +15,7 @@ from devices.idcard.reader import (
     IdCardReader,
     ReaderFault,
 )
+from devices.idcard.session import ReaderSession
 from devices.idcard.simulator import Fault, ReaderSimulator, demo_cards, load_card
 from devices.idcard.urlhandler import register as _register_url_handler
 
@@ -32,6 +33,7 @@ __all__ = [
     "IdCardReader",
     "NoCard",
     "ReaderFault",
+    "ReaderSession",
     "ReaderSimulator",
     "ReaderUnavailable",
     "UnreadableCard",

@@ -13,7 +13,8 @@ from idcard_helpers import CARDS, Recorder, fast_reader, same_card, started
 
 from devices.idcard import errors
 from devices.idcard.codec import Command
-from devices.idcard.reader import CardPresent, CardRead, CardRemoved, ReaderFault
+from devices.idcard.reader import CardPresent, CardRead, CardRemoved, IdCardReader, ReaderFault
+from devices.idcard.session import ReaderSession
 from devices.idcard.sim_core import Fault, SimulatedReader
 from devices.status import CardPresence, DeviceClass, DeviceState
 
@@ -28,6 +29,17 @@ def test_reads_every_demo_card_through_the_wire(sim: SimulatedReader, name: str)
     assert same_card(card, CARDS[name])
     assert len(card.photo_wlt) == 1024
     assert sim.commands[Command.FIND_CARD] == 1 and sim.commands[Command.SELECT_CARD] == 1
+
+
+def test_the_synchronous_session_alone_reads_without_a_thread(sim: SimulatedReader) -> None:
+    sim.place_card(CARDS["chen_jiaming_hk_permit"])
+    threads = threading.active_count()
+    with ReaderSession(sim.url(), find_timeout_s=0.8) as session:
+        card = session.read_card()
+        assert session.read_sam_id() == "05.01-20101010-0012345678-0987654321"
+        assert threading.active_count() == threads
+    assert same_card(card, CARDS["chen_jiaming_hk_permit"]) and not session.is_open
+    assert issubclass(IdCardReader, ReaderSession)
 
 
 def test_appended_address_and_fingerprint_read(sim: SimulatedReader) -> None:
