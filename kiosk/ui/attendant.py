@@ -199,13 +199,17 @@ class AttendantPanel(QWidget):
 
     def _show_devices(self, ok: bool, value: Any) -> None:
         for label in self.device_labels:
+            label.hide()  # at once: a refresh must not show old and new lines together
             label.deleteLater()
         self.device_labels = []
-        lines = [device_line(status, self.language) for status in value] if ok else []
+        statuses = list(value) if ok else []
+        # A device that is not ready is set in the error style, so it stands out at a glance.
+        lines = [(device_line(status, self.language), "body" if status.ready else "error")
+                 for status in statuses]
         if not lines:
-            lines = [s("no_devices", self.language)]
-        for line in lines:
-            label = make_label(line, "body")
+            lines = [(s("no_devices", self.language), "body")]
+        for line, role in lines:
+            label = make_label(line, role)
             self.device_box.addWidget(label)
             self.device_labels.append(label)
 

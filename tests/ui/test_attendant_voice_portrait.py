@@ -44,6 +44,9 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     lines = [label.text() for label in w.attendant_panel.device_labels]
     assert lines[0].startswith("身份证阅读器: 正常")
     assert "证明打印机: 异常" in lines[1] and "jammed" in lines[1] and "纸张卡住" in lines[1]
+    # the jammed printer stands out; the healthy reader does not
+    roles = [label.property("role") for label in w.attendant_panel.device_labels]
+    assert roles == ["body", "error"]
 
     # A touch in attendant mode does not start a citizen session.
     assert kiosk.state.screen is Screen.ATTRACT
