@@ -192,3 +192,22 @@ def test_switching_language_or_text_size_rebuilds_the_cards(portrait_kiosk, cata
     assert _texts_on_screen(card)["area"] == "118.56 m²"
     page.clear()
     assert page.tables == {} and page.values == {}
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
+def test_wide_table_never_needs_sideways_room_in_any_text_size(qtbot, catalog, size):
+    kiosk = Kiosk(qtbot, catalog, size)
+    try:
+        for elderly in (False, True):
+            for language in ("zh", "en"):
+                page = _show(kiosk, catalog, "real_estate.registration_info",
+                             {"properties": PROPERTIES}, language=language, elderly=elderly,
+                             values={"property_count": 2})
+                where = f"{language} elderly={elderly} {size}"
+                assert page.tables["properties"].mode is TableMode.CARDS, where
+                assert page.minimumSizeHint().width() <= kiosk.window.stack.width(), where
+                assert page.scroll_area.horizontalScrollBar().maximum() == 0, where
+                for card in page.tables["properties"].cards.cards:
+                    assert card.geometry().right() < page.content.width(), where
+    finally:
+        kiosk.window.close()
