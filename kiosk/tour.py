@@ -88,6 +88,10 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         pump(0.3)
         shot("result-english")
         runner.dispatch(flow.SetLanguage("zh"))
+        runner.dispatch(flow.ToggleElderly())  # bigger text, slower timeouts, voice on
+        pump(0.5)
+        shot("result-elderly")
+        runner.dispatch(flow.ToggleElderly())
         runner.dispatch(flow.RequestPrint())
         wait(lambda s: s.screen in (Screen.DONE, Screen.ERROR), "the certificate", 60)
         if runner.state.screen is Screen.ERROR:
