@@ -17,6 +17,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,14 @@ from pathlib import Path
 import pytest
 
 SYSTEM_USER = "postgres"
+# Runs beside the tests and cleans up after them however they end (even killed): it waits for
+# its stdin to close, then stops the server and deletes the cluster.
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.buffer.read()
+subprocess.run(sys.argv[2:], capture_output=True, timeout=60)
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
 
 
 def find_bindir() -> Path | None:
@@ -52,7 +61,7 @@ class PostgresServer:
         self.datadir = self.root / "data"
         self.socket_dir = self.root
         self._as_user: list[str] = []
-        self._running = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     def _prepare_owner(self) -> None:
         if os.geteuid() != 0:
@@ -67,9 +76,11 @@ class PostgresServer:
         os.chown(self.root, account.pw_uid, account.pw_gid)
         self._as_user = ["runuser", "-u", SYSTEM_USER, "--"]
 
+    def _command(self, *args: str) -> list[str]:
+        return [*self._as_user, str(self.bindir / args[0]), *args[1:]]
+
     def _run(self, *args: str) -> None:
-        command = [*self._as_user, str(self.bindir / args[0]), *args[1:]]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(self._command(*args), capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
             raise RuntimeError(
                 f"{args[0]} failed ({result.returncode}): {result.stderr.strip()[-800:]}"
@@ -101,6 +112,13 @@ class PostgresServer:
                 "-c max_connections=40",
             ]
         )
+        stop = self._command("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.datadir))
+        # Its own session, so a Ctrl-C aimed at the tests does not stop it before it cleans up.
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self.root), *stop],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
         self._run(
             "pg_ctl",
             "start",
@@ -114,15 +132,16 @@ class PostgresServer:
             "-o",
             options,
         )
-        self._running = True
 
     def stop(self) -> None:
-        try:
-            if self._running:
-                self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.datadir))
-                self._running = False
-        finally:
+        """Stop the server and delete its files (the watchdog does both once told)."""
+        if self._watchdog is None:
             shutil.rmtree(self.root, ignore_errors=True)
+            return
+        assert self._watchdog.stdin is not None
+        self._watchdog.stdin.close()
+        self._watchdog.wait(timeout=90)
+        self._watchdog = None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.socket_dir}"
