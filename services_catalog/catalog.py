@@ -140,7 +140,7 @@ class Catalog:
         if self._search_index is None:
             from pypinyin import Style, lazy_pinyin  # heavy import: only when someone searches
 
-            index = []
+            index: list[tuple[Service, tuple[str, ...]]] = []
             for s in self.services:
                 initials = "".join(lazy_pinyin(s.name_zh, style=Style.FIRST_LETTER))
                 full = "".join(lazy_pinyin(s.name_zh))

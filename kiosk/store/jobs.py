@@ -108,9 +108,10 @@ class RetainedJobs:
     def purge_expired(self, now: datetime | None = None) -> int:
         cutoff = (now or datetime.now(UTC)) - self._retention
         with self._sessions.begin() as session:
-            result = session.execute(
-                update(PrintJob)
-                .where(PrintJob.created_at < cutoff, PrintJob.document.is_not(None))
-                .values(status=PURGED, document=None)
-            )
-            return int(result.rowcount or 0)
+            expired = list(session.scalars(
+                select(PrintJob).where(PrintJob.created_at < cutoff,
+                                       PrintJob.document.is_not(None))
+            ))
+            for job in expired:
+                job.status, job.document = PURGED, None
+            return len(expired)
