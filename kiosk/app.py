@@ -50,6 +50,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The terminal uses no pydantic plugins; looking for them scans every installed package's
+    # metadata, which costs start-up time in front of the attract screen.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("GOV_KIOSK_LOG", "INFO"),
