@@ -3,23 +3,37 @@ has printed, so a jam at 3 a.m. costs the citizen nothing.
 
 A retry within the session reprints the same retained job (same verification code) instead
 of issuing a second certificate; an attendant can reprint any unprinted job later.
+
+A job that does not finish in time is cancelled at the printer before anyone may print it
+again. When that cancel cannot be confirmed (the spooler is unreachable, or says nothing),
+the job is "in doubt": it may still come out later, so the citizen is not offered a retry
+and the retained job's reason is marked ``in-doubt``. A reprint of a job in doubt first asks
+the printer again about the first attempt (it printed after all: mark it printed; it ended
+or can now be cancelled: print again); when that still gives no answer the reprint is held
+with a message asking the attendant to look in the output tray, and only a reprint with
+``confirm_in_doubt=True`` (the attendant checked) submits it again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from devices.printer.base import DocumentPrinter, PrinterError
+from devices.printer.base import DocumentPrinter, JobFailed, JobState, PrinterError, PrintJob
 from kiosk.flow import Message
 from kiosk.session import AuditPort, PrintFailure
-from kiosk.store.jobs import RetainedJobs
+from kiosk.store.jobs import FAILED, RetainedJobs
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
 log = logging.getLogger(__name__)
+
+# The retained job's reason starts with this when a submitted copy may still print.
+IN_DOUBT = "in-doubt"
+_MAX_IN_DOUBT_HANDLES = 32  # in-doubt jobs are rare; the bound keeps memory flat regardless
 
 ISSUE_FAILED = Message(
     "证明暂时无法生成，请稍后再试或联系工作人员。",
@@ -28,9 +42,25 @@ ISSUE_FAILED = Message(
     offer_attendant=True,
 )
 STILL_PRINTING = Message(
-    "打印时间过长，可能出现了故障。您的证明已保存，请联系工作人员协助打印。",
-    "Printing is taking too long. Your certificate is kept: please ask staff to print it.",
+    "打印时间过长，本次打印已取消。您的证明已保存，可以重新打印或联系工作人员。",
+    "Printing took too long and was stopped. Your certificate is kept: print it again "
+    "or ask staff.",
     can_retry=True,
+    offer_attendant=True,
+)
+MAY_HAVE_PRINTED = Message(
+    "打印时间过长，无法确认证明是否已经打出。请先查看出纸口；如果没有，请联系工作人员，"
+    "您的证明已保存。",
+    "Printing took too long and we cannot tell whether your certificate came out. Please "
+    "look in the output tray; if it is not there, ask staff: your certificate is kept.",
+    can_retry=False,
+    offer_attendant=True,
+)
+CHECK_TRAY_FIRST = Message(
+    "这份证明之前的打印可能已经打出。请先查看出纸口和打印机；确认没有打出后再确认重新打印。",
+    "An earlier attempt at this certificate may already have printed. Check the output tray "
+    "and the printer first; reprint only after confirming it did not come out.",
+    can_retry=False,
     offer_attendant=True,
 )
 
@@ -55,6 +85,8 @@ class PrintOutcome:
     verification_code: str
     printed: bool
     message: Message | None = None
+    # True when a copy sent to the printer (now or earlier) may still come out.
+    in_doubt: bool = False
 
 
 def _job_title(service: Service, code: str) -> str:
@@ -82,12 +114,17 @@ class CertificateDesk:
         self._lock = threading.Lock()
         # The unprinted job of the current session's result, for an in-session retry.
         self._retry: tuple[QueryResult, int, str] | None = None
+        # Bumped by every wipe: a print that finishes after the wipe must not set `_retry`.
+        self._generation = 0
+        # Printer handles (without the document) of jobs in doubt, to ask about them again.
+        self._in_doubt: dict[int, PrintJob] = {}
 
     # CertificatePort
     def issue_and_print(
         self, service: Service, person: AuthenticatedPerson, result: QueryResult
     ) -> str:
         with self._lock:
+            generation = self._generation
             retry = self._retry
         if retry is not None and retry[0] is result:
             job_id, code = retry[1], retry[2]
@@ -100,52 +137,131 @@ class CertificateDesk:
             code = issued.verification_code
             job_id = self._jobs.add(code, _job_title(service, code), issued.pdf)
         outcome = self.print_job(job_id, service.name_zh)
+        with self._lock:
+            if self._generation == generation:  # the session is still the one that asked
+                self._retry = None if outcome.printed else (result, job_id, code)
         if not outcome.printed:
-            with self._lock:
-                self._retry = (result, job_id, code)
             assert outcome.message is not None
             raise PrintFailure(outcome.message)
-        with self._lock:
-            self._retry = None
         return code
 
-    def print_job(self, job_id: int, service_name: str = "") -> PrintOutcome:
-        """Send a retained job to the printer and follow it to the end."""
+    def print_job(
+        self, job_id: int, service_name: str = "", *, confirm_in_doubt: bool = False
+    ) -> PrintOutcome:
+        """Send a retained job to the printer and follow it to the end.
+
+        A job in doubt is not submitted again unless the printer now says the earlier copy
+        did not print, or `confirm_in_doubt` is given (someone looked in the tray).
+        """
         view = self._jobs.get(job_id)
         if view is None:
             raise KeyError(job_id)
+        code = view.verification_code
+        if view.status == FAILED and view.reason.startswith(IN_DOUBT) and not confirm_in_doubt:
+            settled = self._settle_in_doubt(job_id)
+            if settled is JobState.COMPLETED:
+                self._jobs.mark_printed(job_id)
+                self._slip(service_name or view.title, code)
+                return PrintOutcome(job_id, code, True)
+            if settled is JobState.PENDING:
+                return PrintOutcome(job_id, code, False, CHECK_TRAY_FIRST, in_doubt=True)
+        with self._lock:
+            self._in_doubt.pop(job_id, None)
         document = self._jobs.document(job_id)
         try:
             job = self._printer.submit(document, view.title)
             result = self._printer.wait(job, self._timeout)
         except PrinterError as exc:
             self._jobs.mark_failed(job_id, type(exc).__name__)
-            return PrintOutcome(job_id, view.verification_code, False, _printer_message(exc))
+            return PrintOutcome(job_id, code, False, _printer_message(exc))
         if result.completed:
             self._jobs.mark_printed(job_id)
-            self._slip(service_name or view.title, view.verification_code)
-            return PrintOutcome(job_id, view.verification_code, True)
+            self._slip(service_name or view.title, code)
+            return PrintOutcome(job_id, code, True)
         if result.pending:
-            self._jobs.mark_failed(job_id, "timeout")
-            return PrintOutcome(job_id, view.verification_code, False, STILL_PRINTING)
+            return self._timed_out(job_id, code, job, service_name or view.title)
         error = result.error
         self._jobs.mark_failed(job_id, result.detail or type(error).__name__)
-        message = _printer_message(error) if error is not None else STILL_PRINTING
-        return PrintOutcome(job_id, view.verification_code, False, message)
+        return PrintOutcome(job_id, code, False, _printer_message(error))
+
+    def _timed_out(self, job_id: int, code: str, job: PrintJob, name: str) -> PrintOutcome:
+        """Stop a job that did not finish in time, so that a retry cannot print it twice."""
+        state = self._stop_at_printer(job)
+        if state is JobState.COMPLETED:  # it finished while we were cancelling
+            self._jobs.mark_printed(job_id)
+            self._slip(name, code)
+            return PrintOutcome(job_id, code, True)
+        if state is JobState.CANCELLED:
+            self._jobs.mark_failed(job_id, "timeout; cancelled at the printer")
+            return PrintOutcome(job_id, code, False, STILL_PRINTING)
+        log.warning("print job %d timed out and its cancel is unconfirmed: in doubt", job_id)
+        self._jobs.mark_failed(job_id, f"{IN_DOUBT}: timeout, cancel not confirmed")
+        with self._lock:
+            self._in_doubt[job_id] = dataclasses.replace(job, document=b"")
+            while len(self._in_doubt) > _MAX_IN_DOUBT_HANDLES:
+                self._in_doubt.pop(next(iter(self._in_doubt)))
+        return PrintOutcome(job_id, code, False, MAY_HAVE_PRINTED, in_doubt=True)
+
+    def _stop_at_printer(self, job: PrintJob) -> JobState:
+        """CANCELLED: it will not print; COMPLETED: it printed; PENDING: nobody can say."""
+        try:
+            if self._printer.cancel(job):
+                return JobState.CANCELLED
+            # Not cancelled because it had already ended: printed, or failed?
+            after = self._printer.wait(job, 0.0)
+        except PrinterError:
+            log.warning("cannot reach the printer to cancel job %s", job.job_id, exc_info=True)
+            return JobState.PENDING
+        if after.completed:
+            return JobState.COMPLETED
+        if after.failed:
+            return JobState.CANCELLED  # ended without printing: as good as cancelled
+        return JobState.PENDING
+
+    def _settle_in_doubt(self, job_id: int) -> JobState:
+        """Ask the printer again about the earlier copy of a job in doubt."""
+        with self._lock:
+            handle = self._in_doubt.get(job_id)
+        if handle is None:  # e.g. the terminal restarted: only a person can tell now
+            return JobState.PENDING
+        try:
+            before = self._printer.wait(handle, 0.0)
+        except PrinterError:
+            return JobState.PENDING
+        if before.completed:
+            state = JobState.COMPLETED
+        elif before.failed:
+            state = JobState.CANCELLED
+        else:
+            state = self._stop_at_printer(handle)
+        if state is not JobState.PENDING:
+            with self._lock:
+                self._in_doubt.pop(job_id, None)
+        return state
 
     def forget_session(self) -> None:
-        """Called on every wipe: the next citizen never inherits a retry."""
+        """Called on every wipe: the next citizen never inherits a retry, even from a print
+        that is still running now and finishes later."""
         with self._lock:
+            self._generation += 1
             self._retry = None
 
     # Attendant
-    def reprint_last_unprinted(self) -> PrintOutcome | None:
+    def reprint_last_unprinted(self, *, confirm_in_doubt: bool = False) -> PrintOutcome | None:
+        """Reprint the newest unprinted job. A job in doubt comes back with `in_doubt` set and
+        nothing printed, unless the printer settles it or `confirm_in_doubt` is given."""
         pending = self._jobs.unprinted()
         if not pending:
             return None
-        outcome = self.print_job(pending[0].id)
-        self._audit.record("reprint", "ok" if outcome.printed else "failed", None,
-                           pending[0].verification_code, actor="attendant")
+        job = pending[0]
+        outcome = self.print_job(job.id, confirm_in_doubt=confirm_in_doubt)
+        if outcome.printed:
+            result = "ok"
+        elif outcome.message is CHECK_TRAY_FIRST:
+            result = "held_in_doubt"  # nothing submitted: the attendant must look first
+        else:
+            result = "in_doubt" if outcome.in_doubt else "failed"
+        self._audit.record("reprint", result, None, job.verification_code, actor="attendant")
         return outcome
 
     def _slip(self, service_name: str, code: str) -> None:
@@ -158,6 +274,6 @@ class CertificateDesk:
 
 
 def _printer_message(exc: PrinterError | None) -> Message:
-    if exc is None:
-        return STILL_PRINTING
+    if exc is None:  # ended without a reason: it did not print, so trying again is safe
+        exc = JobFailed("job ended without printing")
     return Message(exc.message_zh, exc.message_en, can_retry=True, offer_attendant=True)

@@ -270,19 +270,26 @@ class CupsPrinter:
                 return JobOutcome(job, JobState.PENDING, detail=words)
             time.sleep(min(self.job_poll_interval_s, remaining))
 
-    def _cancel_id(self, job: PrintJob) -> None:
+    def _cancel_id(self, job: PrintJob) -> bool:
+        """Ask cupsd to cancel; True only when it accepted the cancel."""
         try:
             with self._session() as conn:
                 conn.cancelJob(int(job.job_id), purge_job=False)
         except (cups.IPPError, cups.HTTPError, PrinterOffline, RuntimeError) as exc:
             log.warning("could not cancel job %s on %s: %s", job.job_id, self.queue, exc)
+            return False
+        return True
 
     def cancel(self, job: PrintJob) -> bool:
+        """True only when cupsd confirmed the cancel: a caller may then print again safely.
+
+        False when the job had already ended, or when the cancel was not accepted (then
+        `job_state` tells which); raises PrinterOffline when cupsd cannot be reached at all.
+        """
         state, _ = self.job_state(job)
         if state is not JobState.PENDING:
             return False
-        self._cancel_id(job)
-        return True
+        return self._cancel_id(job)
 
     def resume(self) -> None:
         """After staff fixed the printer: re-enable the queue and accept jobs again."""
