@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kiosk.cli import CliError
 from kiosk.cli.services import _catalog, _gateway, _inputs, _settings
@@ -20,7 +20,8 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("issue", help="query a printable service and write its sealed PDF")
     p.add_argument("--service", required=True, help="service id (see: services list)")
     p.add_argument("--id-number", required=True, help="the holder's resident ID number")
-    p.add_argument("--name", help="the holder's name (demo persons are known by number)")
+    p.add_argument("--name", help="the holder's name (demo persons are known by number); "
+                   "like the command itself, demo mode only")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", required=True, type=Path, help="where to write the PDF")
     p.add_argument("--at", help="query time (ISO, e.g. 2026-05-04T10:00); default now")
@@ -58,6 +59,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from services_catalog.model import AuthenticatedPerson, is_id_number
 
     settings = _settings(args)
+    if not settings.demo:
+        # A certificate goes to a card holder standing at the terminal; this is a test tool.
+        raise CliError("certificate issue is a demo and test tool: refused outside demo mode "
+                       "(certificates are issued to a card holder at the terminal)")
     catalog = _catalog(settings)
     service = catalog.get(args.service)
     if service is None:
@@ -73,25 +78,51 @@ def cmd_issue(args: argparse.Namespace) -> int:
         now = datetime.fromisoformat(args.at) if args.at else datetime.now()
     except ValueError:
         raise CliError(f"--at {args.at!r} is not an ISO date-time") from None
-    with _gateway(settings, catalog, service.adapter) as gateway:
-        try:
-            result = gateway.query(service, person, _inputs(args.input, service), now)
-        except AdapterError as exc:
-            raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
-    store = _open_store(settings)
+    inputs = _inputs(args.input, service)
+    # Claim the output file before anything is issued: a certificate recorded and audited
+    # but never written anywhere would be a phantom in the registry.
+    out, existed = _open_output(args.out)
+    written = False
     try:
-        issue, _root = build_issuer(settings, store, settings.resolved_data_dir())
+        with _gateway(settings, catalog, service.adapter) as gateway:
+            try:
+                result = gateway.query(service, person, inputs, now)
+            except AdapterError as exc:
+                raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
+        store = _open_store(settings)
         try:
-            issued = issue(service, person, result)
-        except CertificateError as exc:
-            raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
-        store.audit.record("certificate_issue", "ok", person, service.id, actor="admin")
+            issue, _root = build_issuer(settings, store, settings.resolved_data_dir())
+            try:
+                issued = issue(service, person, result)
+            except CertificateError as exc:
+                raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
+            store.audit.record("certificate_issue", "ok", person, service.id, actor="admin")
+        finally:
+            store.close()
+        try:
+            out.truncate(0)
+            out.write(issued.pdf)
+            out.flush()
+            written = True
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc} (certificate "
+                           f"{issued.verification_code} was issued)") from None
     finally:
-        store.close()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(issued.pdf)
+        out.close()
+        if not written and not existed:
+            args.out.unlink(missing_ok=True)
     print(f"{args.out}: {service.name_zh}, verification code {issued.verification_code}")
     return 0
+
+
+def _open_output(path: Path) -> tuple[BinaryIO, bool]:
+    """Open `path` for writing without truncating it yet; (file, whether it existed)."""
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("ab"), existed
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def trust_roots(settings: Settings) -> list[Path]:

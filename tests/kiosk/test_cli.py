@@ -99,3 +99,28 @@ def test_attendant_pin_is_set_from_stdin(issued) -> None:
     assert admin("attendant", "set-pin", env_extra=env, stdin="135790\n").returncode == 0
     short = admin("attendant", "set-pin", env_extra=env, stdin="12\n")
     assert short.returncode == 1 and "6 to 12 digits" in short.stderr
+
+
+def test_an_unwritable_out_path_is_refused_before_anything_is_issued(tmp_path: Path) -> None:
+    env = {"GOV_KIOSK_DATA_DIR": str(tmp_path / "data")}
+    done = admin("certificate", "issue", "--service", SERVICE,
+                 "--id-number", "410402198805201238", "--out", "/proc/nope/x.pdf",
+                 "--at", NOON, env_extra=env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "cannot write /proc/nope/x.pdf" in done.stderr
+    audit = admin("audit", "show", "--json", env_extra=env)
+    assert not any(r["action"] == "certificate_issue" for r in json.loads(audit.stdout))
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already exited: every write gets EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk.cli", "services", "list"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141  # 128 + SIGPIPE, as the shell reports a piped command
