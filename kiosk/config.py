@@ -12,7 +12,14 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "gov-kiosk"
 
@@ -128,6 +135,24 @@ class Settings(_Section):
     session: SessionSettings = SessionSettings()
     services: ServicesSettings = ServicesSettings()
     attendant: AttendantSettings = AttendantSettings()
+
+    @model_validator(mode="after")
+    def _no_stand_ins_in_service(self) -> Settings:
+        """A terminal in service must never fall back on the demo's stand-ins: a simulated
+        reader would authenticate everyone as the demo person."""
+        if self.demo:
+            return self
+        stand_ins = [
+            ("reader.port", self.reader.port == "simulator"),
+            ("camera.source", self.camera.source == "simulator"),
+            ("face_verifier.base_url", self.face_verifier.base_url == "demo"),
+            *((f"backends.{name}.base_url", b.base_url == "demo")
+              for name, b in self.backends.items()),
+        ]
+        for where, bad in stand_ins:
+            if bad:
+                raise ValueError(f"{where} names a demo stand-in but demo = false")
+        return self
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:

@@ -57,6 +57,7 @@ class Timeouts:
     elderly_idle_s: float = 120.0
     result_s: float = 90.0  # a result is read slowly: more time before the wipe
     done_s: float = 15.0  # the "take your certificate" screen returns to attract by itself
+    waiting_s: float = 150.0  # a query or print that has not answered by then has failed
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class SessionState:
     retry_screen: Screen | None = None  # where "try again" on the error screen leads
     verification_code: str = ""
     print_failed: bool = False
+    face_failures: int = 0
     history: tuple[Screen, ...] = ()
     devices_ok: bool = True
 
@@ -263,6 +265,20 @@ class Speak(Effect):
 
 Transition = tuple[SessionState, list[Effect]]
 
+MAX_FACE_ATTEMPTS = 3
+FACE_GIVE_UP = Message(
+    "已多次未能通过人脸核验，请携带身份证到人工窗口办理。",
+    "The face check did not succeed after several tries. Please take your ID card to a "
+    "staffed counter.",
+)
+STUCK = Message(
+    "业务系统长时间没有回应，本次操作未完成。请稍后再试或联系工作人员。",
+    "The system did not answer for a long time, so this step did not finish. Please try "
+    "again later or ask staff.",
+    can_retry=True,
+    offer_attendant=True,
+)
+
 
 def new_session(language: str, elderly: bool, now: float, devices_ok: bool) -> SessionState:
     return SessionState(
@@ -319,6 +335,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         left = state.seconds_left(now, timeouts)
         if left is not None and left <= 0:
             return wipe(state, "idle")
+        if state.screen in _WAITING and now - state.last_activity > timeouts.waiting_s:
+            # Adapters and printers have their own timeouts; this is the net under them, so a
+            # lost answer never strands the citizen (and their data) on a spinner.
+            return step(state, StepFailed(state.token, STUCK), now, timeouts)
         return state, []
     if isinstance(event, SetLanguage):
         return replace(state, language=event.language, last_activity=now), []
@@ -338,7 +358,11 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return state, []
 
     if isinstance(event, Touch):
+        if screen in _WAITING:
+            return state, []  # touches must not push the waiting deadline away
         return replace(state, last_activity=now), []
+    if isinstance(event, GoHome | Finish) and screen is Screen.PRINTING:
+        return state, []  # a certificate on its way out must not print for an empty hall
     if isinstance(event, GoHome | Finish):
         return wipe(state, "home" if isinstance(event, GoHome) else "finish")
     if isinstance(event, GoBack):
@@ -383,9 +407,15 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, StepFailed) and screen in (
         Screen.PLACE_CARD, Screen.FACE, Screen.QUERYING, Screen.PRINTING
     ):
+        message = event.message
+        face_failures = state.face_failures + (screen is Screen.FACE)
+        if screen is Screen.FACE and face_failures >= MAX_FACE_ATTEMPTS:
+            # Never an endless loop in front of the camera: after a few tries, a person helps.
+            message = Message(message.zh + FACE_GIVE_UP.zh, f"{message.en} {FACE_GIVE_UP.en}",
+                              can_retry=False, offer_attendant=message.offer_attendant)
         failed = _go(
-            state, Screen.ERROR, now, message=event.message, retry_screen=screen,
-            print_failed=event.print_failed,
+            state, Screen.ERROR, now, message=message, retry_screen=screen,
+            print_failed=event.print_failed, face_failures=face_failures,
         )
         stop: list[Effect] = [DisarmCardReader()] if screen is Screen.PLACE_CARD else []
         if screen is Screen.FACE:

@@ -10,6 +10,7 @@ from typing import Any
 
 from devices.idcard.card import CardData
 from devices.idcard.reader import CardEvent, CardRead, IdCardReader, ReaderFault
+from devices.status import CardPresence, DeviceStatus
 from kiosk.flow import Message
 from kiosk.session import CardCallback, FaceCallback
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
@@ -36,7 +37,11 @@ def person_from_card(card: CardData, today: datetime) -> AuthenticatedPerson | M
 
 class ReaderCardPort:
     """Arms the ID-card reader for the card step only: a card lying on the reader at any other
-    time is neither read nor remembered."""
+    time is neither read nor remembered.
+
+    A card left on the reader when a session ends belongs to the citizen who just left; the
+    next session's card step waits until it is lifted, so it is never read for someone else.
+    """
 
     def __init__(
         self,
@@ -52,13 +57,23 @@ class ReaderCardPort:
         self._lock = threading.Lock()
         self._on_arm = on_arm
         self._on_disarm = on_disarm
+        self._left_behind = False  # a previous citizen's card still lies on the reader
         reader.disarm()
         reader.subscribe(self._on_event)
+        reader.status_publisher.subscribe(self._on_status)
+
+    def _card_present(self) -> bool:
+        block = self._reader.status.reader
+        return block is not None and block.card is CardPresence.PRESENT
 
     def arm(self, on_card: CardCallback) -> None:
         with self._lock:
             self._callback = on_card
-        self._reader.arm()
+            waiting_for_lift = self._left_behind and self._card_present()
+            if not waiting_for_lift:
+                self._left_behind = False
+        if not waiting_for_lift:
+            self._reader.arm()
         if self._on_arm is not None:
             self._on_arm()
 
@@ -69,9 +84,26 @@ class ReaderCardPort:
         if self._on_disarm is not None:
             self._on_disarm()
 
+    def session_ended(self) -> None:
+        with self._lock:
+            self._left_behind = self._card_present()
+        if self._left_behind:
+            log.info("a card was left on the reader; the next session waits for it to be lifted")
+
+    def _on_status(self, _status: DeviceStatus) -> None:
+        with self._lock:
+            lifted = self._left_behind and not self._card_present()
+            if lifted:
+                self._left_behind = False
+            arm_now = lifted and self._callback is not None
+        if arm_now:
+            self._reader.arm()  # the old card is gone: the next placement is this citizen's
+
     def _on_event(self, event: CardEvent) -> None:
         with self._lock:
             callback = self._callback
+            if self._left_behind:
+                callback = None
         if callback is None:
             return
         if isinstance(event, CardRead):

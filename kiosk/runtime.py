@@ -148,7 +148,9 @@ class Runtime:
         if settings.demo and not store.credentials.has("attendant"):
             store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)
         if settings.attendant.pin_hash:
-            store.credentials.set_hash("attendant", settings.attendant.pin_hash)
+            store.credentials.ensure_hash("attendant", settings.attendant.pin_hash)
+        if not settings.demo:
+            _require_backends(settings, self.catalog)
 
         simulation = Simulation(place_delay_s=self._place_delay_s) if simulate else None
 
@@ -294,6 +296,19 @@ class Runtime:
                 stop()
             except Exception:
                 log.exception("shutdown step failed")
+
+
+def _require_backends(settings: Settings, catalog: Any) -> None:
+    """Every back-end family with an enabled service needs a real address outside demo mode."""
+    from kiosk.config import ConfigError
+
+    missing = sorted({s.adapter for s in catalog.enabled()
+                      if settings.backend(s.adapter).base_url == "demo"})
+    if missing:
+        raise ConfigError(
+            f"no back-end address for {', '.join(missing)}: set [backends.<family>] base_url, "
+            "or disable their services ([services] disabled)"
+        )
 
 
 def staff_absent_hint(settings: Settings, now: datetime) -> flow.Message | None:

@@ -36,6 +36,11 @@ class CardPort(Protocol):
 
     def disarm(self) -> None: ...
 
+    def session_ended(self) -> None:
+        """A card still on the reader now belongs to the citizen who just left: the next
+        session must not read it."""
+        ...
+
 
 class FacePort(Protocol):
     """Face capture + liveness + verification against the card holder."""
@@ -119,7 +124,6 @@ class SessionRunner:
         staff_absent: Callable[[datetime], Message | None] | None = None,
         language: str = "zh",
         workers: int = 2,
-        bind_timeout_s: float = 60.0,
     ) -> None:
         self._voice = voice
         self.timeouts = timeouts or flow.Timeouts()
@@ -132,7 +136,7 @@ class SessionRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="session")
         self._changed = threading.Condition(self._lock)
         self._bound = threading.Event()
-        self._bind_timeout_s = bind_timeout_s
+        self._pending: list[tuple[flow.Effect, flow.SessionState]] = []
         if card and face and query and certificates and audit:
             self.bind(card=card, face=face, query=query, certificates=certificates, audit=audit)
 
@@ -147,12 +151,16 @@ class SessionRunner:
     ) -> None:
         """Connect the ports. The UI can show the attract screen before devices and the
         certificate engine are up; the first effect that needs a port waits for this."""
-        self._card = card
-        self._face = face
-        self._query = query
-        self._certificates = certificates
-        self._audit = audit
-        self._bound.set()
+        with self._lock:
+            self._card = card
+            self._face = face
+            self._query = query
+            self._certificates = certificates
+            self._audit = audit
+            self._bound.set()
+            pending, self._pending = self._pending, []
+            for effect, state in pending:  # what the citizen asked for while we were starting
+                self._start(effect, state)
 
     def attach_voice(self, voice: VoicePort | None) -> None:
         """The UI's voice arrives after the runner is built (it needs the GUI thread)."""
@@ -229,8 +237,10 @@ class SessionRunner:
             if self._voice is not None:
                 self._voice.speak(effect.prompt, state.language)
             return
-        if not self._bound.wait(self._bind_timeout_s):
-            log.error("ports never came up; %s dropped", type(effect).__name__)
+        if not self._bound.is_set():
+            # Never wait here: this runs under the lock, often on the GUI thread. The effect
+            # runs when the ports are bound (see bind).
+            self._pending.append((effect, state))
             return
         if isinstance(effect, flow.ArmCardReader):
             self._card.arm(functools.partial(self._on_card, effect.token))
@@ -247,19 +257,31 @@ class SessionRunner:
             self._pool.submit(self._run_print, effect)
         elif isinstance(effect, flow.SessionEnded):
             self._certificates.forget_session()
-            self._pool.submit(self._audit.record, "session_end", effect.reason, None)
+            self._card.session_ended()
+            self._pool.submit(self._record, "session_end", effect.reason, None)
+
+    def _record(
+        self, action: str, outcome: str, person: AuthenticatedPerson | None, detail: str = ""
+    ) -> None:
+        """Audit, but never let a failing audit write strand a citizen on a waiting screen."""
+        try:
+            self._audit.record(action, outcome, person, detail)
+        except Exception:
+            log.exception("audit record %s/%s could not be written", action, outcome)
 
     def _on_card(
         self, token: str, person: AuthenticatedPerson | None, message: Message | None
     ) -> None:
         if person is not None:
-            self._audit.record("card_read", "ok", person)
+            self._record("card_read", "ok", person)
             self.dispatch(flow.CardAccepted(token, person))
         else:
             failure = message or message_for(RuntimeError())
             self.dispatch(flow.StepFailed(token, flow.retryable(failure)))
 
     def _on_face(self, token: str, ok: bool, message: Message | None) -> None:
+        person = self.state.person if self.state.token == token else None
+        self._record("face_check", "match" if ok else "failed", person)
         if ok:
             self.dispatch(flow.FaceVerified(token))
         else:
@@ -270,26 +292,26 @@ class SessionRunner:
             result = self._query.query(effect.service, effect.person, effect.inputs)
         except AdapterError as exc:
             log.info("query %s failed: %s", effect.service.id, type(exc).__name__)
-            self._audit.record("query", type(exc).__name__, effect.person, effect.service.id)
+            self._record("query", type(exc).__name__, effect.person, effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
             return
         except Exception as exc:  # a bug must not strand the citizen on a spinner
             log.exception("query %s crashed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
             return
-        self._audit.record("query", "ok", effect.person, effect.service.id)
+        self._record("query", "ok", effect.person, effect.service.id)
         self.dispatch(flow.QueryAnswered(effect.token, result))
 
     def _run_print(self, effect: flow.IssueAndPrint) -> None:
         try:
             code = self._certificates.issue_and_print(effect.service, effect.person, effect.result)
         except PrintFailure as exc:
-            self._audit.record("print", "failed", effect.person, effect.service.id)
+            self._record("print", "failed", effect.person, effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, exc.message, print_failed=True))
             return
         except Exception as exc:
             log.exception("certificate for %s failed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc), print_failed=True))
             return
-        self._audit.record("print", "ok", effect.person, effect.service.id)
+        self._record("print", "ok", effect.person, effect.service.id)
         self.dispatch(flow.Printed(effect.token, code))

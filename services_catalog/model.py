@@ -185,8 +185,9 @@ class QueryResult:
     """
 
     service_id: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-    tables: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    # Hidden from repr: a result is the citizen's data and must not end up in a log line.
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    tables: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict, repr=False)
     record_found: bool = True
     backend_reference: str = ""  # the back-end's own reference for the answer, if any
     data_as_of: str = ""  # the back-end's date of the data, YYYY-MM-DD

@@ -40,6 +40,15 @@ class Credentials:
             cred.pin_hash, cred.failures, cred.locked_until = pin_hash, 0, None
             session.add(cred)
 
+    def ensure_hash(self, role: str, pin_hash: str) -> None:
+        """Set a hash given in config, unless it is already the stored one (so a restart
+        neither resets a lockout nor undoes a PIN changed since)."""
+        with self._sessions() as session:
+            cred = session.get(Credential, role)
+            if cred is not None and cred.pin_hash == pin_hash:
+                return
+        self.set_hash(role, pin_hash)
+
     def has(self, role: str) -> bool:
         with self._sessions() as session:
             return session.get(Credential, role) is not None

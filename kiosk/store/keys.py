@@ -22,8 +22,13 @@ class TerminalKeys:
 
     @classmethod
     def load_or_create(cls, directory: Path, env_var: str = "") -> TerminalKeys:
-        if env_var and os.environ.get(env_var):
-            return cls(os.environ[env_var].encode("utf-8"))
+        if env_var:
+            value = os.environ.get(env_var, "")
+            if len(value) < 16:
+                # Never fall back on a fresh key file: hashes would stop matching the log's.
+                raise ValueError(f"environment variable {env_var} (audit_key_env) must hold "
+                                 "the terminal's audit key, at least 16 characters")
+            return cls(value.encode("utf-8"))
         path = directory / "terminal.key"
         if not path.exists():
             directory.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,33 @@ def test_the_shipped_example_is_valid() -> None:
     settings = load_settings(ROOT / "kiosk.example.toml")
     assert not settings.demo and settings.printer.kind == "cups"
     assert settings.service_enabled_override("real_estate.seizure_info") is False
-    assert settings.backend("pension").base_url == "demo"  # unset families keep the default
+    assert settings.backend("pension").base_url.startswith("https://")
+
+
+@pytest.mark.parametrize(
+    "stand_in",
+    ["[reader]\nport = 'simulator'\n", "[camera]\nsource = 'simulator'\n",
+     "[face_verifier]\nbase_url = 'demo'\n", "[backends.pension]\nbase_url = 'demo'\n"],
+)
+def test_a_terminal_in_service_refuses_demo_stand_ins(tmp_path: Path, stand_in: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text("demo = false\n" + stand_in, encoding="utf-8")
+    with pytest.raises(ConfigError, match="demo stand-in"):
+        load_settings(path)
+
+
+def test_a_terminal_in_service_needs_every_back_end_it_offers(tmp_path: Path) -> None:
+    from kiosk.runtime import Runtime
+
+    text = (ROOT / "kiosk.example.toml").read_text(encoding="utf-8")
+    electricity = '[backends.electricity]\nbase_url = "https://sgcc-gateway.example.gov.cn/kiosk"\n'
+    text = text.replace(electricity, "")
+    text = text.replace('data_dir = "/var/lib/gov-kiosk"', f'data_dir = "{tmp_path}"')
+    text = text.replace('audit_key_env = "GOV_KIOSK_AUDIT_KEY"', "")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="electricity"):
+        Runtime(load_settings(path), start_verify_web=False).assemble()
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_idle_clock_is_longer_in_elderly_mode_and_stops_while_waiting() -> None:
     state, _ = run(state, flow.ChooseService(make_service()), 70)
     state, _ = run(state, flow.CardAccepted(state.token, PERSON), 71)
     assert state.screen is Screen.QUERYING
-    state, _ = run(state, flow.Tick(), 10_000)
+    state, _ = run(state, flow.Tick(), 71 + T.idle_s * 2)
     assert state.screen is Screen.QUERYING  # waiting on the back-end is not idleness
 
 
@@ -194,3 +194,42 @@ def test_a_service_closed_at_night_says_so_before_asking_for_a_card() -> None:
     assert "06:00" in state.message.en and not state.message.can_retry
     state, _ = run(state, flow.GoBack(), 2)
     assert state.screen is Screen.HOME
+
+
+def test_a_lost_answer_turns_into_an_error_instead_of_a_spinner_forever() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    assert state.screen is Screen.QUERYING
+    state, _ = run(state, flow.Touch(), T.waiting_s)  # touching does not extend the wait
+    state, _ = run(state, flow.Tick(), 1 + T.waiting_s + 1)
+    assert state.screen is Screen.ERROR and state.message is flow.STUCK
+    state, _ = run(state, flow.Tick(), 1 + T.waiting_s + 1 + T.idle_s + 1)
+    assert state.screen is Screen.ATTRACT and state.person is None
+
+
+def test_home_is_ignored_while_a_certificate_prints() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    state, _ = run(state, flow.QueryAnswered(token, QueryResult("x")), 2)
+    state, _ = run(state, flow.RequestPrint(), 3)
+    for event in (flow.GoHome(), flow.Finish(), flow.GoBack()):
+        same, effects = run(state, event, 4)
+        assert same.screen is Screen.PRINTING and effects == []
+
+
+def test_after_three_failed_face_checks_the_citizen_is_sent_to_a_person() -> None:
+    service = make_service(auth=AuthMethod.CARD_FACE)
+    state, _ = run(flow.SessionState(), flow.ChooseService(service), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    failure = flow.Message("未通过", "failed", can_retry=True, offer_attendant=True)
+    for attempt in range(1, flow.MAX_FACE_ATTEMPTS + 1):
+        assert state.screen is Screen.FACE
+        state, _ = run(state, flow.StepFailed(token, failure), 2 + attempt)
+        assert state.screen is Screen.ERROR and state.message is not None
+        if attempt < flow.MAX_FACE_ATTEMPTS:
+            assert state.message.can_retry
+            state, _ = run(state, flow.Retry(), 2 + attempt)
+    assert not state.message.can_retry and state.message.offer_attendant
+    assert "人工窗口" in state.message.zh

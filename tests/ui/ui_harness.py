@@ -59,6 +59,9 @@ class FakeCard:
     def disarm(self) -> None:
         self.armed = False
 
+    def session_ended(self) -> None:
+        self.armed = False
+
     def present(self) -> None:
         """The citizen lays the card down (used with hold = True)."""
         threading.Thread(target=self.on_card, args=(PERSON, None)).start()

@@ -1,0 +1,87 @@
+"""The card step through the real driver on an in-process simulated reader: a card left on
+the reader by one citizen is never read for the next."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+from devices.idcard.reader import IdCardReader
+from devices.idcard.sim_core import SimulatedReader, demo_cards
+from kiosk.ports import CARD_EXPIRED, ReaderCardPort
+
+ZHANG = demo_cards()["zhang_wei"]
+LI = demo_cards()["li_xiuying"]
+
+
+class Reads:
+    def __init__(self) -> None:
+        self.people: list[str] = []
+        self.messages: list[str] = []
+        self.event = threading.Event()
+
+    def __call__(self, person, message) -> None:
+        if person is not None:
+            self.people.append(person.id_number)
+        else:
+            self.messages.append(message.zh)
+        self.event.set()
+
+
+def _reader(sim: SimulatedReader) -> IdCardReader:
+    reader = IdCardReader(sim.url(), poll_interval_s=0.05, removal_polls=2)
+    reader.start()
+    return reader
+
+
+def test_a_card_left_behind_waits_to_be_lifted_before_the_next_session_reads() -> None:
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader)
+        first = Reads()
+        sim.place_card(ZHANG)
+        port.arm(first)
+        assert first.event.wait(5) and first.people == [ZHANG.id_number]
+        port.disarm()
+        port.session_ended()  # citizen A walks away; the card stays on the reader
+
+        second = Reads()
+        port.arm(second)
+        assert not second.event.wait(1.0), "the previous citizen's card was read"
+        sim.remove_card()
+        time.sleep(0.5)
+        sim.place_card(LI)
+        assert second.event.wait(5) and second.people == [LI.id_number]
+    finally:
+        reader.stop()
+
+
+def test_a_card_placed_early_in_the_same_session_is_read() -> None:
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader)
+        sim.place_card(ZHANG)  # put down on the home screen, before the card step
+        time.sleep(0.3)
+        reads = Reads()
+        port.arm(reads)
+        assert reads.event.wait(5) and reads.people == [ZHANG.id_number]
+    finally:
+        reader.stop()
+
+
+def test_an_expired_card_is_a_plain_message_not_a_person() -> None:
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader, clock=lambda: datetime(2099, 1, 1))
+        sim.place_card(LI)
+        reads = Reads()
+        port.arm(reads)
+        assert reads.event.wait(5)
+        if LI.valid_to is not None:  # 长期 cards never expire
+            assert reads.people == [] and reads.messages == [CARD_EXPIRED.zh]
+    finally:
+        reader.stop()

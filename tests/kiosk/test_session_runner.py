@@ -1,0 +1,43 @@
+"""The runner: effects asked for before the devices are up wait without blocking, and a failing
+audit write never strands a citizen on a waiting screen."""
+
+from __future__ import annotations
+
+import threading
+from unittest.mock import Mock
+
+from kiosk import flow
+from kiosk.session import SessionRunner
+from services_catalog.model import QueryResult
+
+from .test_flow import PERSON, make_service
+
+
+def test_effects_wait_for_the_ports_without_blocking_dispatch() -> None:
+    runner = SessionRunner()
+    runner.dispatch(flow.ChooseService(make_service()))  # returns at once: nothing bound yet
+    assert runner.state.screen is flow.Screen.PLACE_CARD
+    card = Mock()
+    runner.bind(card=card, face=Mock(), query=Mock(), certificates=Mock(), audit=Mock())
+    assert card.arm.call_count == 1  # the queued effect ran when the ports came up
+
+
+class BrokenAudit:
+    def record(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+
+def test_a_failing_audit_write_does_not_strand_the_citizen() -> None:
+    answered = threading.Event()
+
+    class Query:
+        def query(self, service, person, inputs):
+            answered.set()
+            return QueryResult(service.id)
+
+    runner = SessionRunner(card=Mock(), face=Mock(), query=Query(), certificates=Mock(),
+                           audit=BrokenAudit())
+    runner.dispatch(flow.ChooseService(make_service()))
+    runner.dispatch(flow.CardAccepted(runner.state.token, PERSON))
+    state = runner.wait_for(lambda s: s.screen is not flow.Screen.QUERYING, 5)
+    assert answered.is_set() and state.screen is flow.Screen.RESULT
