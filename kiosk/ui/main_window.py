@@ -225,7 +225,8 @@ class MainWindow(QMainWindow):
     def _refresh_clock(self, state: flow.SessionState) -> None:
         left = state.seconds_left(self.runner.now(), self.runner.timeouts)
         self.bar.show_state(state.language, state.elderly, left,
-                        can_go_back=state.screen not in NO_BACK)
+                            can_go_back=state.screen not in NO_BACK,
+                            can_go_home=state.screen is not Screen.PRINTING)
         if self.more_time.update_for(state.language, left) and self.voice is not None:
             self.voice.speak("more_time", state.language)
 

@@ -103,8 +103,9 @@ class Bar(QWidget):
                 self.elderly_button, self.help_button]
 
     def show_state(self, language: str, elderly: bool, seconds_left: float | None,
-               can_go_back: bool) -> None:
+               can_go_back: bool, can_go_home: bool = True) -> None:
         self.home_button.setText(t("home", language))
+        self.home_button.setEnabled(can_go_home)  # not while a certificate is printing
         self.back_button.setText(t("back", language))
         self.back_button.setEnabled(can_go_back)
         self.language_button.setText(t("language", language))
