@@ -87,8 +87,9 @@ UI: dict[str, Pair] = {
                       "The certificate is being sealed and printed. Take it from the slot."),
     "done_title": ("请取走您的证明", "Please take your certificate"),
     "done_code": ("验证码 {code}", "Verification code {code}"),
-    "done_body": ("感谢使用，您的信息已清除。屏幕将自动返回首页。",
-                  "Thank you. Your information will be cleared and the screen returns by itself."),
+    "done_body": ("请带好您的身份证。感谢使用，您的信息将被清除，屏幕将自动返回首页。",
+                  "Please take your ID card with you. Thank you: your information will be "
+                  "cleared and the screen returns by itself."),
     # error and out of service
     "error_title": ("没能完成", "That did not work"),
     "retry": ("再试一次", "Try again"),
