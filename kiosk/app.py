@@ -139,6 +139,7 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         except Exception as exc:  # a terminal that cannot start says why in one line
             log.exception("start-up failed")
             failure.append(exc)
+            runtime.ready.set()  # wake a waiting tour: it reports the failure below
             app.quit()
 
     import threading
@@ -148,8 +149,9 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         if args.tour is not None:
             from kiosk.tour import run_tour
 
-            if not runtime.ready.wait(120):
-                print("kiosk: start-up did not finish", file=sys.stderr)
+            if not runtime.ready.wait(120) or failure:
+                reason = failure[0] if failure else "start-up did not finish in 120 s"
+                print(f"kiosk: cannot start: {reason}", file=sys.stderr)
                 return 1
             return run_tour(app, window, runtime, args.tour)
         code = int(app.exec())
