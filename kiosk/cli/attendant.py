@@ -40,8 +40,16 @@ def _store(args: argparse.Namespace) -> Any:
                       settings.terminal_id, key_env=settings.audit_key_env)
 
 
+def read_pin(prompt: str) -> str:
+    """A PIN from the terminal without echo, or the first line of stdin when it is a pipe
+    (scripts and tests)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().strip()
+
+
 def cmd_set_pin(args: argparse.Namespace) -> int:
-    pin = getpass.getpass("new PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    pin = read_pin("new PIN: ")
     store = _store(args)
     try:
         store.credentials.set_pin(args.role, pin)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kiosk.cli import CliError
-from kiosk.cli.services import _catalog, _gateway, _inputs, _settings
+from kiosk.cli.services import _catalog, _gateway, _inputs, _settings, open_store
 from kiosk.config import Settings
 
 
@@ -31,14 +31,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("pdf", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_verify)
-
-
-def _open_store(settings: Settings) -> Any:
-    from kiosk.store import Store
-
-    data_dir = settings.resolved_data_dir()
-    return Store.open(settings.resolved_database_url(), data_dir, settings.terminal_id,
-                      key_env=settings.audit_key_env)
 
 
 def _holder_name(id_number: str, name: str | None) -> str:
@@ -89,7 +81,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
                 result = gateway.query(service, person, inputs, now)
             except AdapterError as exc:
                 raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
-        store = _open_store(settings)
+        store = open_store(settings)
         try:
             issue, _root = build_issuer(settings, store, settings.resolved_data_dir())
             try:
@@ -148,7 +140,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     roots = trust_roots(settings)
     if not roots:
         raise CliError("no trust roots configured ([certificates] trust_roots)")
-    store = _open_store(settings)
+    store = open_store(settings)
     try:
         report = verify_certificate(pdf, roots, store.certificates)
         store.audit.record("certificate_verify", "valid" if report.valid else "invalid",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("try", help="run one query against the configured back-end")
     p.add_argument("id", metavar="ID")
-    p.add_argument("--id-number", required=True, help="the person to query (demo mode)")
+    p.add_argument("--id-number", required=True,
+                   help="the person to query; outside demo mode the admin PIN is asked")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
                    help="an input of the service; required inputs default to their example")
     p.add_argument("--at", help="query time (ISO, e.g. 2026-05-04T10:00); default now")
@@ -52,6 +54,20 @@ def _settings(args: argparse.Namespace) -> Settings:
         return load_settings(args.config)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+
+
+def open_store(settings: Settings) -> Any:
+    """The terminal's store (audit log, registry, credentials), with the configured lockout."""
+    from kiosk.store import Store
+
+    return Store.open(
+        settings.resolved_database_url(),
+        settings.resolved_data_dir(),
+        settings.terminal_id,
+        key_env=settings.audit_key_env,
+        pin_max_failures=settings.attendant.max_failures,
+        pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
+    )
 
 
 def _catalog(settings: Settings) -> Any:
@@ -156,9 +172,6 @@ def cmd_try(args: argparse.Namespace) -> int:
     service = catalog.get(args.id)
     if service is None:
         raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
-    if not settings.demo:
-        # Outside demo mode this reaches a real agency system: it is an admin's test query.
-        print("warning: not in demo mode; this query reaches the configured agency back-end")
     id_number = args.id_number.strip().upper()
     if not is_id_number(id_number):
         raise CliError("--id-number is not a valid resident ID number")
@@ -169,11 +182,24 @@ def cmd_try(args: argparse.Namespace) -> int:
         raise CliError(f"--at {args.at!r} is not an ISO date-time") from None
     # An admin test query stands in for a citizen who has passed card and face checks.
     person = AuthenticatedPerson(id_number=id_number, name="", face_verified=True)
-    with _gateway(settings, catalog, service.adapter) as gateway:
-        try:
-            result = gateway.query(service, person, inputs, now)
-        except AdapterError as exc:
-            raise CliError(f"{type(exc).__name__}: {exc.message_en} ({exc.detail})") from None
+    store = open_store(settings)
+    try:
+        if not settings.demo:
+            _require_admin(store, person, service.id)
+            # Outside demo mode this reaches a real agency system: it is an admin's test query.
+            print("warning: not in demo mode; this query reaches the configured agency back-end",
+                  file=sys.stderr)
+        with _gateway(settings, catalog, service.adapter) as gateway:
+            try:
+                result = gateway.query(service, person, inputs, now)
+            except AdapterError as exc:
+                store.audit.record("service_try", type(exc).__name__, person, service.id,
+                                   actor="admin")
+                raise CliError(f"{type(exc).__name__}: {exc.message_en} ({exc.detail})") from None
+        outcome = "ok" if result.record_found else "no_record"
+        store.audit.record("service_try", outcome, person, service.id, actor="admin")
+    finally:
+        store.close()
     body = {
         "service_id": result.service_id,
         "record_found": result.record_found,
@@ -197,6 +223,25 @@ def cmd_try(args: argparse.Namespace) -> int:
         for row in rows:
             print("    " + " | ".join(str(row[c.key]) for c in spec.columns))
     return 0
+
+
+def _require_admin(store: Any, person: Any, service_id: str) -> None:
+    """Outside demo mode a test query needs the admin PIN; a refusal is audited too."""
+    from kiosk.cli.attendant import read_pin
+
+    if not store.credentials.has("admin"):
+        store.audit.record("service_try", "no_admin_pin", person, service_id, actor="admin")
+        raise CliError("outside demo mode services try needs the admin PIN, and none is set "
+                       "(kiosk-admin attendant set-pin --role admin)")
+    check = store.credentials.verify("admin", read_pin("admin PIN: "))
+    if check.ok:
+        return
+    if check.locked_until is not None:
+        store.audit.record("service_try", "locked", person, service_id, actor="admin")
+        until = check.locked_until.astimezone().strftime("%H:%M")
+        raise CliError(f"admin PIN locked after too many wrong tries; try again after {until}")
+    store.audit.record("service_try", "wrong_pin", person, service_id, actor="admin")
+    raise CliError(f"wrong admin PIN ({check.failures_left} tries left before a lockout)")
 
 
 def _inputs(pairs: list[str], service: Any) -> dict[str, str]:
