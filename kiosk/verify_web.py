@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import threading
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -43,11 +44,23 @@ th {{ text-align: left; padding-right: 1em; font-weight: normal; color: #555; }}
 """
 
 
+def local_time_label(moment: datetime) -> str:
+    """The terminal's local time with its offset, as the paper shows the local time:
+    "2026-11-27 05:44 (UTC+08:00)". The registry hands back UTC (naive counts as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone()
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{local:%Y-%m-%d %H:%M} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+
+
 def _result_html(entry: RegistryEntry, sha256: str | None) -> str:
     rows = [
         ("持证人 Holder", entry.holder_masked_name),
         ("业务 Service", entry.service_name_zh),
-        ("出具日期 Issued", entry.issued_at.strftime("%Y-%m-%d %H:%M")),
+        ("出具日期 Issued", local_time_label(entry.issued_at)),
         ("出具单位 Issued by", entry.issuer_name_zh or entry.seal_id),
     ]
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -11,7 +15,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kiosk.verify_web import VerifyWebServer
+from kiosk.verify_web import VerifyWebServer, render_page
 from printing.codes import parse_qr_payload
 from printing.issue import IssuedCertificate
 from printing.registry import InMemoryRegistry
@@ -79,3 +83,39 @@ def test_verify_page_shows_only_what_was_issued(
         assert httpx.get(server.url.replace("/verify", "/other")).status_code == 404
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url, timeout=2)
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set the process's time zone (POSIX TZ rules: no zone database needed)."""
+
+    def use(tz: str) -> None:
+        monkeypatch.setenv("TZ", tz)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("tz", "shown"),
+    [
+        ("CST-8", "2026-11-27 05:44 (UTC+08:00)"),
+        ("IST-5:30", "2026-11-27 03:14 (UTC+05:30)"),
+        ("EST+5", "2026-11-26 16:44 (UTC-05:00)"),
+        ("UTC0", "2026-11-26 21:44 (UTC+00:00)"),
+    ],
+)
+def test_verify_page_shows_the_issue_time_in_local_time_with_its_zone(
+    social_cert: IssuedCertificate, local_zone: Callable[[str], None], tz: str, shown: str
+) -> None:
+    local_zone(tz)
+    # As the database registry hands it back: UTC.
+    entry = replace(
+        social_cert.registry_entry, issued_at=datetime(2026, 11, 26, 21, 44, tzinfo=UTC)
+    )
+    registry = InMemoryRegistry()
+    registry.record(entry)
+    page = render_page(registry, f"code={entry.verification_code}")
+    assert shown in page
