@@ -27,9 +27,12 @@ class AttendantDesk:
         store.audit.record("attendant_unlock", outcome, actor="attendant")
         return check.ok
 
-    def reprint_last(self) -> PrintOutcome | None:
-        """Reprint the newest certificate that has not printed yet (None: nothing waits)."""
-        outcome: PrintOutcome | None = self._runtime.desk.reprint_last_unprinted()
+    def reprint_last(self, confirm_in_doubt: bool = False) -> PrintOutcome | None:
+        """Reprint the newest certificate that has not printed yet (None: nothing waits).
+        A job whose first copy may have come out is held unless the attendant confirms."""
+        outcome: PrintOutcome | None = self._runtime.desk.reprint_last_unprinted(
+            confirm_in_doubt=confirm_in_doubt
+        )
         return outcome
 
     def clear_jam(self) -> bool:

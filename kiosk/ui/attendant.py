@@ -23,7 +23,7 @@ CENTRE = Qt.AlignmentFlag.AlignHCenter
 class AttendantActions(Protocol):
     def verify_pin(self, pin: str) -> bool: ...
 
-    def reprint_last(self) -> Any: ...
+    def reprint_last(self, confirm_in_doubt: bool = False) -> Any: ...
 
     def clear_jam(self) -> Any: ...
 
@@ -165,6 +165,11 @@ class AttendantPanel(QWidget):
                                    name="Reprint")
         self.clear_jam = make_button("", on_click=lambda: self._act("clear_jam"),
                                      name="ClearJam")
+        self.confirm_reprint = make_button(
+            "", on_click=lambda: self._act("reprint_last", confirm_in_doubt=True),
+            name="ConfirmReprint",
+        )
+        self.confirm_reprint.hide()  # only after a reprint held because a copy may be out
         self.exit = make_button("", "primary", self.exit_requested.emit, name="ExitAttendant")
         actions = QGridLayout()
         actions.setSpacing(20)
@@ -176,6 +181,7 @@ class AttendantPanel(QWidget):
         box.addWidget(self.devices_title)
         box.addWidget(scroll, 1)
         box.addWidget(self.result)
+        box.addWidget(self.confirm_reprint)
         box.addLayout(actions)
 
     def start(self, language: str) -> None:
@@ -186,6 +192,8 @@ class AttendantPanel(QWidget):
         self.refresh.setText(s("refresh", language))
         self.reprint.setText(s("reprint", language))
         self.clear_jam.setText(s("clear_jam", language))
+        self.confirm_reprint.setText(s("confirm_reprint", language))
+        self.confirm_reprint.hide()
         self.exit.setText(s("exit", language))
         self.result.clear()
         self.load_devices()
@@ -196,6 +204,21 @@ class AttendantPanel(QWidget):
             self._show_devices(True, [])
             return
         self.background.run(lambda: list(source()), self._show_devices)
+
+    def _outcome_text(self, value: Any) -> str:
+        """What an action's return value means, in the staff's words."""
+        language = self.language
+        if value is None:
+            return s("nothing_to_reprint", language)
+        if value is False:
+            return s("printer_still_not_ready", language)
+        if hasattr(value, "printed"):
+            if value.printed:
+                return s("reprinted", language, code=value.verification_code)
+            message = getattr(value, "message", None)
+            if message is not None:
+                return str(message.zh if language == "zh" else message.en)
+        return s("action_ok", language)
 
     def _show_devices(self, ok: bool, value: Any) -> None:
         for label in self.device_labels:
@@ -213,16 +236,19 @@ class AttendantPanel(QWidget):
             self.device_box.addWidget(label)
             self.device_labels.append(label)
 
-    def _act(self, name: str) -> None:
+    def _act(self, name: str, **options: Any) -> None:
         if self.attendant is None:
             return
         action = getattr(self.attendant, name)
+        self.confirm_reprint.hide()
         self.result.setText(s("working", self.language))
-        self.background.run(action, self._acted)
+        self.background.run(lambda: action(**options), self._acted)
 
     def _acted(self, ok: bool, value: Any) -> None:
         if ok:
-            self.result.setText(s("action_ok", self.language))
+            self.result.setText(self._outcome_text(value))
+            # A copy may already be in the tray: print again only when the attendant says so.
+            self.confirm_reprint.setVisible(bool(getattr(value, "in_doubt", False)))
         else:
             detail = getattr(value, "message_zh" if self.language == "zh" else "message_en",
                              None) or type(value).__name__

@@ -50,9 +50,20 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
 
     # A touch in attendant mode does not start a citizen session.
     assert kiosk.state.screen is Screen.ATTRACT
+    # A reprint whose first copy may be in the tray is held until the attendant confirms.
+    kiosk.attendant.in_doubt_first = True
+    confirm = kiosk.find(QPushButton, "ConfirmReprint")
+    assert not confirm.isVisible()
     kiosk.click(kiosk.find(QPushButton, "Reprint"))
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.reprints == 1)
-    kiosk.qtbot.waitUntil(lambda: kiosk.find(QLabel, "ActionResult").text() == "已完成。")
+    kiosk.qtbot.waitUntil(lambda: "出纸口" in kiosk.find(QLabel, "ActionResult").text())
+    kiosk.qtbot.waitUntil(confirm.isVisible)
+    kiosk.click(confirm)
+    kiosk.qtbot.waitUntil(lambda: kiosk.attendant.confirmed == 1)
+    kiosk.qtbot.waitUntil(
+        lambda: kiosk.find(QLabel, "ActionResult").text() == "已重新打印，验证码 ABCD-EFGH-JKLM-NPQR。"
+    )
+    assert not confirm.isVisible()
     kiosk.click(kiosk.find(QPushButton, "ClearJam"))
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.jams_cleared == 1)
     kiosk.shot(shots_dir, "19_attendant_panel")

@@ -132,18 +132,30 @@ class FakeAudit:
 
 
 class FakeAttendant:
+    """Answers like kiosk.attendant.AttendantDesk: a reprint outcome, or None when nothing
+    waits; `in_doubt_first` makes the first reprint held (a copy may already be out)."""
+
     def __init__(self) -> None:
         self.reprints = 0
+        self.confirmed = 0
         self.jams_cleared = 0
+        self.in_doubt_first = False
 
     def verify_pin(self, pin: str) -> bool:
         return pin == "246810"
 
-    def reprint_last(self) -> None:
-        self.reprints += 1
+    def reprint_last(self, confirm_in_doubt: bool = False) -> Any:
+        from kiosk.certificates import CHECK_TRAY_FIRST, PrintOutcome
 
-    def clear_jam(self) -> None:
+        self.reprints += 1
+        self.confirmed += confirm_in_doubt
+        if self.in_doubt_first and not confirm_in_doubt:
+            return PrintOutcome(7, "ABCD-EFGH-JKLM-NPQR", False, CHECK_TRAY_FIRST, in_doubt=True)
+        return PrintOutcome(7, "ABCD-EFGH-JKLM-NPQR", True)
+
+    def clear_jam(self) -> bool:
         self.jams_cleared += 1
+        return True
 
 
 def sample_result(service: Service) -> QueryResult:
