@@ -60,9 +60,8 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     kiosk.qtbot.waitUntil(confirm.isVisible)
     kiosk.click(confirm)
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.confirmed == 1)
-    kiosk.qtbot.waitUntil(
-        lambda: kiosk.find(QLabel, "ActionResult").text() == "已重新打印，验证码 ABCD-EFGH-JKLM-NPQR。"
-    )
+    done = "已重新打印，验证码 ABCD-EFGH-JKLM-NPQR。"
+    kiosk.qtbot.waitUntil(lambda: kiosk.find(QLabel, "ActionResult").text() == done)
     assert not confirm.isVisible()
     kiosk.click(kiosk.find(QPushButton, "ClearJam"))
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.jams_cleared == 1)
