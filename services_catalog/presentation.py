@@ -14,13 +14,17 @@ printing something misleading on an official document.
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
 EMPTY = "—"  # shown for a missing value
+GLOSSARY_FILE = Path(__file__).resolve().parent / "glossary.toml"
 
 
 class ValueFormatError(ValueError):
@@ -117,7 +121,16 @@ def format_month(value: Any, lang: Lang = "zh") -> str:
 def format_text(value: Any, lang: Lang = "zh") -> str:
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
-    return str(value)
+    text = str(value)
+    return glossary().get(text, text) if lang == "en" else text
+
+
+@functools.cache
+def glossary() -> dict[str, str]:
+    """English for enumerated back-end values (services_catalog/glossary.toml)."""
+    with GLOSSARY_FILE.open("rb") as handle:
+        values: dict[str, str] = tomllib.load(handle)["values"]
+    return values
 
 
 _FORMATTERS = {
