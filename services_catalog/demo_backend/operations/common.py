@@ -23,6 +23,12 @@ def answer_none(values: dict[str, Any] | None = None) -> Answer:
     return {"found": False, "values": values or {}, "tables": {}}
 
 
+def answer_rows(values: dict[str, Any] | None = None, **tables: list[dict[str, Any]]) -> Answer:
+    """A record when the (single) table has rows, "no record" (keeping `values`) when empty."""
+    (rows,) = tables.values()
+    return answer_found(values, **tables) if rows else answer_none(values)
+
+
 def select_rows(db: sqlite3.Connection, sql: str, *args: Any) -> list[dict[str, Any]]:
     cursor = db.execute(sql, args)
     names = [c[0] for c in cursor.description]

@@ -10,6 +10,7 @@ from services_catalog.demo_backend.operations.common import (
     Answer,
     answer_found,
     answer_none,
+    answer_rows,
     select_rows,
     year_param,
 )
@@ -54,7 +55,7 @@ def elec_bills(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -
         "total_kwh": sum(r["usage_kwh"] for r in rows),
         "total_amount": round(sum(r["amount"] for r in rows), 2),
     }
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def elec_payments(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -73,7 +74,7 @@ def elec_payments(db: sqlite3.Connection, s: str, q: dict[str, str], today: date
         "count": len(rows),
         "total": round(sum(r["amount"] for r in rows), 2),
     }
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def elec_account_info(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -142,7 +143,7 @@ def elec_derived(db: sqlite3.Connection, s: str, topic: str, today: date) -> Ans
             }
             for b in bills
         ]
-    return answer_found(rows=rows) if rows else answer_none()
+    return answer_rows(rows=rows)
 
 
 # --- any family --------------------------------------------------------------------------------

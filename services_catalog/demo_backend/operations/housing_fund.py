@@ -10,6 +10,7 @@ from services_catalog.demo_backend.operations.common import (
     Answer,
     answer_found,
     answer_none,
+    answer_rows,
     select_rows,
     year_param,
 )
@@ -52,7 +53,7 @@ def hf_deposits(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) 
         f"{year}-%",
     )
     values = {"year": year, "months": len(rows), "total": round(sum(r["total"] for r in rows), 2)}
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def hf_withdrawals(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -63,7 +64,7 @@ def hf_withdrawals(db: sqlite3.Connection, s: str, q: dict[str, str], today: dat
         s,
     )
     values = {"count": len(rows), "total": round(sum(r["amount"] for r in rows), 2)}
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def _schedule(loan: dict[str, Any], today: date) -> list[dict[str, Any]]:
@@ -121,7 +122,7 @@ def hf_repayments(db: sqlite3.Connection, s: str, q: dict[str, str], today: date
     loans = select_rows(db, "SELECT * FROM hf_loans WHERE subject=?", s)
     rows = [r for r in _schedule(loans[0], today) if r["date"].startswith(year)] if loans else []
     values = {"year": year, "total": round(sum(r["total"] for r in rows), 2)}
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def loan_quota(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:

@@ -10,6 +10,7 @@ from services_catalog.demo_backend.operations.common import (
     Answer,
     answer_found,
     answer_none,
+    answer_rows,
     select_rows,
     year_param,
 )
@@ -32,7 +33,7 @@ def contributions(db: sqlite3.Connection, s: str, q: dict[str, str], today: date
         "personal_total": round(sum(r["personal"] for r in rows), 2),
         "employer_total": round(sum(r["employer"] for r in rows), 2),
     }
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def enrollment(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -107,7 +108,7 @@ def account_transactions(db: sqlite3.Connection, s: str, q: dict[str, str], toda
         "total_in": round(sum(r["amount"] for r in rows if r["amount"] > 0), 2),
         "total_out": round(-sum(r["amount"] for r in rows if r["amount"] < 0), 2),
     }
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def settlements(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -126,7 +127,7 @@ def settlements(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) 
         "fund_paid": round(sum(r["fund_paid"] for r in rows), 2),
         "self_paid": round(sum(r["self_paid"] for r in rows), 2),
     }
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def payments(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
@@ -140,7 +141,7 @@ def payments(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> 
         f"{year}-%",
     )
     values = {"year": year, "months": len(rows), "total": round(sum(r["amount"] for r in rows), 2)}
-    return answer_found(values, rows=rows) if rows else answer_none(values)
+    return answer_rows(values, rows=rows)
 
 
 def pension_account(db: sqlite3.Connection, s: str, q: dict[str, str], today: date) -> Answer:
