@@ -28,9 +28,7 @@ from devices.camera.session import (  # noqa: E402
 )
 from devices.camera.simulator import SimulatedCamera, framed_portrait  # noqa: E402
 
-PORTRAIT = ROOT.parent / "shared" / "testdata" / "faces" / "astronaut.png"
-if not PORTRAIT.exists():
-    PORTRAIT = ROOT / "services_catalog" / "face_verify" / "demo_faces" / "astronaut.png"
+PORTRAIT = ROOT / "tests" / "data" / "faces" / "astronaut.png"
 
 
 def emit(name: str, value: float, unit: str) -> None:

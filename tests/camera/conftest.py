@@ -12,7 +12,7 @@ import pytest
 from devices.camera.detector import Face, FaceDetector
 from devices.camera.simulator import framed_portrait
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "faces"
+FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ def test_detect_json_lists_the_face_and_the_verdict(
 def test_detect_without_a_face_exits_2_with_the_reason(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    image = Path(__file__).resolve().parents[3] / "shared/testdata/faces/no-face-coffee.png"
+    image = Path(__file__).resolve().parents[1] / "data" / "faces" / "no-face-coffee.png"
     assert main(["face", "detect", "--image", str(image)]) == 2
     out = capsys.readouterr().out
     assert "0 face(s)" in out and "no_face" in out
