@@ -1,0 +1,77 @@
+"""The shared shapes: what a terminal has today validates, and what must not leave it does not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from devices.status import (
+    CameraBlock,
+    DeviceClass,
+    DeviceState,
+    DeviceStatus,
+    Paper,
+    PrinterBlock,
+    ReaderBlock,
+)
+from fleet import protocol
+from printing.registry import RegistryEntry
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        DeviceStatus(DeviceClass.PRINTER, DeviceState.ONLINE, printer=PrinterBlock(Paper.JAMMED)),
+        DeviceStatus(DeviceClass.IDCARD_READER, DeviceState.OFFLINE, reader=ReaderBlock()),
+        DeviceStatus(DeviceClass.CAMERA, DeviceState.STARTING, camera=CameraBlock()),
+    ],
+)
+def test_every_device_status_of_the_terminal_fits(status: DeviceStatus) -> None:
+    report = protocol.DeviceStatusReport.model_validate(status.to_json())
+    assert report.state == status.state.value
+    assert report.ready == status.ready
+
+
+def test_registry_entry_of_the_terminal_fits() -> None:
+    entry = RegistryEntry(
+        "ABCD-EFGH-JKLM-NPQR", "a" * 64, "pension", "养老金", "张*", "b" * 64, NOW, "T-1",
+        "seal", False, "c" * 64, "人社局",
+    )
+    shape = protocol.RegistryEntryShape.model_validate(entry.to_dict())
+    assert RegistryEntry.from_dict(shape.model_dump()) == entry
+
+
+def test_config_hash_is_stable_and_changes_with_content() -> None:
+    a = protocol.ConfigDocument(hall_phone="12345")
+    same = protocol.ConfigDocument(hall_phone="12345")
+    assert protocol.config_hash(a) == protocol.config_hash(same)
+    assert protocol.config_hash(a) != protocol.config_hash(protocol.ConfigDocument())
+
+
+def test_events_are_told_apart_by_kind() -> None:
+    adapter = TypeAdapter(protocol.OutboxEvent)
+    event = adapter.validate_python(
+        {"kind": "usage", "key": "k" * 16, "seq": 1, "occurred_at": NOW.isoformat(),
+         "service_id": "pension", "counter": "sessions"}
+    )
+    assert isinstance(event, protocol.UsageEvent)
+
+
+@pytest.mark.parametrize("field", ["id_masked", "detail"])
+def test_a_clear_id_number_is_refused(field: str) -> None:
+    values = {"key": "k" * 16, "seq": 1, "occurred_at": NOW, "actor": "citizen",
+              "action": "query", "outcome": "ok", field: "410402198805201238"}
+    with pytest.raises(ValidationError):
+        protocol.AuditEvent(**values)
+    values[field] = "4104**********1238"
+    assert protocol.AuditEvent(**values)
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        protocol.UsageEvent(key="k" * 16, seq=1, occurred_at=datetime(2026, 1, 1),
+                            service_id="pension", counter="sessions")
