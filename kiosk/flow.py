@@ -36,6 +36,7 @@ from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
     Retry,
     RunQuery,
     SessionEnded,
+    SetHelpOpen,
     SetLanguage,
     Speak,
     StartFaceCheck,
@@ -45,6 +46,7 @@ from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
     Tick,
     ToggleElderly,
     Touch,
+    TurnVoiceOn,
 )
 from services_catalog.errors import ServiceClosed
 from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
@@ -76,6 +78,7 @@ __all__ = [
     "Screen",
     "SessionEnded",
     "SessionState",
+    "SetHelpOpen",
     "SetLanguage",
     "Speak",
     "StartFaceCheck",
@@ -87,6 +90,7 @@ __all__ = [
     "ToggleElderly",
     "Touch",
     "Transition",
+    "TurnVoiceOn",
     "new_session",
     "retryable",
     "step",
@@ -117,10 +121,18 @@ _NO_SESSION = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
 @dataclass(frozen=True)
 class Timeouts:
     idle_s: float = 60.0
-    elderly_idle_s: float = 120.0
+    elderly_idle_s: float = 120.0  # at least ELDERLY_FACTOR x idle_s, whatever is configured
     result_s: float = 90.0  # a result is read slowly: more time before the wipe
     done_s: float = 15.0  # the "take your certificate" screen returns to attract by itself
     waiting_s: float = 150.0  # a query or print that has not answered by then has failed
+    # "Need more time?" comes this long before the wipe: WCAG 2.2.1 asks for at least 20 s to
+    # answer a time-out warning; 30 s leaves room to read it first.
+    warning_s: float = 30.0
+
+
+# Large-text mode is for citizens who read and move slowly: every idle limit and the face
+# check's own time limits are this many times longer.
+ELDERLY_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -143,17 +155,32 @@ class SessionState:
     face_failures: int = 0
     history: tuple[Screen, ...] = ()
     devices_ok: bool = True
+    voice: bool = False  # the citizen asked for voice guidance (kept for the session)
+    help_open: bool = False  # the idle clock stands still while Help is read
 
     def __repr__(self) -> str:  # never print the person's data
         return f"SessionState(screen={self.screen.name}, token={self.token[:4]}…)"
 
     def idle_limit(self, timeouts: Timeouts) -> float | None:
-        if self.screen in _NO_SESSION or self.screen in _WAITING:
+        if self.screen in _NO_SESSION or self.screen in _WAITING or self.help_open:
             return None
         if self.screen is Screen.DONE:
-            return timeouts.done_s
-        base = timeouts.elderly_idle_s if self.elderly else timeouts.idle_s
-        return max(base, timeouts.result_s) if self.screen is Screen.RESULT else base
+            limit = timeouts.done_s
+        elif self.screen is Screen.RESULT:
+            limit = max(timeouts.idle_s, timeouts.result_s)
+        else:
+            limit = timeouts.idle_s
+        if self.elderly:
+            floor = timeouts.elderly_idle_s if self.screen is not Screen.DONE else 0.0
+            limit = max(limit * ELDERLY_FACTOR, floor)
+        return limit
+
+    def warning_due(self, now: float, timeouts: Timeouts) -> bool:
+        """True in the last `warning_s` before the idle wipe (the "need more time?" prompt).
+        Never on the done screen, which is meant to return by itself."""
+        left = self.seconds_left(now, timeouts)
+        return left is not None and self.screen is not Screen.DONE and \
+            left <= timeouts.warning_s
 
     def seconds_left(self, now: float, timeouts: Timeouts) -> float | None:
         limit = self.idle_limit(timeouts)
@@ -177,7 +204,8 @@ STUCK = Message(
 )
 
 
-def new_session(language: str, elderly: bool, now: float, devices_ok: bool) -> SessionState:
+def new_session(language: str, elderly: bool, now: float, devices_ok: bool,
+                voice: bool = False) -> SessionState:
     return SessionState(
         screen=Screen.HOME,
         token=secrets.token_hex(8),
@@ -185,6 +213,7 @@ def new_session(language: str, elderly: bool, now: float, devices_ok: bool) -> S
         elderly=elderly,
         last_activity=now,
         devices_ok=devices_ok,
+        voice=voice,
     )
 
 
@@ -208,9 +237,10 @@ def _next_step_for(state: SessionState, now: float) -> Transition:
     assert service is not None
     person = state.person
     if person is None:
-        return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token), Speak("place_card")]
+        return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token)]
     if service.auth is AuthMethod.CARD_FACE and not person.face_verified:
-        return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person), Speak("face")]
+        factor = ELDERLY_FACTOR if state.elderly else 1.0
+        return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person, factor)]
     if service.inputs and not state.inputs_submitted:
         return _go(state, Screen.INPUTS, now), []
     return _go(state, Screen.QUERYING, now), [
@@ -242,15 +272,21 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, ToggleElderly):
         effects: list[Effect] = [Speak("elderly_on")] if not state.elderly else []
         return replace(state, elderly=not state.elderly, last_activity=now), effects
+    if isinstance(event, TurnVoiceOn):
+        return replace(state, voice=True, last_activity=now), []
+    if isinstance(event, SetHelpOpen):
+        # Closing Help restarts the idle clock in full: reading was not idleness.
+        return replace(state, help_open=event.open and bool(state.token), last_activity=now), []
 
     screen = state.screen
     if screen is Screen.OUT_OF_SERVICE:
         return state, []
     if screen is Screen.ATTRACT:
         if isinstance(event, Touch | ChooseCategory | ChooseService):
-            fresh = new_session(state.language, state.elderly, now, state.devices_ok)
+            fresh = new_session(state.language, state.elderly, now, state.devices_ok,
+                                state.voice)
             if isinstance(event, Touch):
-                return fresh, [Speak("welcome")]
+                return fresh, []
             return step(fresh, event, now, timeouts)
         return state, []
 
@@ -260,8 +296,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return replace(state, last_activity=now), []
     if isinstance(event, GoHome | Finish) and screen is Screen.PRINTING:
         return state, []  # a certificate on its way out must not print for an empty hall
-    if isinstance(event, GoHome | Finish):
-        return wipe(state, "home" if isinstance(event, GoHome) else "finish")
+    if isinstance(event, GoHome):
+        return _home(state, now)
+    if isinstance(event, Finish):
+        return wipe(state, "finish")
     if isinstance(event, GoBack):
         return _back(state, now)
     if isinstance(event, ChooseCategory):
@@ -291,7 +329,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         submitted = replace(state, inputs=dict(event.inputs), inputs_submitted=True)
         return _next_step_for(submitted, now)
     if isinstance(event, QueryAnswered) and screen is Screen.QUERYING:
-        return _go(state, Screen.RESULT, now, result=event.result), [Speak("result")]
+        return _go(state, Screen.RESULT, now, result=event.result), []
     if isinstance(event, RequestPrint) and screen is Screen.RESULT:
         if state.service is None or not state.service.printable or state.result is None:
             return state, []
@@ -300,7 +338,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return _go(state, Screen.PRINTING, now, print_failed=False), effects
     if isinstance(event, Printed) and screen is Screen.PRINTING:
         done = _go(state, Screen.DONE, now, verification_code=event.verification_code)
-        return done, [Speak("take_certificate")]
+        return done, []
     if isinstance(event, StepFailed) and screen in (
         Screen.PLACE_CARD, Screen.FACE, Screen.QUERYING, Screen.PRINTING
     ):
@@ -317,7 +355,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         stop: list[Effect] = [DisarmCardReader()] if screen is Screen.PLACE_CARD else []
         if screen is Screen.FACE:
             stop = [StopFaceCheck()]
-        return failed, [*stop, Speak("error")]
+        return failed, stop
     if isinstance(event, Retry) and screen is Screen.ERROR and state.message is not None:
         if not state.message.can_retry:
             return state, []
@@ -328,6 +366,23 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
             cleared = replace(cleared, person=None)
         return _next_step_for(cleared, now)
     return state, []
+
+
+def _home(state: SessionState, now: float) -> Transition:
+    """Home is the category grid of the same session: the card holder stays signed in, with
+    their language and text size; only Finish and the idle clock wipe. Whatever step was
+    under way (card reader, camera, a query's answer) is dropped."""
+    effects: list[Effect] = []
+    if state.screen is Screen.PLACE_CARD:
+        effects.append(DisarmCardReader())
+    if state.screen is Screen.FACE:
+        effects.append(StopFaceCheck())
+    home = replace(
+        state, screen=Screen.HOME, last_activity=now, history=(), category=None, service=None,
+        inputs={}, inputs_submitted=False, result=None, message=None, retry_screen=None,
+        verification_code="", print_failed=False,
+    )
+    return home, effects
 
 
 def _back(state: SessionState, now: float) -> Transition:

@@ -37,7 +37,7 @@ class Touch(Event):
 
 @dataclass(frozen=True)
 class GoHome(Event):
-    pass
+    """Back to the categories. The session (card holder, language, text size) stays."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,19 @@ class SetLanguage(Event):
 @dataclass(frozen=True)
 class ToggleElderly(Event):
     pass
+
+
+@dataclass(frozen=True)
+class TurnVoiceOn(Event):
+    """The citizen asked for a screen to be read aloud: guide by voice for the rest of the
+    session."""
+
+
+@dataclass(frozen=True)
+class SetHelpOpen(Event):
+    """Help opened or closed: the idle clock stands still while the citizen reads it."""
+
+    open: bool
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,7 @@ class DisarmCardReader(Effect):
 class StartFaceCheck(Effect):
     token: str
     person: AuthenticatedPerson
+    time_factor: float = 1.0  # the capture's own time limits, multiplied (large-text mode)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -166,7 +167,8 @@ class CameraFacePort:
     def _emit(self, update: Any) -> None:
         self._latest = update
 
-    def start(self, person: AuthenticatedPerson, on_done: FaceCallback) -> None:
+    def start(self, person: AuthenticatedPerson, on_done: FaceCallback,
+              time_factor: float = 1.0) -> None:
         from devices.camera.session import (
             CaptureRunner,
             CaptureSettings,
@@ -174,6 +176,14 @@ class CameraFacePort:
         )
 
         settings = self._settings or CaptureSettings()
+        if time_factor != 1.0:  # large-text mode: slower citizens get longer to hold still
+            settings = replace(
+                settings,
+                attempt_timeout_s=settings.attempt_timeout_s * time_factor,
+                capture_timeout_s=settings.capture_timeout_s * time_factor,
+                liveness=replace(settings.liveness,
+                                 timeout_s=settings.liveness.timeout_s * time_factor),
+            )
         status = self._camera.status
         resolution = status.capabilities.get("resolution", "640x480")
         width, height = (int(v) for v in str(resolution).split("x"))

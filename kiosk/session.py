@@ -45,7 +45,8 @@ class CardPort(Protocol):
 class FacePort(Protocol):
     """Face capture + liveness + verification against the card holder."""
 
-    def start(self, person: AuthenticatedPerson, on_done: FaceCallback) -> None: ...
+    def start(self, person: AuthenticatedPerson, on_done: FaceCallback,
+              time_factor: float = 1.0) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -248,7 +249,8 @@ class SessionRunner:
             self._card.disarm()
         elif isinstance(effect, flow.StartFaceCheck):
             token = effect.token
-            self._face.start(effect.person, lambda ok, msg: self._on_face(token, ok, msg))
+            self._face.start(effect.person, lambda ok, msg: self._on_face(token, ok, msg),
+                             effect.time_factor)
         elif isinstance(effect, flow.StopFaceCheck):
             self._face.stop()
         elif isinstance(effect, flow.RunQuery):

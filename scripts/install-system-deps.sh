@@ -2,7 +2,8 @@
 # Installs the Debian packages the terminal needs: the CJK font that certificates embed, Qt's
 # xcb/EGL/xkb libraries, PulseAudio's client (QtMultimedia), poppler and NSS tools (certificate
 # checks), CUPS with the CUPS-PDF queue driver and the headers pycups builds against, and
-# PostgreSQL (the store's tests start a private server of their own).
+# PostgreSQL (the store's tests start a private server of their own), and espeak-ng for the
+# spoken prompts in Mandarin and English.
 # As root it installs what is missing; otherwise it prints the exact command to run.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ PACKAGES=(
   poppler-utils libnss3-tools
   cups cups-client printer-driver-cups-pdf libcups2-dev
   postgresql
+  espeak-ng  # the spoken prompts: Mandarin (voice cmn) and English, rendered and played by espeak-ng
 )
 
 missing=()

@@ -143,12 +143,84 @@ def test_back_from_a_service_step_returns_to_the_list_and_disarms_the_reader() -
     assert state.screen is Screen.HOME
 
 
-def test_home_wipes_the_person() -> None:
-    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
-    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
-    state, effects = run(state, flow.GoHome(), 2)
+def test_home_keeps_the_card_holder_language_and_text_size_only_finish_wipes() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.SetLanguage("en"), 0)
+    state, _ = run(state, flow.ToggleElderly(), 0)
+    state, _ = run(state, flow.ChooseService(make_service()), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    state, _ = run(state, flow.QueryAnswered(token, QueryResult("x")), 2)
+    state, effects = run(state, flow.GoHome(), 3)
+    assert state.screen is Screen.HOME and state.token == token and state.person == PERSON
+    assert state.language == "en" and state.elderly
+    assert state.result is None and state.service is None
+    assert not any(isinstance(e, flow.SessionEnded) for e in effects)
+    # the next service needs no second card
+    state, effects = run(state, flow.ChooseService(make_service()), 4)
+    assert state.screen is Screen.QUERYING and not any(
+        isinstance(e, flow.ArmCardReader) for e in effects)
+    state, _ = run(state, flow.QueryAnswered(token, QueryResult("x")), 5)
+    state, effects = run(state, flow.Finish(), 6)
     assert state.screen is Screen.ATTRACT and state.person is None
-    assert flow.SessionEnded("home") in effects
+    assert state.language == "zh" and not state.elderly
+    assert flow.SessionEnded("finish") in effects
+
+
+def test_home_from_the_card_step_disarms_the_reader_and_drops_a_late_answer() -> None:
+    state, _ = run(flow.SessionState(), flow.ChooseService(make_service()), 0)
+    token = state.token
+    state, effects = run(state, flow.GoHome(), 1)
+    assert state.screen is Screen.HOME and flow.DisarmCardReader() in effects
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 2)
+    assert state.screen is Screen.HOME and state.person is None
+
+
+def test_language_and_text_size_chosen_on_the_attract_screen_carry_into_the_session() -> None:
+    state, _ = run(flow.SessionState(), flow.SetLanguage("en"), 0)
+    state, _ = run(state, flow.ToggleElderly(), 0)
+    assert state.screen is Screen.ATTRACT
+    state, _ = run(state, flow.Touch(), 1)
+    assert state.screen is Screen.HOME and state.language == "en" and state.elderly
+
+
+def test_idle_warning_comes_at_least_twenty_seconds_before_the_wipe() -> None:
+    assert T.warning_s >= 20
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    assert not state.warning_due(T.idle_s - T.warning_s - 1, T)
+    assert state.warning_due(T.idle_s - T.warning_s, T)
+    state, _ = run(state, flow.Tick(), T.idle_s - 20)
+    assert state.screen is Screen.HOME and state.seconds_left(T.idle_s - 20, T) == 20
+    state, _ = run(state, flow.Touch(), T.idle_s - 5)  # "more time"
+    assert not state.warning_due(T.idle_s, T)
+    state, _ = run(state, flow.Tick(), T.idle_s - 5 + T.idle_s + 1)
+    assert state.screen is Screen.ATTRACT
+
+
+def test_idle_clock_stands_still_while_help_is_open() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.SetHelpOpen(True), 10)
+    assert state.seconds_left(10 + T.idle_s * 5, T) is None
+    state, _ = run(state, flow.Tick(), 10 + T.idle_s * 5)
+    assert state.screen is Screen.HOME
+    state, _ = run(state, flow.SetHelpOpen(False), 10 + T.idle_s * 5)
+    assert state.seconds_left(10 + T.idle_s * 5, T) == T.idle_s
+    state, _ = run(state, flow.Tick(), 10 + T.idle_s * 6 + 1)
+    assert state.screen is Screen.ATTRACT
+
+
+def test_large_text_doubles_idle_limits_and_the_face_check_time() -> None:
+    normal, _ = run(flow.SessionState(), flow.Touch(), 0)
+    large, _ = run(normal, flow.ToggleElderly(), 0)
+    assert large.idle_limit(T) == 2 * normal.idle_limit(T)
+    quick = flow.Timeouts(idle_s=100, elderly_idle_s=30)  # a configured floor below 2x
+    assert large.idle_limit(quick) == 200
+    service = make_service(auth=AuthMethod.CARD_FACE)
+    for state, factor in ((normal, 1.0), (large, 2.0)):
+        state, _ = run(state, flow.ChooseService(service), 1)
+        state, effects = run(state, flow.CardAccepted(state.token, PERSON), 2)
+        start = next(e for e in effects if isinstance(e, flow.StartFaceCheck))
+        assert start.time_factor == factor
 
 
 def test_out_of_service_between_sessions_and_back_by_itself() -> None:

@@ -181,7 +181,14 @@ def test_bar_back_home_language_and_elderly(kiosk, shots_dir):
     assert kiosk.state.seconds_left(kiosk.clock(), kiosk.runner.timeouts) == 120
     kiosk.shot(shots_dir, "12_home_elderly_en")
 
-    kiosk.click(w.bar.home_button)  # Home wipes the session: back to attract, defaults again
+    kiosk.click(kiosk.find(QPushButton, "Category_pension"))
+    kiosk.wait_screen(Screen.SERVICE_LIST)
+    kiosk.click(w.bar.home_button)  # Home keeps the session, its language and its text size
+    kiosk.wait_screen(Screen.HOME)
+    assert kiosk.state.token and kiosk.state.language == "en" and kiosk.state.elderly
+    assert kiosk.find(QPushButton, "Category_pension").font().pixelSize() > font_before
+
+    kiosk.tick(kiosk.runner.timeouts.elderly_idle_s + 1)  # only Finish or idleness wipes
     kiosk.wait_screen(Screen.ATTRACT)
     assert kiosk.state.language == "zh" and not kiosk.state.elderly
     kiosk.qtbot.waitUntil(

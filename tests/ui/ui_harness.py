@@ -72,8 +72,9 @@ class FakeFace:
         self.hold = False
         self.running = False
 
-    def start(self, person: AuthenticatedPerson, on_done: Any) -> None:
+    def start(self, person: AuthenticatedPerson, on_done: Any, time_factor: float = 1.0) -> None:
         self.running = True
+        self.time_factor = time_factor
         self.on_done = on_done
         if not self.hold:
             threading.Timer(0.05, lambda: on_done(True, None)).start()
