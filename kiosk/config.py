@@ -115,6 +115,24 @@ class AttendantSettings(_Section):
     weekday_hours: tuple[time, time] = (time(9, 0), time(17, 0))
 
 
+class FleetSettings(_Section):
+    """The central service this terminal reports to; no [fleet] section, no reporting."""
+
+    url: str = Field(pattern=r"^https?://\S+$")  # the centre's base URL
+    # The name the centre knows this terminal by; default: the top-level terminal_id.
+    terminal_id: str = Field(default="", pattern=r"^([A-Za-z0-9_-]{1,32})?$")
+    enrol_token_env: str = "GOV_KIOSK_FLEET_TOKEN"  # env var with the one-time token
+    heartbeat_interval_s: float = Field(default=30.0, ge=1, le=3600)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    batch_size: int = Field(default=100, ge=1, le=1000)  # outbox items per request
+    # The public verification page printed in the QR code; default: <url>/verify.
+    verify_url: str = ""
+    ca_file: Path | None = None  # PEM bundle to trust for the centre's TLS certificate
+
+    def public_verify_url(self) -> str:
+        return self.verify_url or self.url.rstrip("/") + "/verify"
+
+
 class Settings(_Section):
     terminal_id: str = Field(default="DEMO-0001", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     hall_name_zh: str = "政务服务中心 24小时自助服务区"
@@ -135,6 +153,7 @@ class Settings(_Section):
     session: SessionSettings = SessionSettings()
     services: ServicesSettings = ServicesSettings()
     attendant: AttendantSettings = AttendantSettings()
+    fleet: FleetSettings | None = None
 
     @model_validator(mode="after")
     def _no_stand_ins_in_service(self) -> Settings:
@@ -168,6 +187,16 @@ class Settings(_Section):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_data_dir() / 'kiosk.sqlite3'}"
+
+    def fleet_terminal_id(self) -> str:
+        return (self.fleet.terminal_id if self.fleet else "") or self.terminal_id
+
+    def certificate_verify_url(self) -> str:
+        """What the QR code points at: the centre's public page when there is a fleet, since
+        a bank or a landlord cannot reach a terminal's loopback page."""
+        if self.fleet is not None:
+            return self.fleet.public_verify_url()
+        return self.certificates.verify_url
 
     def backend(self, family: str) -> BackendSettings:
         return self.backends.get(family, BackendSettings())

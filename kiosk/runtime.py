@@ -142,6 +142,7 @@ class Runtime:
             key_env=settings.audit_key_env,
             pin_max_failures=settings.attendant.max_failures,
             pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
+            fleet_outbox=settings.fleet is not None,
         )
         stoppers.append(store.close)
         self.store = store
@@ -209,7 +210,7 @@ class Runtime:
             self.receipt = ReceiptPrinter.from_device_string(settings.receipt.device)
             stoppers.append(self.receipt.close)
         slip = ReceiptSlipPort(self.receipt, terminal_id=settings.terminal_id,
-                               verify_url=settings.certificates.verify_url,
+                               verify_url=settings.certificate_verify_url(),
                                clock=lambda: self.runner.wall_clock())
         self.desk = CertificateDesk(
             issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
@@ -406,7 +407,7 @@ def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any,
     def issue(service: Any, person: Any, result: Any) -> Any:
         request = CertificateRequest(
             service=service, person=person, result=result,
-            terminal_id=settings.terminal_id, verify_url=settings.certificates.verify_url,
+            terminal_id=settings.terminal_id, verify_url=settings.certificate_verify_url(),
             demo=settings.demo, hall_name_zh=settings.hall_name_zh,
         )
         return issuer.issue(request)

@@ -37,7 +37,8 @@ def _store(args: argparse.Namespace) -> Any:
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     return Store.open(settings.resolved_database_url(), settings.resolved_data_dir(),
-                      settings.terminal_id, key_env=settings.audit_key_env)
+                      settings.terminal_id, key_env=settings.audit_key_env,
+                      fleet_outbox=settings.fleet is not None)
 
 
 def read_pin(prompt: str) -> str:

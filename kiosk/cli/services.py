@@ -67,6 +67,7 @@ def open_store(settings: Settings) -> Any:
         key_env=settings.audit_key_env,
         pin_max_failures=settings.attendant.max_failures,
         pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
+        fleet_outbox=settings.fleet is not None,
     )
 
 

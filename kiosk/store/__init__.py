@@ -17,6 +17,7 @@ from kiosk.store.credentials import Credentials
 from kiosk.store.db import make_engine, migrate, session_factory
 from kiosk.store.jobs import RetainedJobs
 from kiosk.store.keys import TerminalKeys
+from kiosk.store.outbox import Outbox
 from kiosk.store.registry import SqlCertificateRegistry
 
 
@@ -28,6 +29,7 @@ class Store:
     certificates: SqlCertificateRegistry
     jobs: RetainedJobs
     credentials: Credentials
+    outbox: Outbox
 
     @classmethod
     def open(
@@ -39,20 +41,24 @@ class Store:
         key_env: str = "",
         pin_max_failures: int = 5,
         pin_lockout: timedelta = timedelta(minutes=5),
+        fleet_outbox: bool = False,
     ) -> Store:
         engine = make_engine(url)
         migrate(engine)
         sessions = session_factory(engine)
         keys = TerminalKeys.load_or_create(Path(key_dir), key_env)
+        # Only a terminal that reports to a fleet collects what the centre must learn.
+        outbox = Outbox(sessions, enabled=fleet_outbox)
         return cls(
             engine=engine,
             keys=keys,
-            audit=AuditLog(sessions, keys, terminal_id),
-            certificates=SqlCertificateRegistry(sessions),
+            audit=AuditLog(sessions, keys, terminal_id, outbox),
+            certificates=SqlCertificateRegistry(sessions, outbox),
             jobs=RetainedJobs(sessions, keys),
             credentials=Credentials(
                 sessions, max_failures=pin_max_failures, lockout=pin_lockout
             ),
+            outbox=outbox,
         )
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
 from kiosk.store.models import AuditEntry
+from kiosk.store.outbox import Outbox, audit_items
 from services_catalog.model import AuthenticatedPerson, mask_id_number
 
 GENESIS = "0" * 64
@@ -62,8 +63,10 @@ class ChainReport:
 
 
 class AuditLog:
-    def __init__(self, sessions: sessionmaker[Session], keys: TerminalKeys, terminal_id: str):
+    def __init__(self, sessions: sessionmaker[Session], keys: TerminalKeys, terminal_id: str,
+                 outbox: Outbox | None = None):
         self._sessions = sessions
+        self._outbox = outbox
         self._keys = keys
         self._terminal_id = terminal_id
         self._lock = threading.Lock()  # one writer at a time keeps the chain linear
@@ -94,6 +97,20 @@ class AuditLog:
             )
             entry.entry_hash = _entry_digest(entry)
             session.add(entry)
+            self._stage_for_fleet(session, entry)
+
+    def _stage_for_fleet(self, session: Session, entry: AuditEntry) -> None:
+        """The line's outbox items, in the line's own transaction."""
+        outbox = self._outbox
+        if outbox is None or not outbox.enabled:
+            return
+        session.flush()  # the id decides when the chain is anchored
+
+        def count() -> int:
+            return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+        for kind, payload in audit_items(entry, count):
+            outbox.stage(session, kind, payload, entry.at)
 
     def entries(self, limit: int = 100) -> list[AuditEntry]:
         with self._sessions() as session:

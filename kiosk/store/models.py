@@ -101,3 +101,27 @@ class Credential(Base):
     pin_hash: Mapped[str] = mapped_column(String(200))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+
+class OutboxItem(Base):
+    """Something the fleet's centre must learn, written in the transaction of the event itself
+    and deleted once the centre has acknowledged it. `seq` is the terminal's own sequence:
+    1, 2, 3... without gaps, in commit order (see kiosk.store.outbox)."""
+
+    __tablename__ = "fleet_outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)  # JSON; masked IDs only
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxCounter(Base):
+    """One row: the last outbox sequence number handed out (kept when items are deleted)."""
+
+    __tablename__ = "fleet_outbox_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)

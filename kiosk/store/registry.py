@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.models import IssuedCertificate
+from kiosk.store.outbox import Outbox, certificate_item
 from printing.codes import InvalidVerificationCode, normalize_code
 from printing.registry import DuplicateVerificationCode, RegistryEntry
 
@@ -20,14 +21,17 @@ _FIELDS = (
 
 
 class SqlCertificateRegistry:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], outbox: Outbox | None = None) -> None:
         self._sessions = sessions
+        self._outbox = outbox
 
     def record(self, entry: RegistryEntry) -> None:
         values: dict[str, Any] = {name: getattr(entry, name) for name in _FIELDS}
         try:
             with self._sessions.begin() as session:
                 session.add(IssuedCertificate(**values))
+                if self._outbox is not None:
+                    self._outbox.stage(session, *certificate_item(values), entry.issued_at)
         except IntegrityError:
             raise DuplicateVerificationCode(entry.verification_code) from None
 
