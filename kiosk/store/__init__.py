@@ -48,7 +48,10 @@ class Store:
         sessions = session_factory(engine)
         keys = TerminalKeys.load_or_create(Path(key_dir), key_env)
         # Only a terminal that reports to a fleet collects what the centre must learn.
-        outbox = Outbox(sessions, enabled=fleet_outbox)
+        check = None
+        if fleet_outbox:  # items are checked against the protocol before they are kept
+            from kiosk.fleet_link.batching import check_item as check
+        outbox = Outbox(sessions, enabled=fleet_outbox, check=check)
         return cls(
             engine=engine,
             keys=keys,
