@@ -17,6 +17,7 @@ PACKAGES=(
   cups cups-client printer-driver-cups-pdf libcups2-dev
   postgresql
   espeak-ng  # the spoken prompts: Mandarin (voice cmn) and English, rendered and played by espeak-ng
+  xvfb xdotool x11-utils openbox  # the lockdown test: a real X server, key chords, a window manager
 )
 
 missing=()

@@ -45,6 +45,13 @@ from kiosk.ui.voice import VoicePrompts
 from kiosk.ui.widgets import Background, Bar
 
 NO_BAR = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
+# Lockdown: the touch panel and the on-screen keyboard are the only input. A keyboard plugged
+# into the terminal (Alt+F4, Alt+Tab, Escape, Ctrl+Q, typing into a field, an input method)
+# does nothing, and no widget opens a Cut/Copy/Paste menu on a long press or right click.
+BLOCKED_EVENTS = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride,
+    QEvent.Type.Shortcut, QEvent.Type.InputMethod, QEvent.Type.ContextMenu,
+})
 NO_BACK = {Screen.HOME, Screen.QUERYING, Screen.PRINTING, Screen.DONE}
 ATTENDANT_IDLE_S = 120.0
 
@@ -147,6 +154,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.attendant_panel)
         self.attendant_mode = False
         self._attendant_touched = 0.0
+        self._may_close = False
 
         self.help = HelpOverlay(root, hall_phone)
         self.more_time = MoreTimeOverlay(root)
@@ -270,15 +278,29 @@ class MainWindow(QMainWindow):
 
     # ---- touches --------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and \
-                isinstance(watched, QWidget) and watched.window() is self:
+        if not isinstance(watched, QWidget) or watched.window() is not self:
+            return False
+        kind = event.type()
+        if kind in BLOCKED_EVENTS:
+            return True
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             if self.attendant_mode:
                 self._attendant_touched = time.monotonic()
             else:
                 self.runner.dispatch(flow.Touch())
         return False
 
+    def allow_close(self) -> None:
+        """The program itself is shutting down (a signal, the administrator): let it close."""
+        self._may_close = True
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802
+        if event.spontaneous() and not self._may_close:
+            # A close from the window system (the window manager's close button, Alt+F4,
+            # WM_DELETE_WINDOW) is not a way out of the kiosk. The program's own close (app
+            # quit, window.close()) is not spontaneous and goes through.
+            event.ignore()
+            return
         self.ticker.stop()
         app = QApplication.instance()
         if app is not None:

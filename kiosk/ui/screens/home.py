@@ -106,6 +106,11 @@ class TapLineEdit(QLineEdit):
 
     tapped = Signal()
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # No Cut/Copy/Paste menu on a long press: the on-screen keyboard is the only input.
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802
         super().mousePressEvent(event)
         self.tapped.emit()
