@@ -18,6 +18,7 @@ PACKAGES=(
   postgresql
   espeak-ng  # the spoken prompts: Mandarin (voice cmn) and English, rendered and played by espeak-ng
   xvfb xdotool x11-utils openbox  # the lockdown test: a real X server, key chords, a window manager
+  prometheus  # its promtool checks the fleet service's /metrics text in the tests
 )
 
 missing=()

@@ -1,0 +1,1 @@
+"""The central database: models, engine and migrations."""

@@ -1,0 +1,20 @@
+"""The merged configuration a terminal pulls when its hash differs from the centre's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fleet.config_store import merged_document
+from fleet.protocol import CONFIG_PATH, ConfigResponse, config_hash
+from fleet.routes.deps import DbSession, OwnTerminal, Settings
+
+router = APIRouter()
+
+
+@router.get(CONFIG_PATH)
+def config(caller: OwnTerminal, session: DbSession, settings: Settings) -> ConfigResponse:
+    document, revision, changed_at = merged_document(
+        session, caller.group, caller.id, settings.heartbeat_interval_s
+    )
+    return ConfigResponse(terminal_id=caller.id, hash=config_hash(document), document=document,
+                          revision=revision, changed_at=changed_at)

@@ -1,0 +1,34 @@
+"""Outbox intake: one batch, one transaction, each event applied exactly once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from fleet.intake import ForeignRow, SequenceConflict, apply_batch
+from fleet.protocol import OUTBOX_PATH, BatchAck, OutboxBatch
+from fleet.routes.deps import DbSession, Now, OwnTerminal, refuse_other
+
+router = APIRouter()
+
+
+@router.post(OUTBOX_PATH, response_model=None)
+def outbox(
+    body: OutboxBatch, caller: OwnTerminal, request: Request, session: DbSession, now: Now
+) -> BatchAck | JSONResponse:
+    refuse_other(caller, body.terminal_id)
+    try:
+        ack = apply_batch(session, caller.id, body, now)
+        session.commit()
+    except ForeignRow as exc:
+        session.rollback()
+        raise HTTPException(403, str(exc)) from None
+    except SequenceConflict as exc:
+        session.rollback()
+        last = exc.last_seq or caller.last_seq
+        return JSONResponse(
+            {"last_seq": last, "applied": 0, "duplicates": 0, "detail": str(exc)},
+            status_code=409,
+        )
+    request.app.state.metrics.count_batch(body, ack)
+    return ack

@@ -1,0 +1,52 @@
+"""GET /verify: the page a phone opens from a certificate's QR code (rate limited)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from fleet import registry
+from fleet import verify_page as page
+from fleet.protocol import VERIFY_PATH
+from fleet.routes.deps import DbSession, client_address
+from printing.codes import InvalidVerificationCode, normalize_code
+
+router = APIRouter()
+
+
+def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    response = HTMLResponse(body, status_code=status, headers=headers)
+    response.headers["Content-Security-Policy"] = page.CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse(VERIFY_PATH, status_code=302)
+
+
+@router.get(VERIFY_PATH)
+def verify(request: Request, session: DbSession, code: str = "", sha256: str | None = None
+           ) -> HTMLResponse:
+    typed = code.strip()
+    if not typed:
+        return _html(page.render("", ""))
+    metrics = request.app.state.metrics
+    buckets = request.app.state.verify_buckets
+    address = client_address(request)
+    if not buckets.allow(address):
+        metrics.verifications.labels("rate_limited").inc()
+        retry = str(max(1, round(buckets.retry_after_s(address))))
+        return _html(page.render(typed, page.TOO_MANY), 429, {"Retry-After": retry})
+    try:
+        grouped = normalize_code(typed)
+    except InvalidVerificationCode as exc:
+        metrics.verifications.labels("invalid").inc()
+        return _html(page.render(typed, page.invalid_code_html(exc.message_zh, exc.message_en)))
+    found = registry.lookup(session, grouped)
+    if found is None:
+        metrics.verifications.labels("not_found").inc()
+        return _html(page.render(typed, page.NOT_FOUND), 404)
+    metrics.verifications.labels("revoked" if found.revoked else "found").inc()
+    return _html(page.render(typed, page.found_html(found, sha256)))

@@ -1,0 +1,150 @@
+"""Simulated terminals speaking the fleet protocol (the demo, the load generator, tests).
+
+A `SimulatedTerminal` enrols with its token, sends heartbeats with a printer whose paper runs
+down, and keeps an in-memory outbox of events (certificates, usage, device events, audit lines
+with masked IDs) numbered 1, 2, 3... that it sends in order and drops only when acked. It is a
+stand-in for the terminal's real link in kiosk/, built only on `fleet.protocol`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from fleet import protocol as p
+
+SERVICES = (("pension_statement", "养老金发放明细"), ("housing_fund_balance", "公积金余额"),
+            ("social_insurance_record", "社保缴费记录"))
+
+
+def random_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+class SimulatedTerminal:
+    def __init__(self, terminal_id: str, token: str, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.terminal_id = terminal_id
+        self.token = token
+        self.secret = ""
+        self.clock = clock
+        self.started = time.monotonic()
+        self.next_seq = 1
+        self.outbox: deque[p.OutboxEvent] = deque()
+        self.paper = "full"
+        self.state: p.TerminalState = "in_service"
+        self.reason = ""
+        self.config_hash = ""
+        self.config: p.ConfigDocument | None = None
+        self.issued: list[p.RegistryEntryShape] = []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return p.auth_headers(self.terminal_id, self.secret)
+
+    async def enrol(self, client: httpx.AsyncClient) -> p.EnrolResponse:
+        body = p.EnrolRequest(terminal_id=self.terminal_id, token=self.token,
+                              app_version="sim-1.0")
+        response = await client.post(p.ENROL_PATH, json=body.model_dump(mode="json"))
+        response.raise_for_status()
+        answer = p.EnrolResponse.model_validate(response.json())
+        self.secret = answer.secret
+        return answer
+
+    def heartbeat_body(self) -> p.Heartbeat:
+        printer = {"device": "printer", "state": "online", "ready": self.paper not in
+                   ("out", "jammed"), "paper": self.paper, "media": "none"}
+        reader = {"device": "idcard_reader", "state": "online", "ready": True, "card": "absent"}
+        oldest = self.outbox[0].occurred_at if self.outbox else None
+        return p.Heartbeat(
+            terminal_id=self.terminal_id, sent_at=self.clock(), app_version="sim-1.0",
+            uptime_s=time.monotonic() - self.started, state=self.state, reason=self.reason,
+            devices=[p.DeviceStatusReport.model_validate(d) for d in (printer, reader)],
+            config_hash=self.config_hash, outbox_length=len(self.outbox),
+            outbox_oldest_at=oldest,
+        )
+
+    async def heartbeat(self, client: httpx.AsyncClient) -> p.HeartbeatAck:
+        path = p.HEARTBEAT_PATH.format(terminal_id=self.terminal_id)
+        response = await client.post(path, json=self.heartbeat_body().model_dump(mode="json"),
+                                     headers=self.headers)
+        response.raise_for_status()
+        ack = p.HeartbeatAck.model_validate(response.json())
+        if ack.config_hash != self.config_hash:
+            await self.pull_config(client)
+        return ack
+
+    async def pull_config(self, client: httpx.AsyncClient) -> p.ConfigResponse:
+        path = p.CONFIG_PATH.format(terminal_id=self.terminal_id)
+        response = await client.get(path, headers=self.headers)
+        response.raise_for_status()
+        config = p.ConfigResponse.model_validate(response.json())
+        self.config = config.document
+        self.config_hash = p.config_hash(config.document)  # applied: what the terminal holds
+        return config
+
+    # --- events ------------------------------------------------------------------------
+
+    def _envelope(self) -> dict[str, Any]:
+        envelope = {"key": uuid.uuid4().hex, "seq": self.next_seq, "occurred_at": self.clock()}
+        self.next_seq += 1
+        return envelope
+
+    def use_service(self, index: int = 0, *, certificate: bool = True) -> None:
+        """One citizen session: usage counted, an audit line, and maybe a certificate."""
+        service_id, name = SERVICES[index % len(SERVICES)]
+        self.outbox.append(p.UsageEvent(**self._envelope(), service_id=service_id,
+                                        counter="sessions"))
+        self.outbox.append(p.AuditEvent(**self._envelope(), actor="citizen", action="query",
+                                        outcome="ok", id_masked="4104**********1238"))
+        if certificate:
+            content = secrets.token_bytes(16)
+            entry = p.RegistryEntryShape(
+                verification_code=random_code(),
+                content_sha256=hashlib.sha256(content).hexdigest(),
+                service_id=service_id, service_name_zh=name, holder_masked_name="张*",
+                holder_id_hash=hashlib.sha256(content + b"id").hexdigest(),
+                issued_at=self.clock(), terminal_id=self.terminal_id, seal_id="demo-seal",
+                demo=True, issuer_name_zh="演示政务服务中心",
+            )
+            self.issued.append(entry)
+            self.outbox.append(p.CertificateEvent(**self._envelope(), entry=entry))
+            self.outbox.append(p.UsageEvent(**self._envelope(), service_id=service_id,
+                                            counter="certificates"))
+
+    def paper_change(self, paper: p.PaperName) -> None:
+        self.paper = paper
+        status = {"device": "printer", "state": "online", "ready": paper not in ("out", "jammed"),
+                  "paper": paper, "media": "none", "detail": f"paper {paper}"}
+        self.outbox.append(p.DeviceEvent(**self._envelope(),
+                                         status=p.DeviceStatusReport.model_validate(status)))
+
+    async def send_outbox(self, client: httpx.AsyncClient, batch_size: int = 100) -> int:
+        """Send until the outbox is empty; returns how many events the centre acked."""
+        acked = 0
+        while self.outbox:
+            batch = p.OutboxBatch(terminal_id=self.terminal_id,
+                                  events=list(self.outbox)[:batch_size])
+            path = p.OUTBOX_PATH.format(terminal_id=self.terminal_id)
+            response = await client.post(path, json=batch.model_dump(mode="json"),
+                                         headers=self.headers)
+            if response.status_code not in (200, 409):
+                response.raise_for_status()
+            last_seq = int(response.json()["last_seq"])
+            before = len(self.outbox)
+            while self.outbox and self.outbox[0].seq <= last_seq:
+                self.outbox.popleft()
+            if before == len(self.outbox):
+                raise RuntimeError(f"the centre holds seq {last_seq}, outbox starts later")
+            acked += before - len(self.outbox)
+        return acked
