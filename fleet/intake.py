@@ -33,8 +33,12 @@ class ForeignRow(Exception):
 
 def apply_batch(session: Session, terminal_id: str, batch: OutboxBatch, now: datetime) -> BatchAck:
     """Apply what is new in `batch` for `terminal_id`; the caller commits."""
+    # populate_existing: the row was read before (authentication); read it again under lock.
     terminal = session.execute(
-        select(Terminal).where(Terminal.id == terminal_id).with_for_update()
+        select(Terminal)
+        .where(Terminal.id == terminal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     last = terminal.last_seq
     events = sorted(batch.events, key=lambda e: e.seq)
@@ -42,14 +46,13 @@ def apply_batch(session: Session, terminal_id: str, batch: OutboxBatch, now: dat
         raise SequenceConflict(last, "a seq or key appears twice in the batch")
     resent = [e for e in events if e.seq <= last]
     if resent:
-        held = dict(
-            session.execute(
-                select(OutboxEventRow.seq, OutboxEventRow.key).where(
-                    OutboxEventRow.terminal_id == terminal_id,
-                    OutboxEventRow.seq.in_([e.seq for e in resent]),
-                )
-            ).tuples()
+        rows = session.execute(
+            select(OutboxEventRow.seq, OutboxEventRow.key).where(
+                OutboxEventRow.terminal_id == terminal_id,
+                OutboxEventRow.seq.in_([e.seq for e in resent]),
+            )
         )
+        held = {seq: key for seq, key in rows}
         for event in resent:
             if held.get(event.seq) != event.key:
                 raise SequenceConflict(last, f"seq {event.seq} is held with another key")

@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # starlette suggests a successor of httpx; http
 
 from fleet import admin
 from fleet.app import create_app
-from fleet.db.engine import make_engine, session_factory
+from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.settings import FleetSettings
 from tests.kiosk.pg_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
@@ -63,6 +63,7 @@ def add_terminal(settings: FleetSettings, terminal_id: str, group: str = "north"
     """Register a terminal as `fleet-admin terminal add` does; returns its token."""
     engine = make_engine(settings.database_url)
     try:
+        migrate(engine)
         with session_factory(engine)() as session:
             return admin.add_terminal(session, terminal_id, group, settings.clock(), 72)
     finally:
@@ -112,3 +113,52 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class ServerProcess:
+    """`fleet-server` in a process of its own, so a test can kill -9 it."""
+
+    def __init__(self, database_url: str) -> None:
+        import subprocess
+        import sys
+
+        sock = free_loopback_socket()
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        code = "import sys; from fleet.cli import server_main; sys.exit(server_main())"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, "--database-url", database_url, "--port",
+             str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        import httpx
+
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fleet-server exited: {self.process.stderr.read()!r}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            threading.Event().wait(0.05)
+        raise RuntimeError("fleet-server did not answer /health")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no rollback by the process; PostgreSQL sees the socket drop."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.kill()
+        if self.process.stderr:
+            self.process.stderr.close()
