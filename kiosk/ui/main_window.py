@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QLayout,
     QMainWindow,
@@ -27,7 +29,7 @@ from kiosk import flow
 from kiosk.flow import Screen
 from kiosk.ui import theme
 from kiosk.ui.attendant import AttendantActions, AttendantPanel, PinPadPage
-from kiosk.ui.overlays import HelpOverlay, MoreTimeOverlay
+from kiosk.ui.overlays import HelpOverlay, MoreTimeOverlay, StaffConfirmOverlay
 from kiosk.ui.screens.attract import AttractPage
 from kiosk.ui.screens.auth import FacePage, PlaceCardPage
 from kiosk.ui.screens.base import CatalogView, Page, UiContext
@@ -41,6 +43,7 @@ from kiosk.ui.screens.status import (
     PrintingPage,
     QueryingPage,
 )
+from kiosk.ui.texts import VOICE, pick
 from kiosk.ui.voice import VoicePrompts
 from kiosk.ui.widgets import Background, Bar
 
@@ -54,6 +57,15 @@ BLOCKED_EVENTS = frozenset({
 })
 NO_BACK = {Screen.HOME, Screen.QUERYING, Screen.PRINTING, Screen.DONE}
 ATTENDANT_IDLE_S = 120.0
+# Staff log in with a long press on the bottom-left corner (not on a button), then the PIN:
+# kept apart from everything a citizen touches.
+STAFF_CORNER_PX = 90
+STAFF_HOLD_MS = 3000
+
+
+def in_staff_corner(x: int, y: int, height: int, corner: int = STAFF_CORNER_PX) -> bool:
+    """Window coordinates inside the bottom-left corner square."""
+    return 0 <= x < corner and height - corner <= y < height
 
 
 class Runner(Protocol):
@@ -106,9 +118,11 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.voice = voice
         if voice is not None:
-            # Voice guides in elderly mode. The runner calls speak() inside dispatch, on the
-            # dispatching thread; its lock is re-entrant, so reading the state there is safe.
-            voice.bind_elderly(lambda: runner.state.elderly)
+            # Voice guides in large-text mode and once the citizen asked for it. The runner
+            # calls speak() inside dispatch on the dispatching thread; its lock is re-entrant,
+            # so reading the state there is safe.
+            voice.bind_session(lambda: runner.state.elderly or runner.state.voice,
+                               lambda: runner.state.elderly)
         self.setWindowTitle(f"{hall_name_zh} · {terminal_id}")
         self.ctx = UiContext(runner, catalog, hall_name_zh, hall_name_en, hall_phone,
                              terminal_id, demo, face_frames, call_staff)
@@ -158,7 +172,22 @@ class MainWindow(QMainWindow):
 
         self.help = HelpOverlay(root, hall_phone)
         self.more_time = MoreTimeOverlay(root)
-        self.help.staff_login.connect(self.enter_attendant)
+        self.staff_confirm = StaffConfirmOverlay(root)
+        self.help.closed.connect(lambda: runner.dispatch(flow.SetHelpOpen(False)))
+        self.help.call_staff.connect(
+            lambda: self.help.show_staff_note(self.ctx.ring_staff(runner.state.language)))
+        self.help.read_aloud.connect(self.read_aloud)
+        self.staff_confirm.confirmed.connect(self.enter_attendant)
+        self.more_time.keep.clicked.connect(lambda: runner.dispatch(flow.Touch()))
+        attract = self.pages[Screen.ATTRACT]
+        assert isinstance(attract, AttractPage)
+        attract.read_aloud_requested.connect(self.read_aloud)
+        attract.language_requested.connect(self._toggle_language)
+        attract.elderly_requested.connect(lambda: runner.dispatch(flow.ToggleElderly()))
+        self._corner_timer = QTimer(self)
+        self._corner_timer.setSingleShot(True)
+        self._corner_timer.setInterval(STAFF_HOLD_MS)
+        self._corner_timer.timeout.connect(self.request_staff_login)
         oos = self.pages[Screen.OUT_OF_SERVICE]
         assert isinstance(oos, OutOfServicePage)
         oos.staff.clicked.connect(self.enter_attendant)
@@ -168,12 +197,14 @@ class MainWindow(QMainWindow):
 
         self.bar.home.connect(lambda: runner.dispatch(flow.GoHome()))
         self.bar.back.connect(lambda: runner.dispatch(flow.GoBack()))
+        self.bar.read_aloud.connect(self.read_aloud)
         self.bar.language.connect(self._toggle_language)
         self.bar.elderly.connect(lambda: runner.dispatch(flow.ToggleElderly()))
         self.bar.help.connect(self._open_help)
 
         self._token = ""
         self._elderly: bool | None = None
+        self._announced: tuple[str, Screen] | None = None
         self._bridge = _Bridge(self)
         self._bridge.changed.connect(self.sync, Qt.ConnectionType.QueuedConnection)
         runner.subscribe(self._bridge.notify)
@@ -222,21 +253,55 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(page)
         self.bar.setVisible(state.screen not in NO_BAR)
         self._refresh_clock(state)
+        self._announce(state, page)
+
+    def _announce(self, state: flow.SessionState, page: Page) -> None:
+        """Say a screen's guidance once as it appears (when the citizen wants voice)."""
+        where = (state.token, state.screen)
+        if where == self._announced:
+            return
+        self._announced = where
+        if self.voice is not None and state.screen is not Screen.ATTRACT:
+            self.voice.announce(page.prompt(state), state.language)
+
+    def read_aloud(self) -> None:
+        """The voice button: read what is in front of the citizen, and guide by voice from
+        now on in this session."""
+        if self.runner.state.token:
+            self.runner.dispatch(flow.TurnVoiceOn())
+        state = self.runner.state
+        if self.voice is None:
+            return
+        if self.more_time.is_open():
+            text = pick(VOICE["more_time"], state.language)
+        elif self.help.is_open():
+            text = self.help.spoken_text()
+        else:
+            page = self.pages[state.screen]
+            page.show_state(state)
+            text = page.read_aloud(state)
+        self.voice.say(text, state.language)
 
     def wipe_view(self) -> None:
-        """Forget the last citizen on screen: every page, the keyboard, any open overlay."""
+        """Forget the last citizen on screen: every page, the keyboard, any open overlay, and
+        whatever the voice was saying."""
         for page in self.pages.values():
             page.clear()
         self.help.close_overlay()
         self.more_time.close_overlay()
+        self.staff_confirm.close_overlay()
+        if self.voice is not None:
+            self.voice.forget()
 
     def _refresh_clock(self, state: flow.SessionState) -> None:
         left = state.seconds_left(self.runner.now(), self.runner.timeouts)
         self.bar.show_state(state.language, state.elderly, left,
                             can_go_back=state.screen not in NO_BACK,
                             can_go_home=state.screen is not Screen.PRINTING)
-        if self.more_time.update_for(state.language, left) and self.voice is not None:
-            self.voice.speak("more_time", state.language)
+        due = state.warning_due(self.runner.now(), self.runner.timeouts)
+        if self.more_time.update_for(state.language, left, due) and self.voice is not None:
+            # Always said, voice wanted or not: the citizen may have looked away.
+            self.voice.say(pick(VOICE["more_time"], state.language), state.language)
 
     def _tick(self) -> None:
         self.runner.tick()
@@ -252,10 +317,21 @@ class MainWindow(QMainWindow):
         self.runner.dispatch(flow.SetLanguage(language))
 
     def _open_help(self) -> None:
+        self.runner.dispatch(flow.SetHelpOpen(True))  # the idle clock waits while they read
         self.help.show_state(self.runner.state.language)
         self.help.open()
 
     # ---- attendant mode -------------------------------------------------------------------
+    def request_staff_login(self) -> None:
+        """The long press in the corner. A citizen's session is never ended without asking."""
+        if self.attendant_mode:
+            return
+        state = self.runner.state
+        if state.token:
+            self.staff_confirm.ask(state.language)
+        else:
+            self.enter_attendant()
+
     def enter_attendant(self) -> None:
         language = self.runner.state.language
         if self.runner.state.token:
@@ -283,9 +359,13 @@ class MainWindow(QMainWindow):
         kind = event.type()
         if kind in BLOCKED_EVENTS:
             return True
+        if kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd):
+            self._corner_released()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             if self.attendant_mode:
                 self._attendant_touched = time.monotonic()
+            elif self._corner_pressed(watched, event):
+                pass  # a staff gesture, maybe: a citizen's session is not started by it
             else:
                 self.runner.dispatch(flow.Touch())
         return False
@@ -293,6 +373,23 @@ class MainWindow(QMainWindow):
     def allow_close(self) -> None:
         """The program itself is shutting down (a signal, the administrator): let it close."""
         self._may_close = True
+
+    def _corner_pressed(self, watched: QWidget, event: QEvent) -> bool:
+        if isinstance(watched, QAbstractButton) or not isinstance(event, QMouseEvent):
+            return False
+        spot = self.mapFromGlobal(event.globalPosition().toPoint())
+        if not in_staff_corner(spot.x(), spot.y(), self.height()):
+            return False
+        self._corner_timer.start()
+        if self.runner.state.screen is not Screen.ATTRACT:
+            self.runner.dispatch(flow.Touch())  # still a touch for the idle clock
+        return True
+
+    def _corner_released(self) -> None:
+        if self._corner_timer.isActive():
+            self._corner_timer.stop()
+            if self.runner.state.screen is Screen.ATTRACT:
+                self.runner.dispatch(flow.Touch())  # a short tap there starts like any other
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         if event.spontaneous() and not self._may_close:

@@ -16,16 +16,19 @@ UI: dict[str, Pair] = {
     "home": ("首页", "Home"),
     "back": ("返回", "Back"),
     "language": ("English", "中文"),  # the button names the language it switches *to*
+    "large_text_both": ("大字模式 Large text", "大字模式 Large text"),
     "elderly_on": ("大字模式", "Large text"),
     "elderly_off": ("标准模式", "Normal text"),
     "help": ("帮助", "Help"),
+    "read_aloud": ("朗读", "Read aloud"),
     "seconds_left": ("剩余 {n} 秒", "{n} s left"),
     "more_time_title": ("还需要更多时间吗?", "Need more time?"),
     "more_time_body": (
         "如不操作，{n} 秒后将清除您的信息并返回首页。",
         "Without a touch, your information is cleared in {n} s.",
     ),
-    "more_time_button": ("需要，继续办理", "Yes, keep going"),
+    "more_time_button": ("需要更多时间", "More time"),
+    "finish_session": ("结束办理", "Finish"),
     # attract
     "touch_to_start": ("请触摸屏幕开始", "Touch the screen to start"),
     "hall_phone": ("服务电话 {phone}", "Service phone {phone}"),
@@ -109,11 +112,90 @@ UI: dict[str, Pair] = {
                             "For help call {phone}."),
     # help overlay
     "help_title": ("需要帮助?", "Need help?"),
-    "help_body": ("点“首页”可重新开始，点“返回”回到上一步。\n大字模式会放大文字并语音提示。",
-                  "Home starts again; Back returns one step.\n"
-                  "Large text makes words bigger and turns on voice guidance."),
+    "help_body": ("点“首页”回到业务类别（已刷的身份证仍然有效），点“返回”回到上一步，"
+                  "办完点“结束办理”清除您的信息。点“朗读”可以听屏幕内容，"
+                  "“大字模式”放大文字、放慢语音、延长操作时间。",
+                  "Home goes back to the categories (your ID card stays read); Back returns "
+                  "one step; Finish clears your information when you are done. Read aloud "
+                  "speaks the screen; Large text makes words bigger, speech slower and "
+                  "time limits longer."),
+    "help_categories": ("各类业务办理什么", "What each category holds"),
+    "help_property_vs": ("“房产”和“不动产”有什么不同?",
+                         "Property or real estate registration?"),
+    "help_property_vs_body": (
+        "“房产”是住房管理部门的记录：买卖和租赁合同备案、无房证明、维修资金、公租房。"
+        "“不动产”是不动产登记中心的产权登记：房子和土地登记在谁名下、抵押和查封、产权证明。"
+        "要证明房子归谁，请选“不动产”；要证明名下有没有房或查合同，请选“房产”。",
+        "Property holds the housing office's records: sale and rental contracts, the "
+        "no-home certificate, maintenance funds, public rental housing. Real estate "
+        "registration holds the legal title: whose name a home or land is registered in, "
+        "mortgages and seizures, proof of title. To prove who owns a home, choose real "
+        "estate registration; for contracts or a no-home certificate, choose property."),
+    "help_phone": ("大厅服务电话 {phone}（工作时间有工作人员）；政务服务便民热线 12345（全天）。",
+                   "Hall phone {phone} (staff in office hours); the government service "
+                   "hotline 12345 (day and night)."),
     "close": ("关闭", "Close"),
     "staff_login": ("工作人员登录", "Staff login"),
+    # staff login from a long press in the corner, while a citizen is being served
+    "staff_confirm_title": ("工作人员登录", "Staff login"),
+    "staff_confirm_body": ("登录将结束当前市民的办理，并清除其信息。确定继续吗?",
+                           "Logging in ends the citizen's session now and clears their "
+                           "information. Continue?"),
+    "staff_confirm_yes": ("结束办理并登录", "End session, log in"),
+    "staff_confirm_no": ("继续办理", "Keep the session"),
+}
+
+# What each category holds, in plain words (Help).
+CATEGORY_HELP: dict[str, Pair] = {
+    "property": ("房产：房屋买卖和租赁合同备案、无房证明、家庭住房情况、维修资金、公租房。",
+                 "Property: sale and rental contract filings, no-home certificate, household "
+                 "housing, maintenance funds, public rental housing."),
+    "real_estate": ("不动产：房屋和土地登记在谁名下、产权证明、抵押和查封登记、证书真伪核验。",
+                    "Real estate registration: whose name a home or land is registered in, "
+                    "proof of title, mortgages and seizures, checking a title certificate."),
+    "social_insurance": ("社保：社会保险参保证明、缴费明细、失业和工伤保险、社保卡状态。",
+                         "Social insurance: proof of insurance, contributions, unemployment "
+                         "and work-injury insurance, social security card status."),
+    "medical_insurance": ("医保：医保参保凭证、个人账户余额和明细、缴费记录。",
+                          "Medical insurance: proof of cover, personal account balance and "
+                          "entries, contributions."),
+    "pension": ("养老：养老金发放明细和领取证明、养老保险缴费和缴费年限。",
+                "Pension: pension payments and proof of receipt, pension contributions and "
+                "years paid."),
+    "housing_fund": ("住房公积金：缴存证明和明细、提取记录、公积金贷款和还款。",
+                     "Housing provident fund: deposits and proof, withdrawals, fund loans and "
+                     "repayments."),
+    "electricity": ("国家电网：电费余额和欠费、缴费记录和证明、用电量。",
+                    "State Grid electricity: balance and arrears, payments and proof, "
+                    "consumption."),
+}
+
+# What the voice says on arriving at each screen (flow.Screen values); "read aloud" on a
+# screen says this, or a summary of what it shows (kiosk.ui.spoken).
+SCREEN_PROMPTS: dict[str, Pair] = {
+    "attract": ("欢迎使用政务服务自助终端，请触摸屏幕开始。",
+                "Welcome to the government self-service terminal. Touch the screen to start."),
+    "home": ("请选择业务类别，或点搜索框查找业务。不清楚选哪一类，请点帮助。",
+             "Choose a category, or tap the search box to find a service. Tap Help if you "
+             "are not sure which category."),
+    "service_list": ("请选择要办理的业务。", "Choose a service."),
+    "place_card": ("请将身份证平放在读卡区，读取完成前请不要移开。",
+                   "Lay your ID card flat on the reader and keep it there until it is read."),
+    "face": ("请看向摄像头，将面部放入椭圆框内，并按屏幕提示动作。",
+             "Look at the camera, put your face inside the oval, and follow the instruction "
+             "on the screen."),
+    "inputs": ("请填写查询信息，填好后点开始查询。",
+               "Fill in the details, then tap Search."),
+    "querying": ("正在查询，请稍候。", "Searching, please wait."),
+    "result": ("查询完成，请查看结果。点朗读可以听结果摘要。",
+               "Your result is ready. Tap Read aloud to hear a summary."),
+    "printing": ("正在打印证明，请稍候。", "Printing your certificate, please wait."),
+    "done": ("打印完成，请从出纸口取走证明，并带好您的身份证。",
+             "Please take your certificate from the slot, and your ID card."),
+    "error": ("没能完成，请听屏幕上的说明。", "That did not work. Here is what to do."),
+    "out_of_service": ("本机暂停服务，恢复后会自动开放。需要帮助请拨打 12345。",
+                       "This terminal is out of service and reopens by itself. For help, "
+                       "call 12345."),
 }
 
 # What the voice says for each flow.Speak prompt key.
@@ -127,7 +209,8 @@ VOICE: dict[str, Pair] = {
     "take_certificate": ("打印完成，请取走您的证明。", "Please take your certificate."),
     "error": ("没能完成，请查看屏幕上的提示。", "That did not work. Please read the screen."),
     "elderly_on": ("已开启大字模式和语音提示。", "Large text and voice guidance are on."),
-    "more_time": ("还需要更多时间吗?请触摸屏幕。", "Need more time? Please touch the screen."),
+    "more_time": ("还需要更多时间吗?如需继续，请点“需要更多时间”或触摸屏幕。",
+                  "Need more time? Tap More time, or touch the screen, to keep going."),
 }
 
 # Attendant screens are for staff: still bilingual, a little terser.

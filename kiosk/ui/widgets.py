@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -50,11 +50,36 @@ def make_button(text: str, role: str = "", on_click: Callable[[], Any] | None = 
     return button
 
 
+def speaker_icon(px: int = 48, color: str = "#ffffff") -> QIcon:
+    """A loudspeaker with two sound waves, drawn (the CJK font has no emoji for it)."""
+    pixmap = QPixmap(px, px)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    u = px / 48
+    painter.drawPolygon(QPolygonF([QPointF(4 * u, 17 * u), QPointF(14 * u, 17 * u),
+                                   QPointF(26 * u, 6 * u), QPointF(26 * u, 42 * u),
+                                   QPointF(14 * u, 31 * u), QPointF(4 * u, 31 * u)]))
+    pen = QPen(QColor(color), 4 * u)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for radius in (9, 17):
+        painter.drawArc(QRectF(26 * u - radius * u, 24 * u - radius * u, 2 * radius * u,
+                               2 * radius * u), -45 * 16, 90 * 16)
+    painter.end()
+    return QIcon(pixmap)
+
+
 class Bar(QWidget):
-    """Home, Back, language, elderly mode, help, and the seconds left before the idle wipe."""
+    """Home, Back, read aloud, language, elderly mode, help, and the seconds left before the
+    idle wipe."""
 
     home = Signal()
     back = Signal()
+    read_aloud = Signal()
     language = Signal()
     elderly = Signal()
     help = Signal()
@@ -68,6 +93,9 @@ class Bar(QWidget):
         self.grid.setSpacing(14)
         self.home_button = make_button("", on_click=self.home.emit, name="BarHome")
         self.back_button = make_button("", on_click=self.back.emit, name="BarBack")
+        self.read_button = make_button("", on_click=self.read_aloud.emit, name="BarReadAloud")
+        self.read_button.setIcon(speaker_icon())
+        self.read_button.setIconSize(QSize(40, 40))
         self.language_button = make_button("", on_click=self.language.emit, name="BarLanguage")
         self.elderly_button = make_button("", on_click=self.elderly.emit, name="BarElderly")
         self.help_button = make_button("", on_click=self.help.emit, name="BarHelp")
@@ -85,22 +113,22 @@ class Bar(QWidget):
         self.two_rows = two_rows
         for widget in self._order():
             self.grid.removeWidget(widget)
-        for column in range(6):
+        for column in range(7):
             self.grid.setColumnStretch(column, 0)
         if two_rows:
-            places = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
-            stretches = [1, 1, 1]
+            places = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2)]
+            stretches = [1, 1, 1, 1]
         else:
-            places = [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]
-            stretches = [2, 2, 3, 2, 2, 2]
+            places = [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6)]
+            stretches = [2, 2, 3, 2, 2, 2, 2]
         for widget, (row, column) in zip(self._order(), places, strict=True):
             self.grid.addWidget(widget, row, column)
         for column, stretch in enumerate(stretches):
             self.grid.setColumnStretch(column, stretch)
 
     def _order(self) -> list[QWidget]:
-        return [self.home_button, self.back_button, self.countdown, self.language_button,
-                self.elderly_button, self.help_button]
+        return [self.home_button, self.back_button, self.countdown, self.read_button,
+                self.language_button, self.elderly_button, self.help_button]
 
     def show_state(self, language: str, elderly: bool, seconds_left: float | None,
                can_go_back: bool, can_go_home: bool = True) -> None:
@@ -114,6 +142,7 @@ class Bar(QWidget):
             self.elderly_button.setProperty("active", elderly)
             repolish(self.elderly_button)
         self.help_button.setText(t("help", language))
+        self.read_button.setText(t("read_aloud", language))
         self.set_seconds_left(language, seconds_left)
 
     def set_seconds_left(self, language: str, seconds_left: float | None) -> None:

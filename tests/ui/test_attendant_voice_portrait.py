@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from ui_harness import choose_service
 
 from devices.status import DeviceClass, DeviceState, DeviceStatus, Paper, PrinterBlock
-from kiosk.flow import Screen
+from kiosk.flow import Finish, Screen
 from kiosk.ui.voice import VoicePrompts, choose_engine
 
 
@@ -22,7 +22,18 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     kiosk.click(w.pages[Screen.ATTRACT])
     kiosk.wait_screen(Screen.HOME)
     kiosk.click(w.bar.help_button)
-    kiosk.click(kiosk.find(QPushButton, "HelpStaffLogin"))
+    assert w.help.findChild(QPushButton, "HelpStaffLogin") is None  # not among citizen help
+    kiosk.click(kiosk.find(QPushButton, "HelpClose"))
+    long_press_staff_corner(kiosk)
+    # A citizen is being served: asked first, and "keep" keeps the session.
+    kiosk.qtbot.waitUntil(w.staff_confirm.isVisible)
+    assert kiosk.state.screen is Screen.HOME and kiosk.state.token
+    kiosk.shot(shots_dir, "17_staff_confirm")
+    kiosk.click(kiosk.find(QPushButton, "StaffConfirmNo"))
+    assert kiosk.state.screen is Screen.HOME and not w.attendant_mode
+    long_press_staff_corner(kiosk)
+    kiosk.qtbot.waitUntil(w.staff_confirm.isVisible)
+    kiosk.click(kiosk.find(QPushButton, "StaffConfirmYes"))
     # Entering attendant mode ends the citizen's session.
     kiosk.qtbot.waitUntil(lambda: kiosk.state.screen is Screen.ATTRACT and not kiosk.state.token)
     assert w.current_page() is w.pin_pad and not w.bar.isVisible()
@@ -72,6 +83,31 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     assert not w.attendant_mode
 
 
+def long_press_staff_corner(kiosk, hold: bool = True):
+    """Press the bottom-left corner of the window (off any button) and hold it."""
+    from PySide6.QtCore import QPoint
+
+    w = kiosk.window
+    w._corner_timer.setInterval(50)  # the real hold is 3 s
+    page = w.current_page()
+    spot = page.mapFrom(w, QPoint(10, w.height() - 10))
+    kiosk.qtbot.mousePress(page, Qt.MouseButton.LeftButton, pos=spot)
+    if hold:
+        kiosk.qtbot.wait(150)
+    kiosk.qtbot.mouseRelease(page, Qt.MouseButton.LeftButton, pos=spot)
+
+
+def test_staff_corner_on_the_attract_screen_goes_straight_to_the_pin(kiosk):
+    w = kiosk.window
+    long_press_staff_corner(kiosk, hold=False)  # a tap there is a citizen's touch
+    kiosk.wait_screen(Screen.HOME)
+    kiosk.runner.dispatch(Finish())
+    kiosk.wait_screen(Screen.ATTRACT)
+    long_press_staff_corner(kiosk)
+    kiosk.qtbot.waitUntil(lambda: w.current_page() is w.pin_pad)
+    assert not w.staff_confirm.isVisible() and not kiosk.state.token
+
+
 def test_attendant_mode_times_out_to_attract(kiosk):
     w = kiosk.window
     w.enter_attendant()
@@ -92,9 +128,9 @@ def test_out_of_service_screen_lets_staff_in(kiosk):
     assert kiosk.window.current_page() is kiosk.window.pin_pad
 
 
-def test_voice_speaks_in_elderly_mode_only(qtbot):
+def test_voice_speaks_prompts_only_when_wanted(qtbot):
     elderly = [False]
-    voice = VoicePrompts(engine="mock", elderly=lambda: elderly[0])
+    voice = VoicePrompts(engine="mock", wanted=lambda: elderly[0])
     assert voice.available  # Qt's mock engine stands in for a real one here
     voice.speak("place_card", "zh")
     qtbot.wait(20)

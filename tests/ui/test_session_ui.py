@@ -206,18 +206,29 @@ def test_idle_prompt_then_wipe_clears_everything(kiosk, shots_dir):
     assert w.help.isVisible()
     kiosk.click(kiosk.find(QPushButton, "HelpClose"))
 
-    kiosk.tick(51)
+    kiosk.tick(29)
+    assert not w.more_time.isVisible()
+    kiosk.tick(2)  # 29 s left: the warning is up, at least 20 s before the wipe
     assert w.more_time.isVisible()
     assert "还需要更多时间吗" in w.more_time.title.text()
-    assert w.bar.countdown.text() == "剩余 9 秒"
+    assert w.bar.countdown.text() == "剩余 29 秒"
+    assert w.more_time.keep.text() == "需要更多时间"
     kiosk.shot(shots_dir, "13_more_time")
     kiosk.click(kiosk.find(QPushButton, "MoreTime"))  # the touch keeps the session
     kiosk.qtbot.waitUntil(lambda: w.bar.countdown.text() == "剩余 60 秒")
     assert not w.more_time.isVisible()
     assert kiosk.state.screen is Screen.HOME
 
-    kiosk.click(w.bar.help_button)
+    kiosk.click(w.bar.help_button)  # the clock stands still while Help is open
     assert w.help.isVisible()
+    kiosk.tick(500)
+    kiosk.qtbot.wait(20)
+    assert kiosk.state.screen is Screen.HOME and w.help.isVisible()
+    assert not w.more_time.isVisible() and w.bar.countdown.text() == ""
+    kiosk.click(kiosk.find(QPushButton, "HelpClose"))
+    kiosk.qtbot.waitUntil(lambda: w.bar.countdown.text() == "剩余 60 秒")
+    kiosk.click(w.bar.help_button)
+    kiosk.click(kiosk.find(QPushButton, "HelpClose"))
     kiosk.tick(61)
     kiosk.wait_screen(Screen.ATTRACT)
     assert not w.help.isVisible() and not w.more_time.isVisible()

@@ -1,18 +1,23 @@
 """The attract loop: shown while nobody uses the terminal, and always moving so that nothing
-burns into the panel at night. A touch anywhere starts a session (the window's event filter)."""
+burns into the panel at night. A touch anywhere starts a session (the window's event filter).
+
+Three buttons are there from the first touch: read aloud, English, and large text; what they
+choose is kept for the whole session."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtWidgets import QBoxLayout
 
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.texts import UI
 from kiosk.ui.theme import FONT_FAMILY
-from kiosk.ui.widgets import AnimatesWhileShown
+from kiosk.ui.widgets import AnimatesWhileShown, make_button, speaker_icon
 
 
 def drift(phase: float, span: float) -> float:
@@ -23,11 +28,41 @@ def drift(phase: float, span: float) -> float:
 class AttractPage(AnimatesWhileShown, Page):
     TICK_MS = 100
 
+    read_aloud_requested = Signal()
+    language_requested = Signal()
+    elderly_requested = Signal()
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
-        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setContentsMargins(60, 0, 60, 0)
         self.phase = 0.0
         self.animate(self.TICK_MS, self._advance)
+        self.read = make_button(f"{UI['read_aloud'][0]}\n{UI['read_aloud'][1]}", "attract",
+                                self.read_aloud_requested.emit, name="AttractReadAloud")
+        self.read.setIcon(speaker_icon(48, "#0b2e59"))
+        self.read.setIconSize(QSize(44, 44))
+        self.language = make_button("English", "attract", self.language_requested.emit,
+                                    name="AttractLanguage")
+        self.elderly = make_button(UI["large_text_both"][0].replace(" ", "\n"), "attract",
+                                   self.elderly_requested.emit, name="AttractElderly")
+        # A row on a landscape panel, a column on a portrait one (see resizeEvent).
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setSpacing(28)
+        self.row.addStretch(1)
+        for button in (self.read, self.language, self.elderly):
+            button.setMaximumWidth(520)
+            button.setMinimumWidth(360)
+            self.row.addWidget(button, 2)
+        self.row.addStretch(1)
+        # Below the drifting greeting, above the hall phone at the bottom.
+        self.body.addStretch(62)
+        self.body.addLayout(self.row)
+        self.body.addStretch(38)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.row.setDirection(QBoxLayout.Direction.TopToBottom if self.portrait()
+                              else QBoxLayout.Direction.LeftToRight)
 
     def show_state(self, state: flow.SessionState) -> None:
         self.update()
@@ -58,12 +93,12 @@ class AttractPage(AnimatesWhileShown, Page):
         painter.setPen(QColor("#ffffff"))
 
         zh, en = UI["touch_to_start"]
-        centre = QRectF(dx, dy, w, h)
+        centre = QRectF(dx, dy * 0.6, w, h)
         painter.setFont(self._font(int(96 * unit), bold=True))
-        painter.drawText(centre.adjusted(0, -h * 0.12, 0, -h * 0.12),
+        painter.drawText(centre.adjusted(0, -h * 0.2, 0, -h * 0.2),
                          Qt.AlignmentFlag.AlignCenter, zh)
         painter.setFont(self._font(int(56 * unit)))
-        painter.drawText(centre.adjusted(0, h * 0.02, 0, h * 0.02),
+        painter.drawText(centre.adjusted(0, -h * 0.07, 0, -h * 0.07),
                          Qt.AlignmentFlag.AlignCenter, en)
 
         margin = 60 * unit

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk import flow
+from kiosk.ui.texts import SCREEN_PROMPTS, pick, t
 from services_catalog.model import Category, Service
 
 
@@ -45,6 +46,19 @@ class UiContext:
     def dispatch(self, event: flow.Event) -> None:
         self.runner.dispatch(event)
 
+    def ring_staff(self, language: str) -> str:
+        """Call an attendant where the terminal has a way to; the sentence to show either way
+        (Help and the error screen both use it)."""
+        notified = False
+        if self.call_staff is not None:
+            try:
+                self.call_staff()
+                notified = True
+            except Exception:  # no way to reach staff now: fall back to the phone number
+                notified = False
+        key = "staff_called" if notified else "staff_phone"
+        return t(key, language, phone=self.hall_phone)
+
     def wall_clock(self) -> datetime:
         """The terminal's wall clock (the runner's, so a scripted tour can keep office hours)."""
         clock = getattr(self.runner, "wall_clock", None)
@@ -69,6 +83,14 @@ class Page(QWidget):
 
     def clear(self) -> None:
         """Default: nothing personal is kept. Pages that show personal data override this."""
+
+    def prompt(self, state: flow.SessionState) -> str:
+        """What the voice says as the screen appears (kiosk.ui.texts.SCREEN_PROMPTS)."""
+        return pick(SCREEN_PROMPTS[state.screen.value], state.language)
+
+    def read_aloud(self, state: flow.SessionState) -> str:
+        """What "read aloud" says here: the prompt, or a summary of what the screen shows."""
+        return self.prompt(state)
 
     def portrait(self) -> bool:
         return self.height() > self.width()

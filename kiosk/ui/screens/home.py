@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from kiosk import flow
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.spoken import joined, services_summary
 from kiosk.ui.texts import pick, t, wrap_label
 from kiosk.ui.widgets import make_button, make_label
 from services_catalog.catalog import closed_until
@@ -127,9 +128,15 @@ class HomePage(Page):
         self.search.textChanged.connect(self._refresh_results)
         self.close_search = make_button("", on_click=self.end_search, name="CloseSearch")
         self.close_search.setMaximumWidth(260)
+        # Shown once a card was read: Home keeps the citizen signed in, so leaving is explicit.
+        self.finish = make_button("", on_click=lambda: self.ctx.dispatch(flow.Finish()),
+                                  name="HomeFinish")
+        self.finish.setMaximumWidth(360)
+        self.finish.hide()
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.close_search)
+        search_row.addWidget(self.finish)
 
         self.grid_box = QWidget()
         self.grid = QGridLayout(self.grid_box)
@@ -192,9 +199,11 @@ class HomePage(Page):
 
     def show_state(self, state: flow.SessionState) -> None:
         language = state.language
+        self.finish.setVisible(state.person is not None)
         if language == self.language and self.title.text():
             return
         self.language = language
+        self.finish.setText(t("finish_session", language))
         self.title.setText(t("home_title", language))
         self.search.setPlaceholderText(t("search_hint", language))
         self.close_search.setText(t("close", language))
@@ -224,8 +233,19 @@ class HomePage(Page):
         else:
             self.results_label.setText(f"{t('search_results', self.language)} ({len(found)})")
 
+    def read_aloud(self, state: flow.SessionState) -> str:
+        if self.switch.currentWidget() is self.results_box:
+            model = self.results.model_
+            names = [model.service_at(row).name_zh if state.language == "zh"
+                     else model.service_at(row).name_en for row in range(model.rowCount())]
+            return services_summary(self.results_label.text(), names, state.language)
+        names = [pick(CATEGORY_NAMES[c], state.language) for c in self.category_buttons]
+        listed = ("、" if state.language == "zh" else ", ").join(names)
+        return joined([self.prompt(state), listed], state.language)
+
     def clear(self) -> None:
         self.end_search()
+        self.finish.hide()
         self.results.model_.set_services([], self.language)
 
 
@@ -258,6 +278,12 @@ class ServiceListPage(Page):
         self.empty.setText(t("no_services", language))
         self.empty.setVisible(not services)
         self.list.setVisible(bool(services))
+
+    def read_aloud(self, state: flow.SessionState) -> str:
+        model = self.list.model_
+        names = [model.service_at(row).name_zh if state.language == "zh"
+                 else model.service_at(row).name_en for row in range(model.rowCount())]
+        return services_summary(self.title.text(), names, state.language)
 
     def clear(self) -> None:
         self._key = None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.screens.result_table import TableSection
+from kiosk.ui.spoken import result_summary
 from kiosk.ui.table_layout import shown_value
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import make_button, make_label
@@ -180,6 +181,11 @@ class ResultPage(Page):
         self.values = {}
         for label in (self.title, self.status, self.status_body, self.as_of):
             label.clear()
+
+    def read_aloud(self, state: flow.SessionState) -> str:
+        if state.service is None or state.result is None:
+            return self.prompt(state)
+        return result_summary(state.service, state.result, state.language)
 
     def clear(self) -> None:
         self._key = None

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar
 
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.spoken import joined, spell_code
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import Spinner, make_button, make_label
 
@@ -93,6 +94,13 @@ class DonePage(Page):
     def clear(self) -> None:
         self.code.clear()
 
+    def prompt(self, state: flow.SessionState) -> str:
+        said = super().prompt(state)
+        if state.verification_code:
+            code = spell_code(state.verification_code, state.language)
+            said = joined([said, t("done_code", state.language, code=code)], state.language)
+        return said
+
 
 class ErrorPage(Page):
     """The flow's message, and always what the citizen can do next."""
@@ -145,15 +153,12 @@ class ErrorPage(Page):
 
     def call_staff(self) -> None:
         """Ring the attendant when the terminal has a way to; otherwise say how to reach one."""
-        notified = False
-        if self.ctx.call_staff is not None:
-            try:
-                self.ctx.call_staff()
-                notified = True
-            except Exception:  # no way to reach staff now: fall back to the phone number
-                notified = False
-        key = "staff_called" if notified else "staff_phone"
-        self.staff_note.setText(t(key, self.language, phone=self.ctx.hall_phone))
+        self.staff_note.setText(self.ctx.ring_staff(self.language))
+
+    def prompt(self, state: flow.SessionState) -> str:
+        message = state.message.text(state.language) if state.message else ""
+        return joined([t("error_title", state.language), message,
+                       self.next_step.text()], state.language)
 
     def clear(self) -> None:
         self.message.clear()
