@@ -18,13 +18,16 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 DEMO_ROOT_NAME = "gov-kiosk DEMO Root CA (not valid)"
 # Demo keys protect nothing real; a fixed, documented password keeps demo config simple.
 DEMO_PKCS12_PASSWORD = b"gov-kiosk-demo"
-ROOT_VALIDITY = timedelta(days=3650)
+# A root outlives the time-stamping authority, which outlives every seal certificate: a
+# certificate issued today is checked years after its seal certificate has expired.
+ROOT_VALIDITY = timedelta(days=25 * 365)
 SEAL_VALIDITY = timedelta(days=1095)
 RENEW_BEFORE = timedelta(days=30)
 
@@ -45,6 +48,14 @@ class DemoPki:
     root_certificate_path: Path
     root_certificate: x509.Certificate
     seals: Mapping[str, DemoSeal] = field(default_factory=dict)
+    services_url: str = ""  # the local TSA / OCSP / CRL services its certificates point at
+
+    def root_key(self) -> rsa.RSAPrivateKey:
+        key = serialization.load_pem_private_key(
+            (self.directory / "root-ca.key.pem").read_bytes(), password=None
+        )
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key
 
 
 @contextmanager
@@ -113,10 +124,36 @@ def _make_root(now: datetime) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     return key, cert
 
 
-def _make_seal_cert(
-    root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh: str, name_en: str, now: datetime
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = _new_key()
+def revocation_pointers(services_url: str) -> list[x509.ExtensionType]:
+    """Where a relying party asks whether a certificate of the demo CA was revoked."""
+    base = services_url.rstrip("/")
+    return [
+        x509.AuthorityInformationAccess(
+            [x509.AccessDescription(
+                x509.oid.AuthorityInformationAccessOID.OCSP,
+                x509.UniformResourceIdentifier(f"{base}/ocsp"),
+            )]
+        ),
+        x509.CRLDistributionPoints(
+            [x509.DistributionPoint(
+                [x509.UniformResourceIdentifier(f"{base}/crl")], None, None, None
+            )]
+        ),
+    ]
+
+
+def make_seal_cert(
+    root_key: rsa.RSAPrivateKey,
+    root: x509.Certificate,
+    public_key: CertificatePublicKeyTypes,
+    name_zh: str,
+    name_en: str,
+    not_before: datetime,
+    not_after: datetime,
+    services_url: str = "",
+) -> x509.Certificate:
+    """A document-signing certificate of the demo CA for `public_key` (which may live in a
+    token: only its public half is needed)."""
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -127,14 +164,14 @@ def _make_seal_cert(
             x509.NameAttribute(NameOID.COMMON_NAME, name_zh),
         ]
     )
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(root.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(min(now + SEAL_VALIDITY, root.not_valid_after_utc))
+        .not_valid_before(not_before)
+        .not_valid_after(min(not_after, root.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             # Signing documents: digitalSignature + nonRepudiation (content commitment).
@@ -151,12 +188,25 @@ def _make_seal_cert(
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
             critical=False,
         )
-        .sign(root_key, hashes.SHA256())
+    )
+    for extension in revocation_pointers(services_url) if services_url else []:
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(root_key, hashes.SHA256())
+
+
+def _make_seal_cert(
+    root_key: rsa.RSAPrivateKey, root: x509.Certificate, name_zh: str, name_en: str, now: datetime,
+    services_url: str = "",
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    key = _new_key()
+    cert = make_seal_cert(
+        root_key, root, key.public_key(), name_zh, name_en,
+        now - timedelta(days=1), now + SEAL_VALIDITY, services_url,
     )
     return key, cert
 
@@ -184,23 +234,50 @@ def _load_or_make_root(
     return key, cert, True
 
 
-def _seal_is_current(
-    cert_path: Path, p12_path: Path, root: x509.Certificate, name_zh: str, now: datetime
+def ocsp_url_of(cert: x509.Certificate) -> str:
+    """The OCSP address a certificate names, or "" when it names none."""
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return ""
+    for access in aia:
+        if access.access_method == x509.oid.AuthorityInformationAccessOID.OCSP:
+            return str(access.access_location.value)
+    return ""
+
+
+def seal_certificate_is_current(
+    cert: x509.Certificate, root: x509.Certificate, name_zh: str, now: datetime,
+    services_url: str = "",
 ) -> bool:
-    if not (cert_path.is_file() and p12_path.is_file()):
-        return False
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    wanted_ocsp = f"{services_url.rstrip('/')}/ocsp" if services_url else ""
     return (
         cert.issuer == root.subject
         and _still_good(cert, now)
         and bool(names)
         and names[0].value == name_zh
+        and ocsp_url_of(cert) == wanted_ocsp
     )
 
 
-def ensure_demo_pki(directory: Path, seals: Mapping[str, tuple[str, str]]) -> DemoPki:
-    """Create (once) or reuse the demo root CA and a PKCS#12 per seal id -> (name_zh, name_en)."""
+def _seal_is_current(
+    cert_path: Path, p12_path: Path, root: x509.Certificate, name_zh: str, now: datetime,
+    services_url: str,
+) -> bool:
+    if not (cert_path.is_file() and p12_path.is_file()):
+        return False
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return seal_certificate_is_current(cert, root, name_zh, now, services_url)
+
+
+def ensure_demo_pki(
+    directory: Path, seals: Mapping[str, tuple[str, str]], *, services_url: str = ""
+) -> DemoPki:
+    """Create (once) or reuse the demo root CA and a PKCS#12 per seal id -> (name_zh, name_en).
+
+    With `services_url` the seal certificates name the local OCSP responder and CRL there
+    (`printing.pki_services`); a certificate naming another address is issued anew."""
     directory = Path(directory)
     (directory / "seals").mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
@@ -210,8 +287,9 @@ def ensure_demo_pki(directory: Path, seals: Mapping[str, tuple[str, str]]) -> De
         for seal_id, (name_zh, name_en) in seals.items():
             cert_path = directory / "seals" / f"{seal_id}.pem"
             p12_path = directory / "seals" / f"{seal_id}.p12"
-            if renewed or not _seal_is_current(cert_path, p12_path, root, name_zh, now):
-                key, cert = _make_seal_cert(root_key, root, name_zh, name_en, now)
+            current = _seal_is_current(cert_path, p12_path, root, name_zh, now, services_url)
+            if renewed or not current:
+                key, cert = _make_seal_cert(root_key, root, name_zh, name_en, now, services_url)
                 blob = pkcs12.serialize_key_and_certificates(
                     name=seal_id.encode(),
                     key=key,
@@ -224,4 +302,4 @@ def ensure_demo_pki(directory: Path, seals: Mapping[str, tuple[str, str]]) -> De
                 _write(p12_path, blob, private=True)
                 _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
             result[seal_id] = DemoSeal(seal_id, name_zh, name_en, p12_path, cert_path)
-    return DemoPki(directory, directory / "root-ca.pem", root, result)
+    return DemoPki(directory, directory / "root-ca.pem", root, result, services_url)

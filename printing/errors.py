@@ -57,3 +57,11 @@ class UnreadableResult(CertificateError):
         "The answer contains data we cannot read, so no certificate can be issued. "
         "Please ask staff."
     )
+
+
+class TimestampUnavailable(SigningFailed):
+    """The time-stamping authority did not answer; the issuer falls back to a B-B seal."""
+
+
+class SealRevoked(SealUnavailable):
+    """The seal certificate's issuer says it is revoked: nothing may be sealed with it."""

@@ -1,10 +1,16 @@
 """The digital half of the electronic seal: a PAdES signature by the department's key.
 
-A `SealSigner` loads one department's PKCS#12 once and then signs any number of certificates;
-`SealKeyring` keeps one signer per seal id, loading each lazily on first use. The signature is
-a certification signature that allows no later changes (DocMDP level 1), carries the whole
-certificate chain, and gets an RFC 3161 time stamp when a time-stamping URL is configured. Its
-field sits over the visible seal, so a viewer shows the signature where the seal is.
+A `SealSigner` holds one department's key (in a PKCS#11 token, or a PKCS#12 file as the
+fallback) and signs any number of certificates; `SealKeyring` keeps one signer per seal id,
+loading each lazily on first use. The signature is a certification signature that allows no
+later changes (DocMDP level 1; PAdES still allows validation data and document time stamps),
+carries the whole certificate chain, and its field sits over the visible seal.
+
+Levels (PAdES baseline): with a time-stamping authority configured and revocation data wanted,
+a signature is B-LT (an RFC 3161 signature time stamp, OCSP responses and CRLs for the whole
+chain in the document's DSS); `archive_copy` adds a document time stamp (B-LTA). When the
+authority does not answer, `sign` raises TimestampUnavailable and the issuer signs B-B with a
+visible note instead; `extend_to_lta` later adds validation data and a document time stamp.
 """
 
 from __future__ import annotations
@@ -22,16 +28,28 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp.noop import NoOpStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathValidationError, RevokedError
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from printing.demo_pki import DemoPki
-from printing.errors import SealUnavailable, SigningFailed
+from printing.errors import SealRevoked, SealUnavailable, SigningFailed, TimestampUnavailable
 from printing.layout import SealPlacement
 
 FIELD_NAME = "ElectronicSeal"
 # Room for a time-stamp token in the signature container (token + TSA chain), in bytes.
 TIMESTAMP_RESERVE = 12288
+# Room for the revocation data pyHanko also puts in the signed attributes (Adobe style).
+REVINFO_RESERVE = 16384
+
+# What a signed document reached, lowest first (PAdES baseline levels).
+LEVEL_B = "B-B"  # signature only: its time is the signer's word
+LEVEL_T = "B-T"  # + a trusted time stamp
+LEVEL_LT = "B-LT"  # + the OCSP responses and CRLs needed to check it without the network
+LEVEL_LTA = "B-LTA"  # + a document time stamp over all of it (renewable before it ages)
+LEVELS = (LEVEL_B, LEVEL_T, LEVEL_LT, LEVEL_LTA)
 
 
 class _KeptKeySigner(signers.SimpleSigner):
@@ -71,19 +89,46 @@ class SealSigner:
         *,
         timestamp_url: str = "",
         location: str = "",
+        trust_roots: tuple[asn1_x509.Certificate, ...] = (),
+        timestamp_timeout_s: float = 5.0,
     ) -> None:
+        """`trust_roots` (with `timestamp_url`) turns on long-term validation data: the
+        signer fetches OCSP responses and CRLs for the chain and embeds them (B-LT)."""
         self.seal_id = seal_id
         self.name_zh = name_zh
         self.name_en = name_en
         self.location = location
         self._signer = signer
-        self._timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+        self._timestamper = (
+            timestamps.HTTPTimeStamper(timestamp_url, timeout=timestamp_timeout_s)
+            if timestamp_url else None
+        )
+        self._trust_roots = tuple(trust_roots)
+        # A PKCS#11 session serves one call at a time.
+        self._lock = threading.Lock()
         # Reserving the signature's space up front spares pyHanko a trial signature that it
         # would otherwise make to measure the container.
         chain = [signer.signing_cert, *signer.cert_registry]
         self._reserve = 4096 + 2 * (sum(len(c.dump()) for c in chain if c is not None) // 2 + 1)
         if self._timestamper is not None:
             self._reserve += TIMESTAMP_RESERVE
+            if self._trust_roots:
+                self._reserve += REVINFO_RESERVE
+
+    @property
+    def level(self) -> str:
+        """The level `sign` reaches while every service answers."""
+        if self._timestamper is None:
+            return LEVEL_B
+        return LEVEL_LT if self._trust_roots else LEVEL_T
+
+    def _validation_context(self) -> ValidationContext:
+        # Fetching is on at signing time only: the OCSP and CRL addresses are the ones the
+        # certificates name. Verifying later never fetches.
+        return ValidationContext(
+            trust_roots=list(self._trust_roots), allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
 
     @classmethod
     def from_pkcs12(
@@ -93,9 +138,7 @@ class SealSigner:
         name_en: str,
         pkcs12_path: Path | str,
         password: bytes | None,
-        *,
-        timestamp_url: str = "",
-        location: str = "",
+        **options: Any,
     ) -> SealSigner:
         """Load the department's key and certificate chain; SealUnavailable when unusable."""
         path = Path(pkcs12_path)
@@ -113,12 +156,20 @@ class SealSigner:
             cert_registry=loaded.cert_registry,
         )
         signer.warm()
-        return cls(
-            seal_id, name_zh, name_en, signer, timestamp_url=timestamp_url, location=location
-        )
+        return cls(seal_id, name_zh, name_en, signer, **options)
 
     @classmethod
-    def from_demo(cls, pki: DemoPki, seal_id: str, *, timestamp_url: str = "") -> SealSigner:
+    def from_token(
+        cls, seal_id: str, name_zh: str, name_en: str, session: Any,
+        chain: list[Any], **options: Any,
+    ) -> SealSigner:
+        """The seal key in a PKCS#11 token session (see printing.token)."""
+        from printing.token import token_signer
+
+        return cls(seal_id, name_zh, name_en, token_signer(session, seal_id, chain), **options)
+
+    @classmethod
+    def from_demo(cls, pki: DemoPki, seal_id: str, **options: Any) -> SealSigner:
         try:
             seal = pki.seals[seal_id]
         except KeyError:
@@ -129,7 +180,7 @@ class SealSigner:
             seal.name_en,
             seal.pkcs12_path,
             seal.password,
-            timestamp_url=timestamp_url,
+            **options,
         )
 
     @property
@@ -144,14 +195,20 @@ class SealSigner:
         pdf: bytes,
         placement: SealPlacement | None = None,
         reason: str = "电子印章 / Electronic seal",
+        *,
+        timestamp: bool = True,
     ) -> bytes:
-        """Return `pdf` with an incremental-update PAdES signature appended."""
+        """Return `pdf` with an incremental-update PAdES signature appended, at `self.level`
+        (B-B with `timestamp` False). TimestampUnavailable when the TSA does not answer,
+        SealRevoked when the seal's own certificate is reported revoked."""
         spec = None
         if placement is not None:
             x1, y1, x2, y2 = (round(v) for v in placement.box)
             spec = fields.SigFieldSpec(
                 FIELD_NAME, on_page=placement.page_index, box=(x1, y1, x2, y2)
             )
+        timestamper = self._timestamper if timestamp else None
+        ltv = timestamper is not None and bool(self._trust_roots)
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             md_algorithm="sha256",
@@ -161,25 +218,85 @@ class SealSigner:
             name=self.name_zh,
             certify=True,
             docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+            embed_validation_info=ltv,
+            validation_context=self._validation_context() if ltv else None,
         )
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self._signer,
-            timestamper=self._timestamper,
+            timestamper=timestamper,
             # The visible seal is already drawn by the layout; the widget only marks its place.
             stamp_style=NoOpStampStyle(),
             new_field_spec=spec,
         )
+        reserve = self._reserve if timestamper else self._reserve - TIMESTAMP_RESERVE - (
+            REVINFO_RESERVE if self._trust_roots and self._timestamper else 0)
         try:
-            writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-            out = pdf_signer.sign_pdf(writer, bytes_reserved=self._reserve)
+            with self._lock:
+                writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+                out = pdf_signer.sign_pdf(writer, bytes_reserved=max(reserve, 4096))
+        except TimestampRequestError as exc:
+            raise TimestampUnavailable(f"seal {self.seal_id}: time-stamping: {exc}") from None
+        except RevokedError as exc:
+            raise SealRevoked(f"seal {self.seal_id}: {exc}") from None
+        except PathValidationError as exc:
+            # No answer from the OCSP responder or the CRL: as good as no time stamp.
+            raise TimestampUnavailable(f"seal {self.seal_id}: revocation data: {exc}") from None
         except (SigningError, OSError, ValueError) as exc:
+            if isinstance(exc.__cause__, TimestampRequestError):
+                raise TimestampUnavailable(f"seal {self.seal_id}: {exc}") from None
             raise SigningFailed(f"seal {self.seal_id}: {exc}") from None
         signed: bytes = out.getvalue()
         return signed
 
+    def archive_copy(self, signed: bytes) -> bytes:
+        """`signed` (B-LT) with a document time stamp over it (B-LTA): the copy a department
+        keeps, whose time stamp is renewed before the authority's certificate ages."""
+        return extend_to_lta(signed, self._timestamper, self._trust_roots)
+
     def __repr__(self) -> str:
         return f"SealSigner({self.seal_id!r}, {self.name_zh!r})"
+
+
+def extend_to_lta(
+    signed: bytes, timestamper: timestamps.TimeStamper | None,
+    trust_roots: tuple[asn1_x509.Certificate, ...],
+) -> bytes:
+    """Add the validation data of every signature and time stamp in `signed` to its DSS and a
+    document time stamp over the whole file. Works on a B-B, B-T, B-LT or B-LTA document; the
+    result's earliest proven time is that of its first time stamp."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import add_validation_info
+
+    if timestamper is None or not trust_roots:
+        raise TimestampUnavailable("no time-stamping authority or trust roots configured")
+
+    def context() -> ValidationContext:
+        return ValidationContext(trust_roots=list(trust_roots), allow_fetching=True,
+                                 revocation_mode="hard-fail")
+
+    try:
+        reader = PdfFileReader(io.BytesIO(signed), strict=False)
+        seal = next(s for s in reader.embedded_signatures if s.field_name == FIELD_NAME)
+        with_dss = add_validation_info(seal, context(), in_place=False)
+        writer = IncrementalPdfFileWriter(with_dss, strict=False)
+        out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
+            writer, "sha256", validation_context=context(), bytes_reserved=TIMESTAMP_RESERVE,
+        )
+    except StopIteration:
+        raise SigningFailed("the document carries no electronic seal") from None
+    except TimestampRequestError as exc:
+        raise TimestampUnavailable(f"document time stamp: {exc}") from None
+    except RevokedError as exc:
+        raise SealRevoked(str(exc)) from None
+    except PathValidationError as exc:
+        raise TimestampUnavailable(f"revocation data: {exc}") from None
+    except (SigningError, OSError, ValueError) as exc:
+        if isinstance(exc.__cause__, TimestampRequestError):
+            raise TimestampUnavailable(str(exc)) from None
+        raise SigningFailed(str(exc)) from None
+    result: bytes = out.getvalue()
+    return result
 
 
 class SealKeyring:
@@ -191,9 +308,11 @@ class SealKeyring:
         self._lock = threading.Lock()
 
     @classmethod
-    def demo(cls, pki: DemoPki, *, timestamp_url: str = "") -> SealKeyring:
+    def demo(cls, pki: DemoPki, **options: Any) -> SealKeyring:
+        """PKCS#12 demo keys; `options` as for SealSigner (timestamp_url, trust_roots)."""
+
         def loader(seal_id: str) -> Callable[[], SealSigner]:
-            return lambda: SealSigner.from_demo(pki, seal_id, timestamp_url=timestamp_url)
+            return lambda: SealSigner.from_demo(pki, seal_id, **options)
 
         return cls({seal_id: loader(seal_id) for seal_id in pki.seals})
 

@@ -19,6 +19,7 @@ PACKAGES=(
   espeak-ng  # the spoken prompts: Mandarin (voice cmn) and English, rendered and played by espeak-ng
   xvfb xdotool x11-utils openbox  # the lockdown test: a real X server, key chords, a window manager
   prometheus  # its promtool checks the fleet service's /metrics text in the tests
+  softhsm2  # a software PKCS#11 token for the seal keys in tests and --simulate
 )
 
 missing=()
