@@ -111,7 +111,9 @@ def _context(
         kwargs["revocation_mode"] = "hard-fail"
     else:
         kwargs["revinfo_policy"] = _ANY_AGE
-    return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
+    if dss is not None:
+        return dss.as_validation_context(kwargs)
+    return ValidationContext(crls=[], ocsps=[], **kwargs)
 
 
 def _has_signature_timestamp(seal: EmbeddedPdfSignature) -> bool:

@@ -31,7 +31,11 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp.noop import NoOpStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.errors import PathValidationError, RevokedError
+from pyhanko_certvalidator.errors import (
+    InsufficientRevinfoError,
+    PathValidationError,
+    RevokedError,
+)
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from printing.demo_pki import DemoPki
@@ -110,10 +114,6 @@ class SealSigner:
         # would otherwise make to measure the container.
         chain = [signer.signing_cert, *signer.cert_registry]
         self._reserve = 4096 + 2 * (sum(len(c.dump()) for c in chain if c is not None) // 2 + 1)
-        if self._timestamper is not None:
-            self._reserve += TIMESTAMP_RESERVE
-            if self._trust_roots:
-                self._reserve += REVINFO_RESERVE
 
     @property
     def level(self) -> str:
@@ -229,23 +229,15 @@ class SealSigner:
             stamp_style=NoOpStampStyle(),
             new_field_spec=spec,
         )
-        reserve = self._reserve if timestamper else self._reserve - TIMESTAMP_RESERVE - (
-            REVINFO_RESERVE if self._trust_roots and self._timestamper else 0)
+        reserve = self._reserve + (TIMESTAMP_RESERVE if timestamper else 0) + (
+            REVINFO_RESERVE if ltv else 0)
         try:
             with self._lock:
                 writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-                out = pdf_signer.sign_pdf(writer, bytes_reserved=max(reserve, 4096))
-        except TimestampRequestError as exc:
-            raise TimestampUnavailable(f"seal {self.seal_id}: time-stamping: {exc}") from None
-        except RevokedError as exc:
-            raise SealRevoked(f"seal {self.seal_id}: {exc}") from None
-        except PathValidationError as exc:
-            # No answer from the OCSP responder or the CRL: as good as no time stamp.
-            raise TimestampUnavailable(f"seal {self.seal_id}: revocation data: {exc}") from None
-        except (SigningError, OSError, ValueError) as exc:
-            if isinstance(exc.__cause__, TimestampRequestError):
-                raise TimestampUnavailable(f"seal {self.seal_id}: {exc}") from None
-            raise SigningFailed(f"seal {self.seal_id}: {exc}") from None
+                out = pdf_signer.sign_pdf(writer, bytes_reserved=reserve)
+        except (TimestampRequestError, PathValidationError, SigningError, OSError,
+                ValueError) as exc:
+            raise _signing_error(exc, f"seal {self.seal_id}") from None
         signed: bytes = out.getvalue()
         return signed
 
@@ -256,6 +248,25 @@ class SealSigner:
 
     def __repr__(self) -> str:
         return f"SealSigner({self.seal_id!r}, {self.name_zh!r})"
+
+
+def _signing_error(exc: BaseException, where: str) -> SigningFailed | SealUnavailable:
+    """The typed error for a failed signature: pyHanko wraps the cause, so look through."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, RevokedError) for c in chain):
+        return SealRevoked(f"{where}: the seal certificate is revoked")
+    if any(isinstance(c, TimestampRequestError) for c in chain):
+        return TimestampUnavailable(f"{where}: time-stamping authority: {exc}")
+    if any(isinstance(c, InsufficientRevinfoError) for c in chain):
+        # No answer from the OCSP responder or the CRL: as good as no time stamp.
+        return TimestampUnavailable(f"{where}: revocation data: {exc}")
+    if any(isinstance(c, PathValidationError) for c in chain):
+        return SealUnavailable(f"{where}: the seal certificate is not valid: {exc}")
+    return SigningFailed(f"{where}: {exc}")
 
 
 def extend_to_lta(
@@ -285,16 +296,9 @@ def extend_to_lta(
         )
     except StopIteration:
         raise SigningFailed("the document carries no electronic seal") from None
-    except TimestampRequestError as exc:
-        raise TimestampUnavailable(f"document time stamp: {exc}") from None
-    except RevokedError as exc:
-        raise SealRevoked(str(exc)) from None
-    except PathValidationError as exc:
-        raise TimestampUnavailable(f"revocation data: {exc}") from None
-    except (SigningError, OSError, ValueError) as exc:
-        if isinstance(exc.__cause__, TimestampRequestError):
-            raise TimestampUnavailable(str(exc)) from None
-        raise SigningFailed(str(exc)) from None
+    except (TimestampRequestError, PathValidationError, SigningError, OSError,
+            ValueError) as exc:
+        raise _signing_error(exc, "archive time stamp") from None
     result: bytes = out.getvalue()
     return result
 

@@ -1,0 +1,226 @@
+"""Certificates checked years later, offline: time stamps, embedded revocation data, B-LTA.
+
+The local PKI (TSA, OCSP responder, CRL) runs as real HTTP services on loopback for the
+session; each case gets a seal certificate of its own so revoking one touches no other test.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from asn1crypto import crl as asn1_crl
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from reportlab.pdfgen import canvas
+
+from printing.demo_pki import make_seal_cert
+from printing.errors import SealRevoked, TimestampUnavailable
+from printing.ltv import verify_at
+from printing.pki_services import LocalAuthority, PkiServices, start_local_pki
+from printing.signer import LEVEL_B, LEVEL_LT, LEVEL_LTA, SealSigner
+
+SEAL = {"test_bureau": ("测试局", "Test Bureau")}
+YEARS_LATER = timedelta(days=5 * 365)  # the seal certificates below expire after 60 days
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+@pytest.fixture(scope="session")
+def local_pki(tmp_path_factory: pytest.TempPathFactory):
+    pki, services = start_local_pki(tmp_path_factory.mktemp("ltv-pki"), SEAL)
+    yield pki, services, LocalAuthority(pki)
+    services.stop()
+
+
+@pytest.fixture(scope="session")
+def blank_pdf() -> bytes:
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf)
+    page.drawString(100, 700, "certificate")
+    page.save()
+    return buf.getvalue()
+
+
+def _fresh_signer(local_pki, *, ltv: bool = True, url: str | None = None) -> SealSigner:
+    """A seal certificate of its own (valid 60 days), issued by the demo root."""
+    pki, services, _authority = local_pki
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = make_seal_cert(pki.root_key(), pki.root_certificate, key.public_key(), "测试局",
+                          "Test Bureau", now - timedelta(days=1), now + timedelta(days=60),
+                          pki.services_url)
+    signer = signers.SimpleSigner(
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        signing_cert=_asn1(cert),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(pki.root_certificate)]),
+    )
+    roots = (_asn1(pki.root_certificate),) if ltv else ()
+    return SealSigner("test_bureau", "测试局", "Test Bureau", signer,
+                      timestamp_url=url or services.timestamp_url, trust_roots=roots)
+
+
+def _roots(local_pki) -> list[asn1_x509.Certificate]:
+    return [_asn1(local_pki[0].root_certificate)]
+
+
+def _serial(signer: SealSigner) -> int:
+    return int(signer.certificate.serial_number)
+
+
+def test_b_lt_is_valid_years_later_after_the_seal_certificate_expired(local_pki, blank_pdf):
+    signer = _fresh_signer(local_pki)
+    signed = signer.sign(blank_pdf)
+    later = datetime.now(UTC) + YEARS_LATER
+    assert signer.certificate["tbs_certificate"]["validity"]["not_after"].native < later
+    report = verify_at(signed, _roots(local_pki), later)
+    assert report.valid, report
+    assert report.level == LEVEL_LT
+    assert report.proven_time is not None and report.proven_time < datetime.now(UTC)
+
+
+def test_the_archive_copy_is_b_lta_and_valid_years_later(local_pki, blank_pdf):
+    signer = _fresh_signer(local_pki)
+    archive = signer.archive_copy(signer.sign(blank_pdf))
+    report = verify_at(archive, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
+    assert report.valid, report
+    assert report.level == LEVEL_LTA
+
+
+def test_without_embedded_revocation_data_it_cannot_be_checked_offline(local_pki, blank_pdf):
+    signer = _fresh_signer(local_pki, ltv=False)  # B-T: time stamp, no OCSP/CRL
+    report = verify_at(signer.sign(blank_pdf), _roots(local_pki),
+                       datetime.now(UTC) + YEARS_LATER)
+    assert not report.valid
+    assert report.problem == "no_revocation_data"
+
+
+def test_revoked_after_the_time_stamp_is_still_valid_as_of_the_time_stamp(local_pki, blank_pdf):
+    _pki, _services, authority = local_pki
+    signer = _fresh_signer(local_pki)
+    signed = signer.sign(blank_pdf)
+    revocation = authority.revoke(_serial(signer), datetime.now(UTC) + timedelta(seconds=1))
+    # The archive refresh after the revocation embeds a CRL that lists it ("revoked at R").
+    import time
+
+    time.sleep(max(0.0, (revocation.revoked_at - datetime.now(UTC)).total_seconds()) + 1.1)
+    crl = asn1_crl.CertificateList.load(authority.crl())
+    assert any(int(r["user_certificate"].native) == _serial(signer)
+               for r in crl["tbs_cert_list"]["revoked_certificates"])
+    with_crl = _add_dss(signed, crls=[crl])
+    report = verify_at(with_crl, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
+    assert report.valid, report
+    assert report.proven_time is not None and report.proven_time < revocation.revoked_at
+
+
+def test_revoked_before_signing_is_refused_by_the_signer_and_invalid_later(local_pki, blank_pdf):
+    _pki, _services, authority = local_pki
+    signer = _fresh_signer(local_pki)
+    authority.revoke(_serial(signer), datetime.now(UTC) - timedelta(hours=1))
+    with pytest.raises(SealRevoked):
+        signer.sign(blank_pdf)
+    # A key used after its revocation (as a thief would): time stamp only, then the CRL.
+    stamped_only = _fresh_signer_like(signer, local_pki).sign(blank_pdf)
+    crl = asn1_crl.CertificateList.load(authority.crl())
+    forged = _add_dss(stamped_only, crls=[crl])
+    report = verify_at(forged, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
+    assert not report.valid
+    assert report.problem == "revoked"
+
+
+def _fresh_signer_like(signer: SealSigner, local_pki) -> SealSigner:
+    """The same key and certificate, without fetching revocation data (B-T)."""
+    return SealSigner(signer.seal_id, signer.name_zh, signer.name_en, signer._signer,
+                      timestamp_url=local_pki[1].timestamp_url)
+
+
+def _add_dss(pdf: bytes, *, crls: list) -> bytes:
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    seal = reader.embedded_signatures[0]
+    out = io.BytesIO(pdf)
+    DocumentSecurityStore.add_dss(out, seal.pkcs7_content, crls=crls, strict=False)
+    return out.getvalue()
+
+
+def test_a_time_stamping_authority_that_is_down_is_a_typed_error_and_b_b_still_signs(
+    local_pki, blank_pdf
+):
+    _pki, services, _authority = local_pki
+    signer = _fresh_signer(local_pki)
+    services.set_tsa_up(False)
+    try:
+        with pytest.raises(TimestampUnavailable):
+            signer.sign(blank_pdf)
+        bb = signer.sign(blank_pdf, timestamp=False)
+    finally:
+        services.set_tsa_up(True)
+    report = verify_at(bb, _roots(local_pki), datetime.now(UTC))
+    assert report.level == LEVEL_B and report.problem == "no_timestamp"
+    # The retry adds validation data and a document time stamp: valid years later.
+    upgraded = signer.archive_copy(bb)
+    later = verify_at(upgraded, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
+    assert later.valid, later
+    assert later.level == LEVEL_LTA
+
+
+def test_an_authority_nobody_listens_on_is_unavailable_too(local_pki, blank_pdf):
+    from printing.pki_services import reserve_port
+
+    signer = _fresh_signer(local_pki, url=f"http://127.0.0.1:{reserve_port()}/tsa")
+    with pytest.raises(TimestampUnavailable):
+        signer.sign(blank_pdf)
+
+
+def test_the_services_answer_over_http(local_pki):
+    _pki, services, _authority = local_pki
+    with urllib.request.urlopen(f"{services.base_url}/crl", timeout=5) as answer:
+        crl = x509.load_der_x509_crl(answer.read())
+    assert crl.issuer == local_pki[0].root_certificate.subject
+
+
+@pytest.mark.skipif(not shutil.which("pdfsig"), reason="poppler-utils not installed")
+def test_pdfsig_agrees_on_integrity_and_pyhanko_on_the_rest(local_pki, blank_pdf, tmp_path):
+    """pdfsig checks the signature bytes and the chain as of today (online OCSP off); it
+    cannot validate as of another date nor read the DSS. Where it can judge, both agree."""
+    signer = _fresh_signer(local_pki)
+    archive = signer.archive_copy(signer.sign(blank_pdf))
+    path = tmp_path / "archive.pdf"
+    path.write_bytes(archive)
+    out = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", str(path)], capture_output=True,
+                         text=True, check=False).stdout
+    assert "Signature Validation: Signature is Valid." in out
+    assert verify_at(archive, _roots(local_pki), datetime.now(UTC)).valid
+    broken = bytearray(archive)
+    index = broken.index(b"ReportLab")
+    broken[index] = ord("r")  # inside the signed byte range
+    path.write_bytes(bytes(broken))
+    out = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", str(path)], capture_output=True,
+                         text=True, check=False).stdout
+    assert "Signature Validation: Signature is Valid." not in out.split("Signature #2")[0]
+    assert not verify_at(bytes(broken), _roots(local_pki), datetime.now(UTC)).valid
+
+
+def test_services_stop_by_themselves(tmp_path):
+    pki, services = start_local_pki(tmp_path / "pki", SEAL)
+    services.stop()
+    assert isinstance(services, PkiServices)
+    again, services2 = start_local_pki(tmp_path / "pki", SEAL)
+    services2.stop()
+    assert again.services_url == pki.services_url  # the address its certificates name
+    assert Path(tmp_path / "pki" / "tsa.pem").is_file()
