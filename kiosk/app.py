@@ -117,6 +117,13 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         attendant=AttendantDesk(runtime),
         voice=voice,
     )
+    def central_config_changed() -> None:
+        # Plain values the screens read when they paint or open (from the fleet's thread:
+        # no widget is touched here, the attract loop repaints ten times a second).
+        window.ctx.hall_phone = window.help.hall_phone = runtime.settings.hall_phone
+        window.ctx.notices = tuple((n.zh, n.en) for n in runtime.notices)
+
+    runtime.config_listeners.append(central_config_changed)
     size = (1080, 1920) if args.portrait else (1920, 1080)
     if args.tour is not None or args.windowed:
         window.resize(*size)

@@ -83,6 +83,7 @@ class Runtime:
         if simulate:
             settings = settings.model_copy(update={"demo": True})
         self.settings = settings
+        self.base_settings = settings  # the file's own; a fleet's document lies over it
         self.simulate = simulate
         self._place_delay_s = place_delay_s
         self._start_web = start_verify_web
@@ -100,7 +101,7 @@ class Runtime:
             ),
             language=settings.session.language,
             wall_clock=wall_clock,
-            staff_absent=lambda now: staff_absent_hint(settings, now),
+            staff_absent=lambda now: staff_absent_hint(self.settings, now),
         )
         self.ready = threading.Event()
         self.simulation: Simulation | None = None
@@ -114,6 +115,11 @@ class Runtime:
         self.desk: Any = None
         self.face_port: Any = None
         self.receipt: Any = None
+        # What a fleet's centre decides beyond the settings (kiosk.fleet_link.config_sync).
+        self.notices: tuple[Any, ...] = ()
+        self.opening_hours: tuple[Any, ...] = ()
+        self.config_listeners: list[Callable[[], None]] = []
+        self.fleet_link: Any = None
 
     @classmethod
     def build(cls, settings: Settings, **kwargs: Any) -> Runtime:
@@ -252,6 +258,12 @@ class Runtime:
         for publisher in self.status_publishers():
             publisher.subscribe(lambda _status: self._devices_changed())
         self._devices_changed()
+        if self.settings.fleet is not None:
+            from kiosk.fleet_link.link import FleetLink
+
+            self.fleet_link = FleetLink(self.settings, self, self.store.outbox)
+            self.fleet_link.start()
+            self._stoppers.append(self.fleet_link.stop)
         self.store.jobs.purge_expired()
         self.store.audit.record("terminal_start", "ok", actor="system",
                                 detail="demo" if self.settings.demo else "")
@@ -280,8 +292,51 @@ class Runtime:
                    or not required.get(s.device_class, False)
                    for s in self.device_statuses())
 
+    def open_now(self) -> bool:
+        from kiosk.fleet_link.config_sync import is_open
+
+        return is_open(list(self.opening_hours), self.runner.wall_clock())
+
     def _devices_changed(self) -> None:
-        self.runner.dispatch(flow.DevicesChanged(self.required_devices_ok()))
+        self.runner.dispatch(flow.DevicesChanged(self.required_devices_ok() and self.open_now()))
+
+    # ---- a fleet's view and hooks (kiosk.fleet_link.link.Terminal) ----------------------
+    def fleet_snapshot(self) -> tuple[bool, str, list[DeviceStatus], bool]:
+        """(in service, why not, every device, a citizen is using it now)."""
+        if self.ready.is_set():
+            self._devices_changed()  # opening hours pass by with no device event
+        statuses = self.device_statuses()
+        state = self.runner.state
+        reason = ""
+        if not self.open_now():
+            reason = "outside opening hours"
+        elif not self.required_devices_ok():
+            reason = "; ".join(f"{s.device_class.value}: {s.detail or s.state.value}"
+                               for s in statuses if not s.ready)
+        elif state.screen is flow.Screen.OUT_OF_SERVICE:
+            reason = "out of service"
+        return not reason, reason, statuses, bool(state.token)
+
+    def apply_central_config(self, document: Any) -> None:
+        """A fleet's configuration, applied to the running terminal: the services it offers,
+        hall phone, notices and opening hours change at once, with no restart."""
+        from kiosk.fleet_link.config_sync import merge_settings
+        from services_catalog.catalog import load_catalog
+
+        settings = merge_settings(self.base_settings, document)
+        catalog = load_catalog(settings.services.extra_catalog_dirs,
+                               settings.service_enabled_override)
+        self.catalog.replace_with(catalog)
+        self.settings = settings
+        self.notices = tuple(document.notices)
+        self.opening_hours = tuple(document.opening_hours)
+        if self.ready.is_set():
+            self._devices_changed()
+        for listener in list(self.config_listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("applying the fleet configuration: a listener failed")
 
     def stop(self) -> None:
         self.runner.shutdown()

@@ -93,6 +93,13 @@ class Catalog:
     def __contains__(self, service_id: object) -> bool:
         return service_id in self._by_id
 
+    def replace_with(self, other: Catalog) -> None:
+        """Take another load's services in place, so everyone holding this catalog (screens,
+        the query gateway) sees a running terminal's new switches."""
+        self._by_id = other._by_id
+        self.services, self.problems = other.services, other.problems
+        self._search_index = None
+
     def get(self, service_id: str) -> Service | None:
         return self._by_id.get(service_id)
 

@@ -14,7 +14,9 @@ import sys
 from collections.abc import Sequence
 
 # Modules under kiosk.cli that contribute commands, in the order `--help` lists them.
-COMMAND_MODULES = ("services", "idcard", "certificate", "face", "devices", "attendant")
+COMMAND_MODULES = (
+    "services", "idcard", "certificate", "face", "devices", "attendant", "fleet",
+)
 
 
 class CliError(Exception):

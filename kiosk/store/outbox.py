@@ -38,6 +38,7 @@ DEVICE = "device"
 AUDIT_ANCHOR = "audit_anchor"
 
 _STAGED = "fleet_outbox_staged"
+_WRITTEN = "fleet_outbox_written"
 # Checks an item against the protocol before it is stored (raises ValueError): an item the
 # centre would refuse must not block every item behind it.
 ItemCheck = Callable[[str, dict[str, Any]], None]
@@ -60,6 +61,7 @@ def _write_staged(session: Session) -> None:
                     .values(last_seq=OutboxCounter.last_seq + len(staged)))
     last = session.scalar(select(OutboxCounter.last_seq).where(OutboxCounter.id == 1))
     assert last is not None  # the migration creates the row
+    session.info[_WRITTEN] = True
     for seq, (kind, payload, occurred_at) in enumerate(staged, start=last - len(staged) + 1):
         session.add(OutboxItem(
             seq=seq, key=uuid.uuid4().hex, kind=kind, occurred_at=occurred_at,
@@ -69,6 +71,7 @@ def _write_staged(session: Session) -> None:
 
 def _forget_staged(session: Session, _transaction: Any = None) -> None:
     session.info.pop(_STAGED, None)
+    session.info.pop(_WRITTEN, None)
 
 
 class Outbox:
@@ -77,9 +80,17 @@ class Outbox:
         self._sessions = sessions
         self.enabled = enabled
         self._check = check
-        if enabled and not event.contains(sessions, "before_commit", _write_staged):
+        # Called (on the writer's thread) after items were committed: the sender wakes up.
+        self.on_commit: Callable[[], None] | None = None
+        if enabled:
             event.listen(sessions, "before_commit", _write_staged)
             event.listen(sessions, "after_soft_rollback", _forget_staged)
+            event.listen(sessions, "after_commit", self._committed)
+
+    def _committed(self, session: Session) -> None:
+        callback = self.on_commit
+        if session.info.pop(_WRITTEN, None) and callback is not None:
+            callback()
 
     def stage(self, session: Session, kind: str, payload: dict[str, Any],
               occurred_at: datetime | None = None) -> None:

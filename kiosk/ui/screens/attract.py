@@ -111,6 +111,14 @@ class AttractPage(AnimatesWhileShown, Page):
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, self.ctx.hall_name_en)
 
+        notices = self.ctx.notices[:3]  # a few lines at most: the panel is not a newspaper
+        if notices:
+            lines = "\n".join(f"{zh}  {en}".strip() for zh, en in notices)
+            painter.setFont(self._font(int(34 * unit)))
+            band = QRectF(margin + dx * 0.2, h * 0.62 + dy * 0.2, w - 2 * margin, h * 0.16)
+            painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, lines)
+
         phone_zh = UI["hall_phone"][0].format(phone=self.ctx.hall_phone)
         phone_en = UI["hall_phone"][1].format(phone=self.ctx.hall_phone)
         bottom = QRectF(margin - dx * 0.3, h - margin - 150 * unit, w - 2 * margin, 150 * unit)

@@ -42,6 +42,7 @@ class UiContext:
     demo: bool
     face_frames: Callable[[], Any] | None = None
     call_staff: Callable[[], Any] | None = None
+    notices: tuple[tuple[str, str], ...] = ()  # (zh, en) lines a fleet's centre sets
 
     def dispatch(self, event: flow.Event) -> None:
         self.runner.dispatch(event)

@@ -1,0 +1,99 @@
+"""Central configuration: pulled when the heartbeat's answer names another hash, checked,
+kept on disk (so a reboot with the link down still runs it), and applied without a restart.
+
+The centre's document lies over the terminal's own file: its service switches win over the
+file's, its hall phone replaces the file's when it names one. `merge_settings` and `is_open`
+are pure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from fleet.protocol import ConfigDocument, ConfigResponse, OpeningHours, config_hash
+from kiosk.config import Settings
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "fleet-config.json"
+
+
+def merge_settings(local: Settings, document: ConfigDocument) -> Settings:
+    """The terminal's settings with the centre's document applied over them."""
+    central_on, central_off = set(document.services_enabled), set(document.services_disabled)
+    services = local.services.model_copy(update={
+        "enabled": tuple(sorted((set(local.services.enabled) - central_off) | central_on)),
+        "disabled": tuple(sorted((set(local.services.disabled) - central_on) | central_off)),
+    })
+    update: dict[str, object] = {"services": services}
+    if document.hall_phone:
+        update["hall_phone"] = document.hall_phone
+    return local.model_copy(update=update)
+
+
+def is_open(hours: list[OpeningHours], now: datetime) -> bool:
+    """Open at local time `now`? No hours at all means always open (a 24-hour terminal)."""
+    if not hours:
+        return True
+    clock = f"{now:%H:%M}"
+    weekday = now.isoweekday()
+    return any(weekday in h.weekdays and h.opens <= clock < h.closes for h in hours)
+
+
+class ConfigPort(Protocol):
+    def config(self) -> ConfigResponse: ...
+
+
+class ConfigSync:
+    """Holds the applied document and its hash; `apply(document)` is the terminal's hook."""
+
+    def __init__(self, data_dir: Path, apply: Callable[[ConfigDocument], None]) -> None:
+        self._path = data_dir / FILE_NAME
+        self._apply = apply
+        self._lock = threading.Lock()
+        self.applied_hash = ""
+        self.document: ConfigDocument | None = None
+
+    def load_kept(self) -> None:
+        """Apply the document kept from the last pull, if any (at start-up)."""
+        try:
+            document = ConfigDocument.model_validate_json(self._path.read_bytes())
+        except FileNotFoundError:
+            return
+        except ValueError as exc:
+            log.warning("%s unreadable, waiting for the centre: %s", self._path, exc)
+            return
+        self._install(document)
+
+    def sync(self, client: ConfigPort, wanted_hash: str) -> bool:
+        """Pull and apply when the centre wants another configuration; True if applied."""
+        if not wanted_hash or wanted_hash == self.applied_hash:
+            return False
+        answer = client.config()
+        if config_hash(answer.document) != answer.hash:
+            log.warning("fleet config revision %d does not match its hash; not applied",
+                        answer.revision)
+            return False
+        self._install(answer.document)
+        self._keep(answer.document)
+        log.info("fleet config revision %d applied (%s)", answer.revision, answer.hash[:12])
+        return True
+
+    def _install(self, document: ConfigDocument) -> None:
+        with self._lock:
+            self._apply(document)
+            self.document = document
+            self.applied_hash = config_hash(document)
+
+    def _keep(self, document: ConfigDocument) -> None:
+        tmp = self._path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(document.model_dump(mode="json"), ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, self._path)
