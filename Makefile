@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test bench tour lint typecheck system-deps clean
+.PHONY: run fleet test bench tour lint typecheck system-deps clean
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	./scripts/install-system-deps.sh
@@ -19,6 +19,9 @@ system-deps:
 run: $(STAMP)
 	$(VENV)/bin/kiosk --simulate
 
+fleet: $(STAMP)
+	$(PY) -m fleet.demo
+
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
@@ -29,7 +32,7 @@ tour: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/kiosk --simulate --tour tour
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check kiosk devices services_catalog printing tests bench
+	$(VENV)/bin/ruff check kiosk devices services_catalog printing fleet tests bench
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict kiosk/flow.py kiosk/flow_events.py kiosk/session.py devices/status.py services_catalog/model.py services_catalog/catalog.py \
