@@ -54,10 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # metadata, which costs start-up time in front of the attract screen.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("GOV_KIOSK_LOG", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from kiosk.logging_setup import configure_logging
+
+    configure_logging()  # $GOV_KIOSK_LOG, default INFO; no citizen value reaches a line
     if args.tour is not None:
         if not args.simulate:
             print("kiosk: --tour needs --simulate", file=sys.stderr)

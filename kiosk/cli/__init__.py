@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.logging_setup import LEVEL_ENV, configure_logging
+
+    # Warnings only by default, as plain lines: the command's own output is what matters.
+    configure_logging(os.environ.get(LEVEL_ENV, "WARNING"), fmt="%(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,8 +1,9 @@
 """The HTTP base every back-end adapter shares: timeouts, retries, a circuit breaker, typed errors.
 
-A query is `GET {base_url}/{family}/{operation}?{service params and inputs}`. The authenticated
-ID number travels in the `X-Subject-Id` header, never in the URL, so access logs on either side
-do not collect it. The answer is JSON:
+A query is `POST {base_url}/{family}/{operation}` with the service's parameters and the
+citizen's inputs as a JSON object in the body; the authenticated ID number travels in the
+`X-Subject-Id` header. Nothing a citizen typed or is ever goes into a URL, so access logs on
+either side, proxies and httpx's own request log never collect it. The answer is JSON:
 
     {"found": true, "values": {...}, "tables": {"rows": [{...}, ...]}, "reference": "...",
      "as_of": "YYYY-MM-DD"}
@@ -10,7 +11,8 @@ do not collect it. The answer is JSON:
 `found: false` is a normal "no record" answer. HTTP 404 means the back-end does not know the
 person at all (RecordNotFound); 403 is a refusal; 503 with `{"error": "closed", "opens_at":
 "06:00"}` is a back-end outside its hours; other 5xx and transport failures are retried (queries
-are idempotent reads) with exponential backoff inside the service's time budget.
+are idempotent reads, POST only to keep them out of URLs) with exponential backoff inside the
+service's time budget.
 """
 
 from __future__ import annotations
@@ -158,7 +160,7 @@ class HttpAdapter:
         self.check_subject(person, inputs)
         params = self.request_params(service, inputs)
         path = f"/{self.family}/{service.operation}"
-        answer = self._get(service, path, params, person)
+        answer = self._call(service, path, params, person)
         return self.convert_answer(service, answer)
 
     # --- hooks --------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ class HttpAdapter:
 
     # --- transport ----------------------------------------------------------------------------
 
-    def _get(
+    def _call(
         self, service: Service, path: str, params: dict[str, str], person: AuthenticatedPerson
     ) -> _Answer:
         deadline = time.monotonic() + service.timeout_s
@@ -252,8 +254,8 @@ class HttpAdapter:
         self, path: str, params: dict[str, str], headers: dict[str, str], timeout: float
     ) -> _Answer:
         try:
-            response = self._client.get(
-                self.base_url + path, params=params, headers=headers, timeout=timeout
+            response = self._client.post(
+                self.base_url + path, json=params, headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
             timed_out = BackendTimeout(f"{self.family}: timed out after {timeout:.1f}s")

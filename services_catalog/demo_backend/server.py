@@ -5,8 +5,9 @@
         backend.fail("http500")             # failure injection, see FAILURE_MODES
         backend.fail(None)
 
-One base URL serves every family: `GET /<family>/<operation>?...` with the subject's ID number
-in the `X-Subject-Id` header. `GET /health` answers `{"ok": true}`.
+One base URL serves every family: `POST /<family>/<operation>` with the query's parameters as
+a JSON object of strings in the body and the subject's ID number in the `X-Subject-Id` header
+(nothing personal in the URL). `GET /health` answers `{"ok": true}`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from services_catalog.demo_backend import operations, seed
 
 # What `fail()` can make every request (or one family's requests) do.
-FAILURE_MODES = ("http500", "garbage", "closed", "drop")
+FAILURE_MODES = ("http500", "garbage", "bad_gzip", "closed", "drop")
+MAX_BODY = 64 * 1024  # a query is a handful of short strings
 
 
 class DemoBackend:
@@ -170,15 +172,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass  # quiet: the path carries no person data, but tests need no access log
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        parts = urlsplit(self.path)
-        if parts.path == "/health":
+        if urlsplit(self.path).path == "/health":
             self._send(200, {"ok": True})
             return
-        segments = [p for p in parts.path.split("/") if p]
-        if len(segments) != 2:
+        self._send(405 if self._operation() else 404, {"error": "post_a_query"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        query = self._read_query()  # always read: the connection is reused for the next query
+        target = self._operation()
+        if target is None:
             self._send(404, {"error": "no_such_path"})
             return
-        family, operation = segments
+        if query is None:
+            self._send(400, {"error": "bad_request", "field": "body"})
+            return
+        family, operation = target
         backend = self.owner
         mode = backend._failure_for(family)
         if backend.latency_s:
@@ -189,6 +197,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if mode == "garbage":
             self._send_raw(200, b"<html>502 Bad Gateway</html>{not json", "application/json")
             return
+        if mode == "bad_gzip":
+            # A proxy that mangles compression: the client cannot even decode the body.
+            self._send_raw(200, b"\x1f\x8b\x08\x00garbage", "application/json",
+                           encoding="gzip")
+            return
         if mode == "closed":
             self._send(503, {"error": "closed", "opens_at": backend.closed_opens_at})
             return
@@ -197,19 +210,44 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        query = dict(parse_qsl(parts.query))
         status, body = backend.answer(
             family, operation, query, self.headers.get("X-Subject-Id", "").strip().upper()
         )
         self._send(status, body)
 
+    def _operation(self) -> tuple[str, str] | None:
+        segments = [p for p in urlsplit(self.path).path.split("/") if p]
+        return (segments[0], segments[1]) if len(segments) == 2 else None
+
+    def _read_query(self) -> dict[str, str] | None:
+        """The JSON object of strings in the body; None when it is anything else."""
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True  # the rest of the stream cannot be trusted
+            return None
+        raw = self.rfile.read(length)
+        try:
+            query = json.loads(raw or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(query, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in query.items()
+        ):
+            return None
+        return query
+
     def _send(self, status: int, body: Any) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self._send_raw(status, data, "application/json; charset=utf-8")
 
-    def _send_raw(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_raw(self, status: int, data: bytes, content_type: str, encoding: str = "") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -219,7 +221,9 @@ def test_answer_missing_a_field_or_with_a_bad_date_is_rejected(catalog: Catalog,
             adapter.query(service, zhang, {})
 
 
-def test_id_number_travels_in_a_header_not_the_url(catalog: Catalog, zhang) -> None:
+def test_id_number_and_inputs_travel_in_a_header_and_the_body_never_the_url(
+    catalog: Catalog, zhang
+) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -234,9 +238,10 @@ def test_id_number_travels_in_a_header_not_the_url(catalog: Catalog, zhang) -> N
     assert service is not None
     with pytest.raises(RecordNotFound):
         adapter.query(service, zhang, {"year": "2024"})
-    assert zhang.id_number not in str(seen[0].url)
+    assert zhang.id_number not in str(seen[0].url) and not seen[0].url.query
+    assert seen[0].method == "POST"
     assert seen[0].headers["X-Subject-Id"] == zhang.id_number
-    assert seen[0].url.params["insurance"] == "pension"
+    assert json.loads(seen[0].content) == {"insurance": "pension", "year": "2024"}
 
 
 def test_logs_never_show_the_id_number(
