@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -40,8 +42,13 @@ class ReaderCardPort:
     """Arms the ID-card reader for the card step only: a card lying on the reader at any other
     time is neither read nor remembered.
 
-    A card left on the reader when a session ends belongs to the citizen who just left; the
-    next session's card step waits until it is lifted, so it is never read for someone else.
+    A card left on the reader when a session ends belongs to the citizen who just left, and is
+    never given to the next session. It is told apart by identity, not by timing alone: the
+    next card step reads what lies there and compares it (a keyed digest, kept only while the
+    card lies there) with the card that was left; the same card is ignored and looked at again
+    every `recheck_s`, another card is the new citizen's. So a quick swap (lifted and another
+    placed faster than the reader can notice the slot empty) serves the next citizen, and
+    lifting the card clears the guard at once.
     """
 
     def __init__(
@@ -51,6 +58,7 @@ class ReaderCardPort:
         clock: Callable[[], datetime] = datetime.now,
         on_arm: Callable[[], None] | None = None,
         on_disarm: Callable[[], None] | None = None,
+        recheck_s: float = 1.0,
     ) -> None:
         self._reader = reader
         self._clock = clock
@@ -58,7 +66,11 @@ class ReaderCardPort:
         self._lock = threading.Lock()
         self._on_arm = on_arm
         self._on_disarm = on_disarm
+        self._recheck_s = recheck_s
+        self._key = secrets.token_bytes(32)  # digests mean nothing outside this process
+        self._session_card: bytes | None = None  # digest of the card read in this session
         self._left_behind = False  # a previous citizen's card still lies on the reader
+        self._left_card: bytes | None = None  # its digest; None until it has been read
         reader.disarm()
         reader.subscribe(self._on_event)
         reader.status_publisher.subscribe(self._on_status)
@@ -67,14 +79,22 @@ class ReaderCardPort:
         block = self._reader.status.reader
         return block is not None and block.card is CardPresence.PRESENT
 
+    def _digest(self, card: CardData) -> bytes:
+        return hmac.digest(self._key, card.id_number.encode(), "sha256")
+
+    @property
+    def guarding(self) -> bool:
+        """True while a previous citizen's card is believed to lie on the reader."""
+        with self._lock:
+            return self._left_behind
+
     def arm(self, on_card: CardCallback) -> None:
         with self._lock:
             self._callback = on_card
-            waiting_for_lift = self._left_behind and self._card_present()
-            if not waiting_for_lift:
-                self._left_behind = False
-        if not waiting_for_lift:
-            self._reader.arm()
+            if self._left_behind and not self._card_present():
+                self._left_behind, self._left_card = False, None
+        # Armed even when a card was left: what lies there is read once, to be compared.
+        self._reader.arm()
         if self._on_arm is not None:
             self._on_arm()
 
@@ -88,23 +108,35 @@ class ReaderCardPort:
     def session_ended(self) -> None:
         with self._lock:
             self._left_behind = self._card_present()
+            self._left_card = self._session_card if self._left_behind else None
+            self._session_card = None
         if self._left_behind:
-            log.info("a card was left on the reader; the next session waits for it to be lifted")
+            log.info("a card was left on the reader; it is not read for the next session")
 
     def _on_status(self, _status: DeviceStatus) -> None:
         with self._lock:
-            lifted = self._left_behind and not self._card_present()
-            if lifted:
-                self._left_behind = False
-            arm_now = lifted and self._callback is not None
-        if arm_now:
-            self._reader.arm()  # the old card is gone: the next placement is this citizen's
+            if self._left_behind and not self._card_present():
+                self._left_behind, self._left_card = False, None  # lifted: the guard ends
 
     def _on_event(self, event: CardEvent) -> None:
+        recheck = False
         with self._lock:
             callback = self._callback
-            if self._left_behind:
-                callback = None
+            if callback is not None and self._left_behind:
+                if isinstance(event, CardRead):
+                    digest = self._digest(event.card)
+                    if self._left_card is None:
+                        self._left_card = digest  # read for the first time since it was left
+                    if hmac.compare_digest(digest, self._left_card):
+                        callback, recheck = None, True  # still the card that was left
+                    else:
+                        self._left_behind, self._left_card = False, None  # swapped
+                elif isinstance(event, ReaderFault):
+                    callback, recheck = None, True  # perhaps the left card: not this citizen's
+            if callback is not None and isinstance(event, CardRead):
+                self._session_card = self._digest(event.card)
+        if recheck:
+            self._reader.reread_after(self._recheck_s)
         if callback is None:
             return
         if isinstance(event, CardRead):

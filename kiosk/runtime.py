@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devices.status import DeviceClass, DeviceState, DeviceStatus
+from devices.status import CardPresence, DeviceClass, DeviceState, DeviceStatus
 from kiosk import flow
 from kiosk.config import Settings
 from kiosk.session import SessionRunner
@@ -40,7 +41,9 @@ class Simulation:
     backend: Any = None
     card_id: str = DEMO_PERSON_CARD
     place_delay_s: float = 1.5
+    slot_busy: Callable[[], bool] | None = None  # the reader still reports a card lying there
     _timer: threading.Timer | None = None
+    _cancelled: threading.Event | None = None
 
     def place_card_soon(self) -> None:
         """What a citizen does on the card screen, a moment after it appears."""
@@ -48,11 +51,24 @@ class Simulation:
 
         self.cancel_card()
         card = next(c for c in demo_cards().values() if c.id_number == self.card_id)
-        self._timer = threading.Timer(self.place_delay_s, self.reader.place_card, args=(card,))
+        self._cancelled = cancelled = threading.Event()
+        self._timer = threading.Timer(self.place_delay_s, self._place, args=(card, cancelled))
         self._timer.daemon = True
         self._timer.start()
 
+    def _place(self, card: Any, cancelled: threading.Event) -> None:
+        # A hand that takes a card away and puts it back takes longer than the reader needs
+        # to see the slot empty: wait for that (a few seconds at most), as a person would.
+        deadline = time.monotonic() + 5
+        while self.slot_busy is not None and self.slot_busy() and time.monotonic() < deadline:
+            if cancelled.wait(0.05):
+                return
+        if not cancelled.is_set():
+            self.reader.place_card(card)
+
     def cancel_card(self) -> None:
+        if self._cancelled is not None:
+            self._cancelled.set()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -189,6 +205,10 @@ class Runtime:
         self.simulation = simulation
         self.reader = IdCardReader(port, settings.reader.baud,
                                    poll_interval_s=settings.reader.poll_interval_s, armed=False)
+        if simulation is not None:
+            reader = self.reader
+            simulation.slot_busy = lambda: (reader.status.reader is not None and
+                                            reader.status.reader.card is CardPresence.PRESENT)
         card_port = ReaderCardPort(
             self.reader,
             on_arm=simulation.place_card_soon if simulation is not None else None,

@@ -141,6 +141,7 @@ class IdCardReader(ReaderSession):
         self._listeners_lock = threading.Lock()
         self._armed = armed
         self._rearm = threading.Event()
+        self._reread_at: float | None = None  # monotonic time to read the lying card again
         self.status_publisher = StatusPublisher(self._status(DeviceState.STARTING))
         # Worker state (touched only by the worker thread).
         self._card_present = False
@@ -217,6 +218,12 @@ class IdCardReader(ReaderSession):
     def disarm(self) -> None:
         """Ignore cards (no reads, no card events) until arm(); status keeps updating."""
         self._armed = False
+
+    def reread_after(self, delay_s: float) -> None:
+        """Read the card lying on the reader once more after `delay_s` (while armed): the
+        owner compares what it reads, so a card swapped faster than a removal can be seen is
+        still found."""
+        self._reread_at = time.monotonic() + delay_s
 
     # --- worker --------------------------------------------------------------------------
 
@@ -310,6 +317,10 @@ class IdCardReader(ReaderSession):
     def _poll_once(self) -> None:
         if self._rearm.is_set():
             self._rearm.clear()
+            self._placement_reported = False
+        reread_at = self._reread_at
+        if reread_at is not None and time.monotonic() >= reread_at:
+            self._reread_at = None
             self._placement_reported = False
         if not self.find_card():
             self._absent_polls += 1

@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import datetime
 
+from devices.idcard.codec import Command
 from devices.idcard.reader import IdCardReader
 from devices.idcard.sim_core import SimulatedReader, demo_cards
 from kiosk.ports import CARD_EXPIRED, ReaderCardPort
@@ -56,6 +57,61 @@ def test_a_card_left_behind_waits_to_be_lifted_before_the_next_session_reads() -
         assert second.event.wait(5) and second.people == [LI.id_number]
     finally:
         reader.stop()
+
+
+def test_a_quick_swap_serves_the_next_citizen_and_the_left_card_stays_unread() -> None:
+    """Lifted and another card laid down with no poll in between: the reader never sees the
+    slot empty, so only the card's identity can tell the new citizen's card from the old."""
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader, recheck_s=0.2)
+        first = Reads()
+        sim.place_card(ZHANG)
+        port.arm(first)
+        assert first.event.wait(5) and first.people == [ZHANG.id_number]
+        port.disarm()
+        port.session_ended()  # citizen A walks away; the card stays on the reader
+        assert port.guarding
+
+        second = Reads()
+        port.arm(second)
+        # The left card is read (to compare) and looked at again; never handed over.
+        _wait_for(lambda: sim.commands[Command.READ_TEXT_PHOTO] >= 3)
+        assert not second.event.is_set(), "the previous citizen's card was read"
+        sim.place_card(LI)  # the swap: the slot is never empty at a poll
+        assert second.event.wait(5) and second.people == [LI.id_number]
+        assert not port.guarding
+    finally:
+        reader.stop()
+
+
+def test_the_same_card_put_back_after_a_lift_is_read() -> None:
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader)
+        first = Reads()
+        sim.place_card(ZHANG)
+        port.arm(first)
+        assert first.event.wait(5)
+        port.disarm()
+        port.session_ended()
+        sim.remove_card()  # lifted: the reader sees the slot empty and the guard ends
+        _wait_for(lambda: not port.guarding)
+        second = Reads()
+        port.arm(second)
+        sim.place_card(ZHANG)
+        assert second.event.wait(5) and second.people == [ZHANG.id_number]
+    finally:
+        reader.stop()
+
+
+def _wait_for(condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.02)
 
 
 def test_a_card_placed_early_in_the_same_session_is_read() -> None:
