@@ -259,13 +259,23 @@ class Runtime:
         if parts.hostname not in ("127.0.0.1", "localhost"):
             return  # a central verification service answers; this terminal serves nothing
         try:
-            web = VerifyWebServer(self.store.certificates, "127.0.0.1", parts.port or 80)
+            web = VerifyWebServer(self._lookup_registry(), "127.0.0.1", parts.port or 80)
             web.start()
         except OSError as exc:
             log.warning("verification page not started: %s", exc)
             return
         self.verify_web = web
         self._stoppers.append(web.stop)
+
+    def _lookup_registry(self) -> Any:
+        """Where the verification page looks codes up: with a fleet, the centre first."""
+        if self.settings.fleet is None:
+            return self.store.certificates
+        from kiosk.fleet_link.registry import CentralFirstRegistry
+
+        return CentralFirstRegistry(
+            lambda: self.fleet_link.client if self.fleet_link is not None else None,
+            self.store.certificates)
 
     # ---- running ------------------------------------------------------------------------
     def start(self) -> None:

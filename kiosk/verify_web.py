@@ -86,6 +86,17 @@ def _result_html(entry: RegistryEntry, sha256: str | None) -> str:
     return "".join(parts)
 
 
+def _revoked_html(registry: CertificateRegistry, code: str) -> str:
+    """A fleet's registry knows revocations (kiosk.fleet_link.registry); say so first."""
+    revocation = getattr(registry, "revocation", None)
+    found = revocation(code) if callable(revocation) else None
+    if found is None:
+        return ""
+    reason = html.escape(found.revoked_reason or "")
+    return ('<div class="bad"><p>该证明已被撤销，不再有效。<br>'
+            f"This certificate has been REVOKED and is no longer valid.</p><p>{reason}</p></div>")
+
+
 def render_page(registry: CertificateRegistry, query: str, action: str = "/verify") -> str:
     """The page for a query string like ``code=ABCD-...&sha256=...`` (empty: just the form)."""
     params = parse_qs(query)
@@ -106,7 +117,8 @@ def render_page(registry: CertificateRegistry, query: str, action: str = "/verif
                     "No certificate was issued with this code. Check what you typed.</p></div>"
                 )
             else:
-                result = _result_html(entry, sha256.lower() if sha256 else None)
+                result = _revoked_html(registry, code) + _result_html(
+                    entry, sha256.lower() if sha256 else None)
     return _PAGE.format(action=html.escape(action), code=html.escape(typed[:24]), result=result)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -142,7 +143,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise CliError("no trust roots configured ([certificates] trust_roots)")
     store = open_store(settings)
     try:
-        report = verify_certificate(pdf, roots, store.certificates)
+        registry, close_link = _registry(settings, store)
+        try:
+            report = _with_revocation(verify_certificate(pdf, roots, registry), registry)
+        finally:
+            close_link()
         store.audit.record("certificate_verify", "valid" if report.valid else "invalid",
                            detail=args.pdf.name[:200], actor="admin")
     finally:
@@ -153,3 +158,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(report.summary("zh"))
         print(report.summary("en"))
     return 0 if report.valid else 1
+
+
+def _registry(settings: Settings, store: Any) -> tuple[Any, Any]:
+    """The registry to ask, and how to close it: with a fleet, the centre first."""
+    if settings.fleet is None:
+        return store.certificates, lambda: None
+    from kiosk.fleet_link.client import FleetClient
+    from kiosk.fleet_link.credential import load_credential
+    from kiosk.fleet_link.registry import CentralFirstRegistry
+
+    fleet = settings.fleet
+    try:
+        credential = load_credential(settings.resolved_data_dir(), fleet.url)
+    except ValueError as exc:
+        credential = None
+        print(f"{exc}; asking the local registry only", file=sys.stderr)
+    if credential is None:
+        print("not enrolled with the fleet: asking the local registry only", file=sys.stderr)
+        return store.certificates, lambda: None
+    client = FleetClient(fleet.url, credential.terminal_id, credential.secret,
+                         timeout_s=min(fleet.timeout_s, 5.0), ca_file=fleet.ca_file)
+    return CentralFirstRegistry(lambda: client, store.certificates), client.close
+
+
+def _with_revocation(report: Any, registry: Any) -> Any:
+    """A certificate the centre revoked is not valid, whatever its seal says."""
+    import dataclasses
+
+    from printing.verify import Problem
+
+    revocation = getattr(registry, "revocation", None)
+    found = revocation(report.verification_code) \
+        if callable(revocation) and report.verification_code else None
+    if found is None:
+        return report
+    reason = found.revoked_reason or "-"
+    problem = Problem("revoked", f"该证明已被撤销（{reason}）。",
+                      f"The certificate has been revoked ({reason}).")
+    return dataclasses.replace(report, valid=False, problems=(*report.problems, problem))
