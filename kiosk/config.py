@@ -119,8 +119,8 @@ class FleetSettings(_Section):
     """The central service this terminal reports to; no [fleet] section, no reporting."""
 
     url: str = Field(pattern=r"^https?://\S+$")  # the centre's base URL
-    # The name the centre knows this terminal by; default: the top-level terminal_id.
-    terminal_id: str = Field(default="", pattern=r"^([A-Za-z0-9_-]{1,32})?$")
+    # The centre knows the terminal by the top-level terminal_id, the one its certificates
+    # carry: the centre accepts a terminal's registry entries only under its own id.
     enrol_token_env: str = "GOV_KIOSK_FLEET_TOKEN"  # env var with the one-time token
     heartbeat_interval_s: float = Field(default=30.0, ge=1, le=3600)
     timeout_s: float = Field(default=10.0, gt=0, le=120)
@@ -187,9 +187,6 @@ class Settings(_Section):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_data_dir() / 'kiosk.sqlite3'}"
-
-    def fleet_terminal_id(self) -> str:
-        return (self.fleet.terminal_id if self.fleet else "") or self.terminal_id
 
     def certificate_verify_url(self) -> str:
         """What the QR code points at: the centre's public page when there is a fleet, since

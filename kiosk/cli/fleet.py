@@ -51,7 +51,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     if not token:
         raise CliError(f"environment variable {variable} holds no enrolment token "
                        "(fleet-admin terminal add prints one)")
-    terminal_id = settings.fleet_terminal_id()
+    terminal_id = settings.terminal_id
     try:
         request = EnrolRequest(terminal_id=terminal_id, token=token, app_version=app_version())
     except ValueError:
@@ -97,7 +97,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
         config_hash = hash_of(ConfigDocument.model_validate_json(kept.read_bytes()))
     report = {
-        "url": fleet.url, "terminal_id": settings.fleet_terminal_id(),
+        "url": fleet.url, "terminal_id": settings.terminal_id,
         "enrolled": credential is not None, "group": credential.group if credential else "",
         "outbox_length": length, "outbox_oldest_at": oldest.isoformat() if oldest else None,
         "last_seq": last, "config_hash": config_hash,

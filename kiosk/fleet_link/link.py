@@ -46,7 +46,7 @@ class FleetLink:
     def __init__(self, settings: Settings, terminal: Terminal, outbox: Outbox) -> None:
         assert settings.fleet is not None
         self._fleet = settings.fleet
-        self._terminal_id = settings.fleet_terminal_id()
+        self._terminal_id = settings.terminal_id
         self._data_dir = settings.resolved_data_dir()
         self._terminal = terminal
         self._outbox = outbox
