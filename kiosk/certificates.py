@@ -1,8 +1,16 @@
 """The certificate desk: issue a sealed certificate, record it, print it, and keep it until it
 has printed, so a jam at 3 a.m. costs the citizen nothing.
 
-A retry within the session reprints the same retained job (same verification code) instead
-of issuing a second certificate; an attendant can reprint any unprinted job later.
+Every print request carries a key (the session's request): one request gives at most one
+certificate and one job. A retry reprints that request's retained job (same verification code)
+instead of issuing a second certificate, and a request still in progress (a printer hand-off
+that hangs) refuses a second run rather than issuing again. An attendant can reprint any
+unprinted job later.
+
+The certificate is registered together with its kept job and its audit line in one database
+transaction (kiosk.store.issuance); each outcome of the job is one transaction with its audit
+line. When the store cannot write, nothing is printed and the citizen is told the terminal
+cannot complete the request.
 
 A job that does not finish in time is cancelled at the printer before anyone may print it
 again. When that cancel cannot be confirmed (the spooler is unreachable, or says nothing),
@@ -23,10 +31,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from devices.printer.base import DocumentPrinter, JobFailed, JobState, PrinterError, PrintJob
+from devices.printer.base import (
+    DocumentPrinter,
+    JobFailed,
+    JobState,
+    PrinterError,
+    PrinterHung,
+    PrintJob,
+)
 from kiosk.flow import Message
-from kiosk.session import AuditPort, PrintFailure
-from kiosk.store.jobs import FAILED, RetainedJobs
+from kiosk.session import STORAGE_FAILED, PrintFailure
+from kiosk.store.issuance import Issuance
+from kiosk.store.jobs import FAILED, PRINTED
+from printing.registry import RegistryEntry
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
 log = logging.getLogger(__name__)
@@ -56,6 +73,13 @@ MAY_HAVE_PRINTED = Message(
     can_retry=False,
     offer_attendant=True,
 )
+STILL_IN_PROGRESS = Message(
+    "您的证明仍在打印中，请稍候并留意出纸口；如长时间没有出纸，请联系工作人员。",
+    "Your certificate is still being printed. Please wait and watch the output tray; if "
+    "nothing comes out, ask staff.",
+    can_retry=False,
+    offer_attendant=True,
+)
 CHECK_TRAY_FIRST = Message(
     "这份证明之前的打印可能已经打出。请先查看出纸口和打印机；确认没有打出后再确认重新打印。",
     "An earlier attempt at this certificate may already have printed. Check the output tray "
@@ -70,6 +94,7 @@ class Issued(Protocol):
 
     pdf: bytes
     verification_code: str
+    registry_entry: RegistryEntry
 
 
 Issuer = Callable[[Service, AuthenticatedPerson, QueryResult], Issued]
@@ -77,6 +102,19 @@ Issuer = Callable[[Service, AuthenticatedPerson, QueryResult], Issued]
 
 class ReceiptPort(Protocol):
     def print_slip(self, service_name: str, verification_code: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Who:
+    """Whom a job's audit lines name."""
+
+    action: str
+    actor: str
+    person: AuthenticatedPerson | None = None
+
+
+_CITIZEN_PRINT = _Who("print", "citizen")
+_ATTENDANT_REPRINT = _Who("reprint", "attendant")
 
 
 @dataclass(frozen=True)
@@ -99,35 +137,53 @@ class CertificateDesk:
         self,
         *,
         issuer: Issuer,
-        jobs: RetainedJobs,
+        issuance: Issuance,
         printer: DocumentPrinter,
-        audit: AuditPort,
         print_timeout_s: float = 90.0,
         receipt: ReceiptPort | None = None,
     ) -> None:
-        self._issuer = issuer  # renders, seals, signs and records in the registry
-        self._jobs = jobs
+        self._issuer = issuer  # renders, seals and signs; the records are written here
+        self._issuance = issuance
+        self._jobs = issuance.jobs
         self._printer = printer
-        self._audit = audit
         self._timeout = print_timeout_s
         self._receipt = receipt
         self._lock = threading.Lock()
-        # The unprinted job of the current session's result, for an in-session retry.
-        self._retry: tuple[QueryResult, int, str] | None = None
-        # Bumped by every wipe: a print that finishes after the wipe must not set `_retry`.
-        self._generation = 0
+        # Requests whose issue-and-print is running now: a second run of one is refused.
+        self._in_flight: set[str] = set()
         # Printer handles (without the document) of jobs in doubt, to ask about them again.
         self._in_doubt: dict[int, PrintJob] = {}
 
     # CertificatePort
     def issue_and_print(
-        self, service: Service, person: AuthenticatedPerson, result: QueryResult
+        self, service: Service, person: AuthenticatedPerson, result: QueryResult,
+        request_key: str,
     ) -> str:
+        """Issue (once per `request_key`), keep, print; the verification code."""
         with self._lock:
-            generation = self._generation
-            retry = self._retry
-        if retry is not None and retry[0] is result:
-            job_id, code = retry[1], retry[2]
+            if request_key in self._in_flight:
+                log.warning("a second run of a print request still in progress was refused")
+                raise PrintFailure(STILL_IN_PROGRESS)
+            self._in_flight.add(request_key)
+        try:
+            return self._issue_and_print(service, person, result, request_key)
+        finally:
+            with self._lock:
+                self._in_flight.discard(request_key)
+
+    def _issue_and_print(
+        self, service: Service, person: AuthenticatedPerson, result: QueryResult,
+        request_key: str,
+    ) -> str:
+        try:
+            earlier = self._jobs.for_request(request_key)
+        except Exception:
+            log.exception("the store cannot be read")
+            raise PrintFailure(STORAGE_FAILED) from None
+        if earlier is not None and earlier.status == PRINTED:
+            return earlier.verification_code  # it printed; its answer was lost on the way
+        if earlier is not None:
+            job_id, code = earlier.id, earlier.verification_code
         else:
             try:
                 issued = self._issuer(service, person, result)
@@ -135,67 +191,118 @@ class CertificateDesk:
                 log.exception("issuing a certificate for %s failed", service.id)
                 raise PrintFailure(ISSUE_FAILED) from None
             code = issued.verification_code
-            job_id = self._jobs.add(code, _job_title(service, code), issued.pdf)
-        outcome = self.print_job(job_id, service.name_zh)
-        with self._lock:
-            if self._generation == generation:  # the session is still the one that asked
-                self._retry = None if outcome.printed else (result, job_id, code)
+            try:
+                job_id = self._issuance.record_issue(
+                    issued.registry_entry, _job_title(service, code), issued.pdf, person,
+                    request_key=request_key,
+                )
+            except Exception:
+                # Nothing of it was written (one transaction): no certificate exists.
+                log.exception("certificate for %s not recorded: nothing issued", service.id)
+                raise PrintFailure(STORAGE_FAILED) from None
+        who = _Who("print", "citizen", person)
+        outcome = self.print_job(job_id, service.name_zh, who=who)
         if not outcome.printed:
             assert outcome.message is not None
             raise PrintFailure(outcome.message)
         return code
 
     def print_job(
-        self, job_id: int, service_name: str = "", *, confirm_in_doubt: bool = False
+        self, job_id: int, service_name: str = "", *, confirm_in_doubt: bool = False,
+        who: _Who = _ATTENDANT_REPRINT,
     ) -> PrintOutcome:
         """Send a retained job to the printer and follow it to the end.
 
         A job in doubt is not submitted again unless the printer now says the earlier copy
-        did not print, or `confirm_in_doubt` is given (someone looked in the tray).
+        did not print, or `confirm_in_doubt` is given (someone looked in the tray). Every
+        outcome is written with its audit line; a store that cannot write fails closed.
         """
+        try:
+            return self._print_job(job_id, service_name, confirm_in_doubt, who)
+        except _StoreDown:
+            return PrintOutcome(job_id, "", False, STORAGE_FAILED)
+
+    def _print_job(
+        self, job_id: int, service_name: str, confirm_in_doubt: bool, who: _Who
+    ) -> PrintOutcome:
         view = self._jobs.get(job_id)
         if view is None:
             raise KeyError(job_id)
         code = view.verification_code
+        name = service_name or view.title
         if view.status == FAILED and view.reason.startswith(IN_DOUBT) and not confirm_in_doubt:
             settled = self._settle_in_doubt(job_id)
             if settled is JobState.COMPLETED:
-                self._jobs.mark_printed(job_id)
-                self._slip(service_name or view.title, code)
+                self._printed(job_id, code, name, who)
                 return PrintOutcome(job_id, code, True)
             if settled is JobState.PENDING:
+                self._note(who, "held_in_doubt", code)  # nothing submitted: look first
                 return PrintOutcome(job_id, code, False, CHECK_TRAY_FIRST, in_doubt=True)
         with self._lock:
             self._in_doubt.pop(job_id, None)
         document = self._jobs.document(job_id)
         try:
             job = self._printer.submit(document, view.title)
-            result = self._printer.wait(job, self._timeout)
+        except PrinterHung:
+            # The hand-off did not answer in time: the spooler may have the job anyway.
+            log.warning("print job %d: the printer hung during the hand-off: in doubt", job_id)
+            self._failed(job_id, f"{IN_DOUBT}: the printer hung during the hand-off", code,
+                         who, "in_doubt")
+            return PrintOutcome(job_id, code, False, MAY_HAVE_PRINTED, in_doubt=True)
         except PrinterError as exc:
-            self._jobs.mark_failed(job_id, type(exc).__name__)
+            self._failed(job_id, type(exc).__name__, code, who)
             return PrintOutcome(job_id, code, False, _printer_message(exc))
+        try:
+            result = self._printer.wait(job, self._timeout)
+        except PrinterError as exc:  # e.g. PrinterHung: the job is with the spooler
+            log.warning("print job %d could not be followed: %s", job_id, type(exc).__name__)
+            return self._timed_out(job_id, code, job, name, who)
         if result.completed:
-            self._jobs.mark_printed(job_id)
-            self._slip(service_name or view.title, code)
+            self._printed(job_id, code, name, who)
             return PrintOutcome(job_id, code, True)
         if result.pending:
-            return self._timed_out(job_id, code, job, service_name or view.title)
+            return self._timed_out(job_id, code, job, name, who)
         error = result.error
-        self._jobs.mark_failed(job_id, result.detail or type(error).__name__)
+        self._failed(job_id, result.detail or type(error).__name__, code, who)
         return PrintOutcome(job_id, code, False, _printer_message(error))
 
-    def _timed_out(self, job_id: int, code: str, job: PrintJob, name: str) -> PrintOutcome:
+    def _printed(self, job_id: int, code: str, name: str, who: _Who) -> None:
+        self._settle(job_id, who, printed=True, outcome="ok", detail=code)
+        self._slip(name, code)
+
+    def _failed(self, job_id: int, reason: str, code: str, who: _Who,
+                outcome: str = "failed") -> None:
+        self._settle(job_id, who, printed=False, reason=reason, outcome=outcome, detail=code)
+
+    def _settle(self, job_id: int, who: _Who, **what: object) -> None:
+        try:
+            self._issuance.settle(job_id, action=who.action, person=who.person,
+                                  actor=who.actor, **what)  # type: ignore[arg-type]
+        except Exception as exc:
+            log.exception("print job %d: its outcome could not be written", job_id)
+            raise _StoreDown from exc
+
+    def _note(self, who: _Who, outcome: str, code: str) -> None:
+        try:
+            self._issuance.audit.record(who.action, outcome, who.person, code, actor=who.actor)
+        except Exception as exc:
+            log.exception("audit line %s/%s could not be written", who.action, outcome)
+            raise _StoreDown from exc
+
+    def _timed_out(
+        self, job_id: int, code: str, job: PrintJob, name: str, who: _Who
+    ) -> PrintOutcome:
         """Stop a job that did not finish in time, so that a retry cannot print it twice."""
         state = self._stop_at_printer(job)
         if state is JobState.COMPLETED:  # it finished while we were cancelling
-            self._jobs.mark_printed(job_id)
-            self._slip(name, code)
+            self._printed(job_id, code, name, who)
             return PrintOutcome(job_id, code, True)
         if state is JobState.CANCELLED:
-            self._jobs.mark_failed(job_id, "timeout; cancelled at the printer")
+            self._failed(job_id, "timeout; cancelled at the printer", code, who)
             return PrintOutcome(job_id, code, False, STILL_PRINTING)
         log.warning("print job %d timed out and its cancel is unconfirmed: in doubt", job_id)
-        self._jobs.mark_failed(job_id, f"{IN_DOUBT}: timeout, cancel not confirmed")
+        self._failed(job_id, f"{IN_DOUBT}: timeout, cancel not confirmed", code, who,
+                     "in_doubt")
         with self._lock:
             self._in_doubt[job_id] = dataclasses.replace(job, document=b"")
             while len(self._in_doubt) > _MAX_IN_DOUBT_HANDLES:
@@ -240,11 +347,8 @@ class CertificateDesk:
         return state
 
     def forget_session(self) -> None:
-        """Called on every wipe: the next citizen never inherits a retry, even from a print
-        that is still running now and finishes later."""
-        with self._lock:
-            self._generation += 1
-            self._retry = None
+        """Called on every wipe. Nothing to drop: a retry is found by the request key, which
+        belongs to one session, so the next citizen never inherits a job."""
 
     # Attendant
     def reprint_last_unprinted(self, *, confirm_in_doubt: bool = False) -> PrintOutcome | None:
@@ -253,16 +357,7 @@ class CertificateDesk:
         pending = self._jobs.unprinted()
         if not pending:
             return None
-        job = pending[0]
-        outcome = self.print_job(job.id, confirm_in_doubt=confirm_in_doubt)
-        if outcome.printed:
-            result = "ok"
-        elif outcome.message is CHECK_TRAY_FIRST:
-            result = "held_in_doubt"  # nothing submitted: the attendant must look first
-        else:
-            result = "in_doubt" if outcome.in_doubt else "failed"
-        self._audit.record("reprint", result, None, job.verification_code, actor="attendant")
-        return outcome
+        return self.print_job(pending[0].id, confirm_in_doubt=confirm_in_doubt)
 
     def _slip(self, service_name: str, code: str) -> None:
         if self._receipt is None:
@@ -271,6 +366,10 @@ class CertificateDesk:
             self._receipt.print_slip(service_name, code)
         except Exception:  # a slip is a courtesy: its failure never fails the certificate
             log.warning("receipt printer failed", exc_info=True)
+
+
+class _StoreDown(Exception):
+    """The store could not write a job's outcome (its cause is logged)."""
 
 
 def _printer_message(exc: PrinterError | None) -> Message:

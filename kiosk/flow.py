@@ -69,6 +69,7 @@ __all__ = [
     "IssueAndPrint",
     "MAX_FACE_ATTEMPTS",
     "Message",
+    "PRINT_STILL_RUNNING",
     "Printed",
     "QueryAnswered",
     "RequestPrint",
@@ -157,6 +158,11 @@ class SessionState:
     devices_ok: bool = True
     voice: bool = False  # the citizen asked for voice guidance (kept for the session)
     help_open: bool = False  # the idle clock stands still while Help is read
+    answers: int = 0  # query answers in this session: numbers the print requests
+    # The request key of a print the waiting net gave up on while its issue-and-print still
+    # runs: that request may not start again, and its late answer still counts.
+    print_in_flight: str = ""
+    print_request: str = ""  # the request key of the print on its way
 
     def __repr__(self) -> str:  # never print the person's data
         return f"SessionState(screen={self.screen.name}, token={self.token[:4]}…)"
@@ -194,6 +200,13 @@ FACE_GIVE_UP = Message(
     "已多次未能通过人脸核验，请携带身份证到人工窗口办理。",
     "The face check did not succeed after several tries. Please take your ID card to a "
     "staffed counter.",
+)
+PRINT_STILL_RUNNING = Message(
+    "您的证明仍在打印中，请稍候并留意出纸口；如长时间没有出纸，请联系工作人员。",
+    "Your certificate is still being printed. Please wait and watch the output tray; if "
+    "nothing comes out, ask staff.",
+    can_retry=False,
+    offer_attendant=True,
 )
 STUCK = Message(
     "业务系统长时间没有回应，本次操作未完成。请稍后再试或联系工作人员。",
@@ -265,6 +278,12 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         if state.screen in _WAITING and now - state.last_activity > timeouts.waiting_s:
             # Adapters and printers have their own timeouts; this is the net under them, so a
             # lost answer never strands the citizen (and their data) on a spinner.
+            if state.screen is Screen.PRINTING:
+                # The issue-and-print may still be running: no retry may start a second one.
+                failed, effects = step(
+                    state, StepFailed(state.token, PRINT_STILL_RUNNING, print_failed=True),
+                    now, timeouts)
+                return replace(failed, print_in_flight=state.print_request), effects
             return step(state, StepFailed(state.token, STUCK), now, timeouts)
         return state, []
     if isinstance(event, SetLanguage):
@@ -328,14 +347,28 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, SubmitInputs) and screen is Screen.INPUTS:
         submitted = replace(state, inputs=dict(event.inputs), inputs_submitted=True)
         return _next_step_for(submitted, now)
+    if state.print_in_flight and screen is Screen.ERROR and isinstance(event, Printed):
+        done = _go(state, Screen.DONE, now, verification_code=event.verification_code,
+                   print_in_flight="", message=None)
+        return done, []
+    if state.print_in_flight and screen is Screen.ERROR and isinstance(event, StepFailed):
+        # The late end of the print: now the citizen may try again if it allows.
+        return replace(state, message=event.message, print_in_flight="",
+                       last_activity=now), []
     if isinstance(event, QueryAnswered) and screen is Screen.QUERYING:
-        return _go(state, Screen.RESULT, now, result=event.result), []
+        return _go(state, Screen.RESULT, now, result=event.result,
+                   answers=state.answers + 1), []
     if isinstance(event, RequestPrint) and screen is Screen.RESULT:
         if state.service is None or not state.service.printable or state.result is None:
             return state, []
+        request_key = f"{state.token}.{state.answers}"
+        if request_key == state.print_in_flight:
+            return state, []
         assert state.person is not None
-        effects = [IssueAndPrint(state.token, state.service, state.person, state.result)]
-        return _go(state, Screen.PRINTING, now, print_failed=False), effects
+        effects = [IssueAndPrint(state.token, state.service, state.person, state.result,
+                                 request_key)]
+        return _go(state, Screen.PRINTING, now, print_failed=False,
+                   print_request=request_key), effects
     if isinstance(event, Printed) and screen is Screen.PRINTING:
         done = _go(state, Screen.DONE, now, verification_code=event.verification_code)
         return done, []

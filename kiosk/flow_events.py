@@ -188,6 +188,9 @@ class IssueAndPrint(Effect):
     service: Service
     person: AuthenticatedPerson
     result: QueryResult
+    # One per answer the citizen asked to print: a retry of it never issues a second
+    # certificate, and a second run while the first still runs is refused.
+    request_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ class Runtime:
         place_delay_s: float = 1.5,
         start_verify_web: bool = True,
         wall_clock: Callable[[], datetime] = datetime.now,
+        housekeeping_interval_s: float = 600.0,
     ) -> None:
         from services_catalog.catalog import load_catalog
 
@@ -103,6 +104,8 @@ class Runtime:
         self.simulate = simulate
         self._place_delay_s = place_delay_s
         self._start_web = start_verify_web
+        self._housekeeping_interval_s = housekeeping_interval_s
+        self.housekeeping: Any = None
         self._stoppers: list[Callable[[], None]] = []
         self.catalog = load_catalog(
             settings.services.extra_catalog_dirs, settings.service_enabled_override
@@ -146,6 +149,7 @@ class Runtime:
     def assemble(self) -> None:
         from devices.idcard.reader import IdCardReader
         from kiosk.certificates import CertificateDesk
+        from kiosk.housekeeping import Housekeeping
         from kiosk.ports import (
             CameraFacePort,
             GatewayQueryPort,
@@ -170,8 +174,9 @@ class Runtime:
         self.store = store
         if settings.demo and not store.credentials.has("attendant"):
             store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)
-        if settings.attendant.pin_hash:
-            store.credentials.ensure_hash("attendant", settings.attendant.pin_hash)
+        if settings.attendant.pin_hash and store.credentials.apply_config_hash(
+                "attendant", settings.attendant.pin_hash):
+            log.info("attendant PIN set from the config file (its pin_hash changed)")
         if not settings.demo:
             _require_backends(settings, self.catalog)
 
@@ -239,9 +244,12 @@ class Runtime:
                                verify_url=settings.certificate_verify_url(),
                                clock=lambda: self.runner.wall_clock())
         self.desk = CertificateDesk(
-            issuer=issuer, jobs=store.jobs, printer=self.printer, audit=store.audit,
+            issuer=issuer, issuance=store.issuance, printer=self.printer,
             receipt=slip if self.receipt is not None else None,
         )
+        self.runner.on_session_end(lambda _reason: store.anchors.anchor("session_end"))
+        self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s)
+        stoppers.append(self.housekeeping.stop)
         self.runner.bind(
             card=card_port, face=self.face_port,
             query=GatewayQueryPort(self.gateway, lambda: self.runner.wall_clock()),
@@ -294,9 +302,10 @@ class Runtime:
             self.fleet_link = FleetLink(self.settings, self, self.store.outbox)
             self.fleet_link.start()
             self._stoppers.append(self.fleet_link.stop)
-        self.store.jobs.purge_expired()
         self.store.audit.record("terminal_start", "ok", actor="system",
                                 detail="demo" if self.settings.demo else "")
+        # Purges kept jobs past retention and anchors the audit chain now and every interval.
+        self.housekeeping.start()
 
     def device_statuses(self) -> list[DeviceStatus]:
         if not self.ready.is_set():
@@ -497,6 +506,6 @@ def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any,
             terminal_id=settings.terminal_id, verify_url=settings.certificate_verify_url(),
             demo=settings.demo, hall_name_zh=settings.hall_name_zh,
         )
-        return issuer.issue(request)
+        return issuer.prepare(request)  # the desk records it with its job and audit line
 
     return issue, trust_root

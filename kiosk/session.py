@@ -59,9 +59,11 @@ class QueryPort(Protocol):
 
 class CertificatePort(Protocol):
     def issue_and_print(
-        self, service: Service, person: AuthenticatedPerson, result: QueryResult
+        self, service: Service, person: AuthenticatedPerson, result: QueryResult,
+        request_key: str,
     ) -> str:
-        """Issue, seal, record and print; return the verification code. Raises PrintFailure."""
+        """Issue (at most once per request key), seal, record and print; return the
+        verification code. Raises PrintFailure."""
         ...
 
     def forget_session(self) -> None:
@@ -90,6 +92,17 @@ class PrintFailure(Exception):
     def __init__(self, message: Message) -> None:
         super().__init__(message.en)
         self.message = message
+
+
+# An audit line or a record that cannot be written stops the session: the terminal does not
+# act on a citizen's behalf without its record (fail closed).
+STORAGE_FAILED = Message(
+    "本机暂时无法完成您的业务，请到其他自助终端或人工窗口办理。",
+    "This terminal cannot complete your request now. Please use another terminal or a "
+    "staffed counter.",
+    can_retry=False,
+    offer_attendant=True,
+)
 
 
 def message_for(exc: BaseException) -> Message:
@@ -138,6 +151,7 @@ class SessionRunner:
         self._changed = threading.Condition(self._lock)
         self._bound = threading.Event()
         self._pending: list[tuple[flow.Effect, flow.SessionState]] = []
+        self._session_end_hooks: list[Callable[[str], None]] = []
         if card and face and query and certificates and audit:
             self.bind(card=card, face=face, query=query, certificates=certificates, audit=audit)
 
@@ -162,6 +176,11 @@ class SessionRunner:
             pending, self._pending = self._pending, []
             for effect, state in pending:  # what the citizen asked for while we were starting
                 self._start(effect, state)
+
+    def on_session_end(self, hook: Callable[[str], None]) -> None:
+        """Run `hook(reason)` on the worker pool after each session's end is audited (the
+        store anchors the audit chain's head there)."""
+        self._session_end_hooks.append(hook)
 
     def attach_voice(self, voice: VoicePort | None) -> None:
         """The UI's voice arrives after the runner is built (it needs the GUI thread)."""
@@ -260,22 +279,35 @@ class SessionRunner:
         elif isinstance(effect, flow.SessionEnded):
             self._certificates.forget_session()
             self._card.session_ended()
-            self._pool.submit(self._record, "session_end", effect.reason, None)
+            self._pool.submit(self._end_session, effect.reason)
+
+    def _end_session(self, reason: str) -> None:
+        self._record("session_end", reason, None)
+        for hook in list(self._session_end_hooks):
+            try:
+                hook(reason)
+            except Exception:
+                log.exception("session-end hook failed")
 
     def _record(
         self, action: str, outcome: str, person: AuthenticatedPerson | None, detail: str = ""
-    ) -> None:
-        """Audit, but never let a failing audit write strand a citizen on a waiting screen."""
+    ) -> bool:
+        """Audit; False when the line could not be written (the caller then stops the
+        session with STORAGE_FAILED rather than go on unrecorded)."""
         try:
             self._audit.record(action, outcome, person, detail)
         except Exception:
             log.exception("audit record %s/%s could not be written", action, outcome)
+            return False
+        return True
 
     def _on_card(
         self, token: str, person: AuthenticatedPerson | None, message: Message | None
     ) -> None:
         if person is not None:
-            self._record("card_read", "ok", person)
+            if not self._record("card_read", "ok", person):
+                self.dispatch(flow.StepFailed(token, STORAGE_FAILED))
+                return
             self.dispatch(flow.CardAccepted(token, person))
         else:
             failure = message or message_for(RuntimeError())
@@ -283,7 +315,9 @@ class SessionRunner:
 
     def _on_face(self, token: str, ok: bool, message: Message | None) -> None:
         person = self.state.person if self.state.token == token else None
-        self._record("face_check", "match" if ok else "failed", person)
+        if not self._record("face_check", "match" if ok else "failed", person):
+            self.dispatch(flow.StepFailed(token, STORAGE_FAILED))
+            return
         if ok:
             self.dispatch(flow.FaceVerified(token))
         else:
@@ -294,26 +328,31 @@ class SessionRunner:
             result = self._query.query(effect.service, effect.person, effect.inputs)
         except AdapterError as exc:
             log.info("query %s failed: %s", effect.service.id, type(exc).__name__)
-            self._record("query", type(exc).__name__, effect.person, effect.service.id)
-            self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
+            recorded = self._record("query", type(exc).__name__, effect.person,
+                                    effect.service.id)
+            self.dispatch(flow.StepFailed(effect.token,
+                                          message_for(exc) if recorded else STORAGE_FAILED))
             return
         except Exception as exc:  # a bug must not strand the citizen on a spinner
             log.exception("query %s crashed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
             return
-        self._record("query", "ok", effect.person, effect.service.id)
+        if not self._record("query", "ok", effect.person, effect.service.id):
+            self.dispatch(flow.StepFailed(effect.token, STORAGE_FAILED))  # the answer is dropped
+            return
         self.dispatch(flow.QueryAnswered(effect.token, result))
 
     def _run_print(self, effect: flow.IssueAndPrint) -> None:
+        """The desk audits the certificate and each print outcome with its records."""
         try:
-            code = self._certificates.issue_and_print(effect.service, effect.person, effect.result)
+            code = self._certificates.issue_and_print(
+                effect.service, effect.person, effect.result, effect.request_key
+            )
         except PrintFailure as exc:
-            self._record("print", "failed", effect.person, effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, exc.message, print_failed=True))
             return
         except Exception as exc:
             log.exception("certificate for %s failed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc), print_failed=True))
             return
-        self._record("print", "ok", effect.person, effect.service.id)
         self.dispatch(flow.Printed(effect.token, code))

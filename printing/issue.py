@@ -164,11 +164,18 @@ class CertificateIssuer:
         register_reportlab_font(self._font)  # fail at start-up, not in front of a citizen
 
     def issue(self, request: CertificateRequest, now: datetime | None = None) -> IssuedCertificate:
+        issued = self.prepare(request, now)
+        self.registry.record(issued.registry_entry)
+        return issued
+
+    def prepare(
+        self, request: CertificateRequest, now: datetime | None = None
+    ) -> IssuedCertificate:
+        """Render, seal and sign without recording: for a caller that records the entry in a
+        transaction of its own, together with what must exist beside it."""
         if not request.service.seal:
             raise NotPrintable(f"service {request.service.id} has no seal")
         signer = self.keyring.get(request.service.seal)
-        issued = issue_certificate(
+        return issue_certificate(
             request, signer, holder_id_key=self._holder_id_key, font=self._font, now=now
         )
-        self.registry.record(issued.registry_entry)
-        return issued

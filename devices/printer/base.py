@@ -54,6 +54,15 @@ class PrinterOffline(PrinterError):
     )
 
 
+class PrinterHung(PrinterOffline):
+    """A call into the printer did not return within its deadline: a device fault, and a job
+    handed over meanwhile may or may not be with the spooler."""
+
+    code = CompletionCode.TIMEOUT
+    message_zh = "打印机没有响应，暂时无法打印。请联系工作人员。"
+    message_en = "The printer is not responding. Please ask staff for help."
+
+
 class JobFailed(PrinterError):
     code = CompletionCode.HARDWARE_ERROR
     message_zh = "打印未能完成。您的证明已保存，可以重新打印或联系工作人员。"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devices.printer.base import DocumentPrinter
+from devices.printer.deadline import DeadlinePrinter
 from devices.printer.simulated import PrinterStatusSource
 
 
@@ -16,8 +17,27 @@ def open_document_printer(
     server: str | None = None,
     status_source: PrinterStatusSource | None = None,
     poll_interval_s: float = 2.0,
+    call_timeout_s: float = 20.0,
 ) -> DocumentPrinter:
-    """kind "pdf_dir" -> PdfDirectoryPrinter(pdf_dir); kind "cups" -> CupsPrinter(queue, ...)."""
+    """kind "pdf_dir" -> PdfDirectoryPrinter(pdf_dir); kind "cups" -> CupsPrinter(queue, ...);
+    either behind a `DeadlinePrinter`, so no call into it blocks longer than `call_timeout_s`
+    (a wait: its own timeout plus that)."""
+    return DeadlinePrinter(
+        _open(kind, queue=queue, pdf_dir=pdf_dir, server=server, status_source=status_source,
+              poll_interval_s=poll_interval_s),
+        call_timeout_s=call_timeout_s,
+    )
+
+
+def _open(
+    kind: str,
+    *,
+    queue: str,
+    pdf_dir: Path | None,
+    server: str | None,
+    status_source: PrinterStatusSource | None,
+    poll_interval_s: float,
+) -> DocumentPrinter:
     if kind == "pdf_dir":
         if pdf_dir is None:
             raise ValueError("printer kind 'pdf_dir' needs a directory")

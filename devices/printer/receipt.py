@@ -21,7 +21,8 @@ from typing import Any
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 
-from devices.printer.base import PrinterError, PrinterOffline
+from devices.printer.base import PrinterError, PrinterHung, PrinterOffline
+from devices.printer.deadline import DeadlinePassed, DeadlineRunner
 from devices.status import (
     DeviceClass,
     DeviceState,
@@ -156,10 +157,15 @@ def parse_device_string(spec: str) -> DeviceSpec:
 class ReceiptPrinter:
     """Prints `ReceiptSlip`s on an ESC/POS printer. Give it any python-escpos printer object."""
 
-    def __init__(self, printer: Escpos, *, name: str = "", native_qr: bool = False) -> None:
+    def __init__(self, printer: Escpos, *, name: str = "", native_qr: bool = False,
+                 call_timeout_s: float = 10.0) -> None:
         self._printer = printer
         self._lock = threading.Lock()
         self.name = name or type(printer).__name__
+        # A slip printer that stops reading (USB stalled, serial flow control held) must not
+        # hold the session: each call to it has a deadline, and overrunning it is a fault.
+        self.call_timeout_s = call_timeout_s
+        self._runner = DeadlineRunner(f"receipt-{self.name}")
         # Raster QR (the default) prints on every ESC/POS printer; native GS ( k is smaller
         # and sharper but only some firmware has it.
         self.native_qr = native_qr
@@ -204,7 +210,19 @@ class ReceiptPrinter:
         if getattr(self._printer, "_device", False) is None:
             self._printer.open()
 
+    def _hung(self, what: str) -> PrinterHung:
+        detail = f"凭条打印机没有响应 / receipt printer not responding ({what})"
+        self._publisher.publish(self._status(DeviceState.HARDWARE_ERROR, Paper.UNKNOWN, detail))
+        return PrinterHung(f"receipt printer {self.name} did not answer {what} in time")
+
     def status(self) -> DeviceStatus:
+        try:
+            return self._runner.call(self._ask_status, self.call_timeout_s)
+        except DeadlinePassed:
+            self._hung("a status request")
+            return self._publisher.status
+
+    def _ask_status(self) -> DeviceStatus:
         if not self.can_report_paper:
             status = self._status(DeviceState.ONLINE, Paper.UNKNOWN)
         else:
@@ -223,7 +241,14 @@ class ReceiptPrinter:
         return status
 
     def print_slip(self, slip: ReceiptSlip, *, heading: Sequence[str] = ()) -> None:
-        """Print one slip and cut. Raises PrinterOffline when the printer cannot be reached."""
+        """Print one slip and cut. Raises PrinterOffline when the printer cannot be reached,
+        PrinterHung when it does not take the slip within `call_timeout_s`."""
+        try:
+            self._runner.call(lambda: self._write_slip(slip, heading), self.call_timeout_s)
+        except DeadlinePassed:
+            raise self._hung("the slip") from None
+
+    def _write_slip(self, slip: ReceiptSlip, heading: Sequence[str]) -> None:
         head = list(heading) or ["政务服务一体机", "办理凭条 Service receipt"]
         p = self._printer
         try:

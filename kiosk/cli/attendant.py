@@ -25,7 +25,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit_show)
-    p = asub.add_parser("verify", help="check the hash chain; exit 1 if it was tampered with")
+    p = asub.add_parser(
+        "verify", help="check the keyed chain and its anchors; exit 1 if it was tampered with")
+    p.add_argument("--anchor", action="append", default=[], metavar="SEQ:MAC",
+                   help="an anchor from the journal or the fleet (repeatable); the anchor "
+                        "file in the data directory is always checked")
     p.set_defaults(handler=cmd_audit_verify)
 
 
@@ -82,13 +86,34 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from kiosk.store.anchor import Anchor, AnchorError
+
+    try:
+        given = [Anchor.parse(value) for value in args.anchor]
+    except AnchorError as exc:
+        raise CliError(str(exc)) from None
     store = _store(args)
     try:
-        report = store.audit.verify_chain()
+        try:
+            stored = store.anchors.file.load()
+        except AnchorError as exc:
+            print(f"audit log NOT VERIFIED: {exc}")
+            return 1
+        anchors = given + ([stored] if stored is not None else [])
+        report = store.audit.verify_chain(anchors)
     finally:
         store.close()
-    if report.intact:
-        print(f"audit log intact: {report.entries} entries")
-        return 0
-    print(f"audit log BROKEN at entry {report.first_broken_id} (of {report.entries} read)")
-    return 1
+    if not report.intact:
+        print(f"audit log BROKEN: {report.problem}")
+        return 1
+    if not anchors and report.entries:
+        # Without an anchor a deleted tail cannot show: say so instead of "intact".
+        print(f"audit log NOT VERIFIED: {report.entries} entries chain correctly, but there is "
+              f"no anchor ({store.anchors.file.path} is missing); give --anchor SEQ:MAC "
+              "from the journal")
+        return 1
+    legacy = f", {report.legacy_entries} before the key (unkeyed rule)" if (
+        report.legacy_entries) else ""
+    print(f"audit log intact: {report.entries} entries{legacy}, up to the anchored entry "
+          f"{max((a.seq for a in anchors), default=0)}")
+    return 0

@@ -89,7 +89,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
                 issued = issue(service, person, result)
             except CertificateError as exc:
                 raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
-            store.audit.record("certificate_issue", "ok", person, service.id, actor="admin")
+            # Registered and audited in one transaction; no print job (it goes to a file).
+            store.issuance.record_issue(issued.registry_entry, "", None, person, actor="admin")
         finally:
             store.close()
         try:

@@ -1,20 +1,26 @@
 """The terminal's local records: audit log, certificate registry, retained jobs, credentials.
 
 `Store.open(url, key_dir, terminal_id)` migrates the schema and hands out one object per kind
-of record; each opens its own short SQLAlchemy session per call, never a global one.
+of record; each opens its own short SQLAlchemy session per call, never a global one. Records
+that must be written together (a certificate, its job, its audit line) go through `issuance`.
+The audit chain's anchor file lives beside the key (in the data directory); closing a store
+that appended audit lines anchors the new head.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kiosk.store.anchor import ANCHOR_FILE, AuditAnchors, FileAnchorSink
 from kiosk.store.audit import AuditLog
 from kiosk.store.credentials import Credentials
 from kiosk.store.db import make_engine, migrate, session_factory
+from kiosk.store.issuance import Issuance
 from kiosk.store.jobs import RetainedJobs
 from kiosk.store.keys import TerminalKeys
 from kiosk.store.outbox import Outbox
@@ -30,6 +36,8 @@ class Store:
     jobs: RetainedJobs
     credentials: Credentials
     outbox: Outbox
+    issuance: Issuance
+    anchors: AuditAnchors
 
     @classmethod
     def open(
@@ -52,17 +60,28 @@ class Store:
         if fleet_outbox:  # items are checked against the protocol before they are kept
             from kiosk.fleet_link.batching import check_item as check
         outbox = Outbox(sessions, enabled=fleet_outbox, check=check)
+        audit = AuditLog(sessions, keys, terminal_id, outbox)
+        certificates = SqlCertificateRegistry(sessions, outbox)
+        jobs = RetainedJobs(sessions, keys)
         return cls(
             engine=engine,
             keys=keys,
-            audit=AuditLog(sessions, keys, terminal_id, outbox),
-            certificates=SqlCertificateRegistry(sessions, outbox),
-            jobs=RetainedJobs(sessions, keys),
+            audit=audit,
+            certificates=certificates,
+            jobs=jobs,
             credentials=Credentials(
                 sessions, max_failures=pin_max_failures, lockout=pin_lockout
             ),
             outbox=outbox,
+            issuance=Issuance(audit, certificates, jobs),
+            anchors=AuditAnchors(audit, FileAnchorSink(Path(key_dir) / ANCHOR_FILE, keys),
+                                 terminal_id),
         )
 
     def close(self) -> None:
+        if self.audit.written:
+            try:
+                self.anchors.anchor("close", file_only=True)
+            except Exception:  # a store that cannot anchor still closes
+                logging.getLogger(__name__).exception("audit anchor on close failed")
         self.engine.dispose()

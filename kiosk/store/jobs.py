@@ -7,7 +7,9 @@ that jammed at night without the terminal keeping citizens' documents around.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +32,16 @@ class JobView:
     status: str
     reason: str
     attempts: int
+
+
+@contextlib.contextmanager
+def _within(sessions: sessionmaker[Session], session: Session | None) -> Iterator[Session]:
+    """The caller's transaction when given one, else a transaction of our own."""
+    if session is not None:
+        yield session
+        return
+    with sessions.begin() as own:
+        yield own
 
 
 def _view(job: PrintJob) -> JobView:
@@ -55,27 +67,40 @@ class RetainedJobs:
 
     def add(self, verification_code: str, title: str, document: bytes) -> int:
         with self._sessions.begin() as session:
-            job = PrintJob(
-                created_at=datetime.now(UTC), verification_code=verification_code,
-                title=title[:100],  # the column's width (PostgreSQL enforces it; SQLite not)
-                status=PENDING, reason="", attempts=0,
-                document=self._seal(verification_code, document),
-            )
-            session.add(job)
-            session.flush()
-            return job.id
+            return self.add_in(session, verification_code, title, document)
 
-    def mark_printed(self, job_id: int) -> None:
-        with self._sessions.begin() as session:
-            session.execute(
+    def add_in(self, session: Session, verification_code: str, title: str, document: bytes,
+               request_key: str | None = None) -> int:
+        """Keep a job inside the caller's transaction (see kiosk.store.issuance)."""
+        job = PrintJob(
+            created_at=datetime.now(UTC), verification_code=verification_code,
+            request_key=request_key or None,
+            title=title[:100],  # the column's width (PostgreSQL enforces it; SQLite not)
+            status=PENDING, reason="", attempts=0,
+            document=self._seal(verification_code, document),
+        )
+        session.add(job)
+        session.flush()
+        return job.id
+
+    def for_request(self, request_key: str) -> JobView | None:
+        with self._sessions() as session:
+            job = session.scalars(
+                select(PrintJob).where(PrintJob.request_key == request_key)
+            ).first()
+            return _view(job) if job else None
+
+    def mark_printed(self, job_id: int, session: Session | None = None) -> None:
+        with _within(self._sessions, session) as s:
+            s.execute(
                 update(PrintJob).where(PrintJob.id == job_id)
                 .values(status=PRINTED, document=None, reason="",
                         attempts=PrintJob.attempts + 1)
             )
 
-    def mark_failed(self, job_id: int, reason: str) -> None:
-        with self._sessions.begin() as session:
-            session.execute(
+    def mark_failed(self, job_id: int, reason: str, session: Session | None = None) -> None:
+        with _within(self._sessions, session) as s:
+            s.execute(
                 update(PrintJob).where(PrintJob.id == job_id)
                 .values(status=FAILED, reason=reason[:500], attempts=PrintJob.attempts + 1)
             )

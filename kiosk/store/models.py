@@ -40,11 +40,15 @@ class Base(DeclarativeBase):
 
 
 class AuditEntry(Base):
-    """One line of the append-only, hash-chained audit log."""
+    """One line of the append-only, keyed hash chain (see kiosk.store.audit)."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Position in the chain, 1, 2, 3...: covered by the MAC, so a gap shows.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # "hmac" (HMAC-SHA256 under the audit key) or "sha256" (rows written before the key).
+    chain: Mapped[str] = mapped_column(String(8), default="hmac")
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     terminal_id: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(16))  # citizen, attendant, admin, system
@@ -84,6 +88,9 @@ class PrintJob(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The citizen's print request this job answers: at most one job (and so one certificate)
+    # per request, whatever retries or hangs (None for jobs made outside a session).
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     verification_code: Mapped[str] = mapped_column(String(40), index=True)
     title: Mapped[str] = mapped_column(String(100))  # non-personal: service name and code
     status: Mapped[str] = mapped_column(String(16))  # pending, printed, failed, purged
@@ -101,7 +108,10 @@ class Credential(Base):
     pin_hash: Mapped[str] = mapped_column(String(200))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
+    # Lockouts since the last right PIN: each one lasts twice as long as the one before.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    # The config file's pin_hash last applied, so a restart re-applies it only when it changed.
+    config_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class OutboxItem(Base):

@@ -26,14 +26,19 @@ class SqlCertificateRegistry:
         self._outbox = outbox
 
     def record(self, entry: RegistryEntry) -> None:
-        values: dict[str, Any] = {name: getattr(entry, name) for name in _FIELDS}
         try:
             with self._sessions.begin() as session:
-                session.add(IssuedCertificate(**values))
-                if self._outbox is not None:
-                    self._outbox.stage(session, *certificate_item(values), entry.issued_at)
+                self.add(session, entry)
         except IntegrityError:
             raise DuplicateVerificationCode(entry.verification_code) from None
+
+    def add(self, session: Session, entry: RegistryEntry) -> None:
+        """Register inside the caller's transaction (see kiosk.store.issuance), with the
+        entry's fleet outbox item."""
+        values: dict[str, Any] = {name: getattr(entry, name) for name in _FIELDS}
+        session.add(IssuedCertificate(**values))
+        if self._outbox is not None:
+            self._outbox.stage(session, *certificate_item(values), entry.issued_at)
 
     def lookup(self, verification_code: str) -> RegistryEntry | None:
         """Typed codes are forgiving: case, spaces and dashes do not matter."""

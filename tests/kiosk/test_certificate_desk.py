@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from devices.printer.pdf_dir import PdfDirectoryPrinter
 from kiosk.certificates import IN_DOUBT, CertificateDesk
 from kiosk.session import PrintFailure
 from kiosk.store import Store
+from printing.registry import RegistryEntry
 from services_catalog.model import AuthenticatedPerson, QueryResult
 
 from .test_flow import make_service
@@ -32,6 +34,16 @@ PERSON = AuthenticatedPerson("410402198805201238", "张伟")
 class Issued:
     pdf: bytes
     verification_code: str
+    registry_entry: RegistryEntry
+
+
+def registry_entry(code: str, service_id: str = "real_estate.registration_info") -> RegistryEntry:
+    return RegistryEntry(
+        verification_code=code, content_sha256="a" * 64, service_id=service_id,
+        service_name_zh="不动产登记信息查询", holder_masked_name="张*", holder_id_hash="b" * 64,
+        issued_at=datetime.now(UTC), terminal_id="T-1", seal_id="real_estate_bureau",
+        demo=True, pdf_sha256="c" * 64,
+    )
 
 
 @dataclass
@@ -40,7 +52,9 @@ class CountingIssuer:
 
     def __call__(self, service, person, result) -> Issued:
         self.calls += 1
-        return Issued(b"%PDF-1.7 sealed certificate " + bytes([self.calls]), f"CODE-{self.calls}")
+        code = f"CODE-{self.calls}"
+        return Issued(b"%PDF-1.7 sealed certificate " + bytes([self.calls]), code,
+                      registry_entry(code, service.id))
 
 
 @dataclass
@@ -76,7 +90,7 @@ def setup(tmp_path: Path):
     store = Store.open(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path, "T-1")
     printer = FlakyPrinter(PdfDirectoryPrinter(tmp_path / "printed"))
     issuer = CountingIssuer()
-    desk = CertificateDesk(issuer=issuer, jobs=store.jobs, printer=printer, audit=store.audit)
+    desk = CertificateDesk(issuer=issuer, issuance=store.issuance, printer=printer)
     yield desk, printer, issuer, store, tmp_path / "printed"
     store.close()
 
@@ -86,12 +100,12 @@ def test_paper_out_keeps_the_job_and_a_retry_prints_the_same_certificate(setup) 
     service, result = make_service(), QueryResult("real_estate.registration_info")
     printer.fault = PaperOut
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(service, PERSON, result)
+        desk.issue_and_print(service, PERSON, result, "req-1")
     assert "缺纸" in info.value.message.zh and info.value.message.offer_attendant
     kept = store.jobs.unprinted()
     assert [j.verification_code for j in kept] == ["CODE-1"]
     printer.fault = None
-    assert desk.issue_and_print(service, PERSON, result) == "CODE-1"
+    assert desk.issue_and_print(service, PERSON, result, "req-1") == "CODE-1"
     assert issuer.calls == 1  # not a second certificate with a second code
     assert store.jobs.unprinted() == []
     assert len(list(printed.glob("*.pdf"))) == 1
@@ -101,7 +115,7 @@ def test_a_jam_during_the_job_is_reported_and_the_attendant_reprints_later(setup
     desk, printer, issuer, store, printed = setup
     printer.fault, printer.fail_in_wait = PaperJam, True
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     assert "卡纸" in info.value.message.zh
     desk.forget_session()  # the citizen left; the next session must not inherit the job
     printer.fault = None
@@ -117,10 +131,10 @@ def test_a_new_session_gets_a_new_certificate_even_after_a_failure(setup) -> Non
     desk, printer, issuer, _store, _printed = setup
     printer.fault = PaperOut
     with pytest.raises(PrintFailure):
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     desk.forget_session()
     printer.fault = None
-    assert desk.issue_and_print(make_service(), PERSON, QueryResult("x")) == "CODE-2"
+    assert desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-2") == "CODE-2"
 
 
 @dataclass
@@ -160,9 +174,8 @@ def hanging_desk(tmp_path: Path, printer: HangingPrinter, store: Store | None = 
     store = store or Store.open(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path, "T-1")
     desk = CertificateDesk(
         issuer=CountingIssuer(),
-        jobs=store.jobs,
+        issuance=store.issuance,
         printer=printer,
-        audit=store.audit,
         print_timeout_s=0.01,
     )
     return desk, store
@@ -173,12 +186,12 @@ def test_a_timed_out_job_is_cancelled_before_a_retry_prints_it_again(tmp_path: P
     desk, store = hanging_desk(tmp_path, printer)
     service, result = make_service(), QueryResult("x")
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(service, PERSON, result)
+        desk.issue_and_print(service, PERSON, result, "req-1")
     assert info.value.message.can_retry  # safe: the first copy can no longer print
     assert printer.states["1"] is JobState.CANCELLED
     assert "cancelled" in store.jobs.unprinted()[0].reason
     printer.hang = False
-    assert desk.issue_and_print(service, PERSON, result) == "CODE-1"
+    assert desk.issue_and_print(service, PERSON, result, "req-1") == "CODE-1"
     assert printer.printed() == ["2"] and len(printer.submitted) == 2
     store.close()
 
@@ -190,7 +203,7 @@ def test_an_unconfirmed_cancel_is_not_retryable_and_is_marked_in_doubt(
     printer = HangingPrinter(cancel_mode=mode)
     desk, store = hanging_desk(tmp_path, printer)
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     message = info.value.message
     assert not message.can_retry and message.offer_attendant
     assert "出纸口" in message.zh and "output tray" in message.en
@@ -204,7 +217,7 @@ def test_reprint_of_a_job_that_printed_late_does_not_submit_it_again(tmp_path: P
     printer = HangingPrinter(cancel_mode="unreachable")
     desk, store = hanging_desk(tmp_path, printer)
     with pytest.raises(PrintFailure):
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     desk.forget_session()
     printer.states["1"] = JobState.COMPLETED  # the first copy came out after all
     outcome = desk.reprint_last_unprinted()
@@ -220,7 +233,7 @@ def test_reprint_of_a_job_in_doubt_cancels_it_first_when_the_printer_answers_aga
     printer = HangingPrinter(cancel_mode="unreachable")
     desk, store = hanging_desk(tmp_path, printer)
     with pytest.raises(PrintFailure):
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     printer.cancel_mode, printer.hang = "ok", False
     outcome = desk.reprint_last_unprinted()
     assert outcome is not None and outcome.printed
@@ -232,7 +245,7 @@ def test_reprint_held_when_nobody_can_tell_until_the_attendant_confirms(tmp_path
     printer = HangingPrinter(cancel_mode="unreachable")
     desk, store = hanging_desk(tmp_path, printer)
     with pytest.raises(PrintFailure):
-        desk.issue_and_print(make_service(), PERSON, QueryResult("x"))
+        desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
     # The terminal restarted: a new desk has no handle on the first copy.
     printer.cancel_mode, printer.hang = "ok", False
     desk, _ = hanging_desk(tmp_path, printer, store)
@@ -265,7 +278,7 @@ def test_a_print_finishing_after_the_wipe_leaves_no_retry_for_the_next_citizen(
 
     def citizen() -> None:
         try:
-            desk.issue_and_print(service, PERSON, result)
+            desk.issue_and_print(service, PERSON, result, "req-1")
         except PrintFailure as exc:
             failures.append(exc)
 
@@ -277,6 +290,6 @@ def test_a_print_finishing_after_the_wipe_leaves_no_retry_for_the_next_citizen(
     worker.join(10)
     assert len(failures) == 1
     printer.wait = real_wait  # type: ignore[method-assign]
-    # The same result object again must not reprint the previous citizen's job.
-    assert desk.issue_and_print(service, PERSON, result) == "CODE-2"
+    # The next citizen's request (a new key) gets its own certificate, not the previous job.
+    assert desk.issue_and_print(service, PERSON, result, "req-2") == "CODE-2"
     assert issuer.calls == 2

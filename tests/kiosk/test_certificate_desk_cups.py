@@ -3,7 +3,6 @@ at cupsd before the citizen is offered a retry, so one certificate never prints 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,11 @@ from kiosk.store import Store
 from services_catalog.model import AuthenticatedPerson, QueryResult
 from tests.printer.conftest import CupsQueue, cups_queue, make_pdf, private_cups  # noqa: F401
 
+from .test_certificate_desk import Issued, registry_entry
 from .test_flow import make_service
 
 HOLD = {"job-hold-until": "indefinite"}  # cupsd keeps the job pending: a printer that hangs
 
-
-@dataclass
-class Issued:
-    pdf: bytes
-    verification_code: str
 
 
 class RecordingCups(CupsPrinter):
@@ -47,15 +42,15 @@ def test_a_held_job_is_cancelled_at_cupsd_before_a_retry_is_offered(
     store = Store.open(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path, "T-1")
     held = RecordingCups(cups_queue.queue, server=cups_queue.server, options=HOLD)
     desk = CertificateDesk(
-        issuer=lambda s, p, r: Issued(make_pdf("CERT"), "CODE-1"),
-        jobs=store.jobs,
+        issuer=lambda s, p, r: Issued(make_pdf("CERT"), "CODE-1", registry_entry("CODE-1")),
+        issuance=store.issuance,
         printer=held,
-        audit=store.audit,
         print_timeout_s=0.3,
     )
     service, result = make_service(), QueryResult("x")
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(service, AuthenticatedPerson("410402198805201238", "张伟"), result)
+        desk.issue_and_print(service, AuthenticatedPerson("410402198805201238", "张伟"), result,
+                             "req-1")
     assert info.value.message.can_retry
     (first,) = held.jobs
     assert held.job_state(first)[0] is JobState.CANCELLED  # it can never come out later

@@ -84,12 +84,16 @@ def test_a_missing_output_file_is_a_failed_job(tmp_path: Path, pdf_bytes: bytes)
 
 def test_factory_builds_the_configured_printer(tmp_path: Path) -> None:
     from devices.printer.cups import CupsPrinter
+    from devices.printer.deadline import DeadlinePrinter
     from devices.printer.factory import open_document_printer
 
+    # Each behind a deadline (devices.printer.deadline): no call into it can hang the caller.
     sink = open_document_printer("pdf_dir", pdf_dir=tmp_path)
-    assert isinstance(sink, PdfDirectoryPrinter) and sink.directory == tmp_path
+    assert isinstance(sink, DeadlinePrinter)
+    assert isinstance(sink.inner, PdfDirectoryPrinter) and sink.directory == tmp_path
     cups = open_document_printer("cups", queue="q", server="127.0.0.1:631")
-    assert isinstance(cups, CupsPrinter) and cups.queue == "q" and cups.server == "127.0.0.1:631"
+    assert isinstance(cups, DeadlinePrinter) and isinstance(cups.inner, CupsPrinter)
+    assert cups.queue == "q" and cups.server == "127.0.0.1:631"
     for kind, kwargs in (("cups", {}), ("pdf_dir", {}), ("fax", {"queue": "q"})):
         with pytest.raises(ValueError):
             open_document_printer(kind, **kwargs)  # type: ignore[arg-type]

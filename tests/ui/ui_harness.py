@@ -113,7 +113,7 @@ class FakeCertificates:
         self.gate.set()
 
     def issue_and_print(self, service: Service, person: AuthenticatedPerson,
-                        result: QueryResult) -> str:
+                        result: QueryResult, request_key: str) -> str:
         self.gate.wait(5)
         if self.fail:
             self.fail = False
