@@ -111,9 +111,9 @@ class _Who:
     action: str
     actor: str
     person: AuthenticatedPerson | None = None
+    detail: str = ""  # the service id of a citizen's print (it counts as a use); else the code
 
 
-_CITIZEN_PRINT = _Who("print", "citizen")
 _ATTENDANT_REPRINT = _Who("reprint", "attendant")
 
 
@@ -200,7 +200,7 @@ class CertificateDesk:
                 # Nothing of it was written (one transaction): no certificate exists.
                 log.exception("certificate for %s not recorded: nothing issued", service.id)
                 raise PrintFailure(STORAGE_FAILED) from None
-        who = _Who("print", "citizen", person)
+        who = _Who("print", "citizen", person, service.id)
         outcome = self.print_job(job_id, service.name_zh, who=who)
         if not outcome.printed:
             assert outcome.message is not None
@@ -267,12 +267,13 @@ class CertificateDesk:
         return PrintOutcome(job_id, code, False, _printer_message(error))
 
     def _printed(self, job_id: int, code: str, name: str, who: _Who) -> None:
-        self._settle(job_id, who, printed=True, outcome="ok", detail=code)
+        self._settle(job_id, who, printed=True, outcome="ok", detail=who.detail or code)
         self._slip(name, code)
 
     def _failed(self, job_id: int, reason: str, code: str, who: _Who,
                 outcome: str = "failed") -> None:
-        self._settle(job_id, who, printed=False, reason=reason, outcome=outcome, detail=code)
+        self._settle(job_id, who, printed=False, reason=reason, outcome=outcome,
+                     detail=who.detail or code)
 
     def _settle(self, job_id: int, who: _Who, **what: object) -> None:
         try:
@@ -284,7 +285,8 @@ class CertificateDesk:
 
     def _note(self, who: _Who, outcome: str, code: str) -> None:
         try:
-            self._issuance.audit.record(who.action, outcome, who.person, code, actor=who.actor)
+            self._issuance.audit.record(who.action, outcome, who.person, who.detail or code,
+                                        actor=who.actor)
         except Exception as exc:
             log.exception("audit line %s/%s could not be written", who.action, outcome)
             raise _StoreDown from exc
