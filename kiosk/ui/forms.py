@@ -7,8 +7,10 @@ check would then refuse.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from kiosk.ui.texts import t
 from services_catalog.model import InputField
 
 DEFAULT_MIN_YEAR = 1900
@@ -78,3 +80,36 @@ def keyboard_mode(spec: InputField) -> str:
                                  (r"\d+", r"[0-9]+")):
         return "digits"
     return "letters"
+
+
+_DIGIT_COUNT = re.compile(r"^\^?(?:\\d|\[0-9\])\{(\d+)(?:,(\d+))?\}\$?$")
+
+
+def digit_lengths(spec: InputField) -> tuple[int, int] | None:
+    """(fewest, most) digits a digits field's pattern allows, when it says (\\d{10})."""
+    if spec.pattern is None:
+        return None
+    match = _DIGIT_COUNT.match(spec.pattern.strip())
+    if match is None:
+        return None
+    low = int(match.group(1))
+    return low, int(match.group(2) or low)
+
+
+def field_hint(spec: InputField, language: str, typed: str = "") -> str:
+    """What a typed field expects, in words ("10 位数字 / 10 digits"), and how much is in."""
+    lengths = digit_lengths(spec)
+    if spec.kind == "id_number":
+        hint = t("field_id_number", language)
+    elif lengths is not None:
+        low, high = lengths
+        hint = t("field_digits", language, n=low) if low == high else \
+            t("field_digits_range", language, low=low, high=high)
+    elif spec.example:
+        hint = t("field_example", language, example=spec.example)
+    else:
+        return ""
+    if typed and (lengths is not None or spec.kind == "id_number"):
+        sep = "，" if language == "zh" else "; "
+        hint = f"{hint}{sep}{t('field_typed', language, n=len(typed))}"
+    return hint

@@ -148,11 +148,26 @@ def test_search_finds_services_by_pinyin_initials(kiosk, shots_dir):
     assert home.keyboard.isVisible()
     for letter in "bdc":
         kiosk.click(home.keyboard.key(letter))
-    assert home.search.text() == "bdc"
+    # Pinyin: the letters are being composed, and already search by initials.
+    assert home.keyboard.composing() == "bdc" and home.search.text() == ""
     found = home.results.model()
     assert found.rowCount() > 0
     assert found.service_at(0).id == "real_estate.registration_info"
+    assert home.keyboard.candidates.texts()[0] == "不动产"
     kiosk.shot(shots_dir, "11_search")
+    kiosk.click(home.keyboard.findChild(QPushButton, "Candidate_0"))
+    assert home.search.text() == "不动产" and home.keyboard.composing() == ""
+    assert found.service_at(0).category.value == "real_estate"
+    kiosk.click(home.keyboard.special("pinyin"))  # off: letters go straight in
+    kiosk.click(home.keyboard.special("space"))
+    kiosk.click(home.keyboard.key("x"))
+    assert home.search.text() == "不动产 x"
+    kiosk.click(home.keyboard.special("delete"))
+    kiosk.click(home.keyboard.special("delete"))
+    kiosk.click(home.keyboard.special("hide"))
+    assert not home.keyboard.isVisible()
+    kiosk.qtbot.mouseClick(home.search, Qt.MouseButton.LeftButton)
+    assert home.keyboard.isVisible()
     choose_service(kiosk, home.results, "real_estate.registration_info")
     kiosk.wait_screen(Screen.PLACE_CARD)
 
@@ -232,7 +247,7 @@ def test_idle_prompt_then_wipe_clears_everything(kiosk, shots_dir):
     kiosk.tick(61)
     kiosk.wait_screen(Screen.ATTRACT)
     assert not w.help.isVisible() and not w.more_time.isVisible()
-    assert home.search.text() == ""
+    assert home.search.text() == "" and home.keyboard.composing() == ""
     assert home.results.model().rowCount() == 0
 
 

@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -24,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import flow
 from kiosk.ui.keyboard import OnScreenKeyboard
-from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.screens.base import CatalogView, Page, UiContext
 from kiosk.ui.spoken import joined, services_summary
 from kiosk.ui.texts import pick, t, wrap_label
 from kiosk.ui.widgets import make_button, make_label
@@ -34,6 +41,15 @@ from services_catalog.model import CATEGORY_NAMES, AuthMethod, Category, Service
 ServiceRole = Qt.ItemDataRole.UserRole + 1
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root of a flat model
+
+
+def search_phrases(catalog: CatalogView) -> list[str]:
+    """Words the pinyin keyboard offers first here: categories, service names, keywords."""
+    phrases = [zh for zh, _ in CATEGORY_NAMES.values()]
+    for service in catalog.enabled():
+        phrases.append(service.name_zh)
+        phrases.extend(service.keywords)
+    return phrases
 
 
 def service_summary(service: Service, language: str, now: datetime | None = None) -> str:
@@ -117,6 +133,19 @@ class TapLineEdit(QLineEdit):
         self.tapped.emit()
 
 
+class CurrentPageStack(QStackedWidget):
+    """A stack that asks for the room of the page it shows, not of its biggest page: the
+    category grid needs less height than the search with its keyboard."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        current = self.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+
+
 class HomePage(Page):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
@@ -160,16 +189,24 @@ class HomePage(Page):
         self.results = ServiceListView(self.ctx.wall_clock)
         self.results.chosen.connect(lambda s: self.ctx.dispatch(flow.ChooseService(s)))
         self.keyboard = OnScreenKeyboard()
+        self.keyboard.set_mode("search")
         self.keyboard.attach(self.search)
         self.keyboard.connect_to_target()
+        self.keyboard.set_phrases(search_phrases(self.ctx.catalog))
+        # Letters being composed search too: "bdc" finds by initials before any choice.
+        self.keyboard.composing_changed.connect(lambda _letters: self._refresh_results())
+        self.keyboard.hide_requested.connect(self.keyboard.hide)
         # Landscape: results beside the keyboard; portrait: above it (see resizeEvent).
+        # The keyboard takes the full height beside (or below) the results and their label.
+        found = QVBoxLayout()
+        found.addWidget(self.results_label)
+        found.addWidget(self.results, 1)
         self.results_split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.results_split.addWidget(self.results, 1)
+        self.results_split.addLayout(found, 1)
         self.results_split.addWidget(self.keyboard, 1)
-        results.addWidget(self.results_label)
         results.addLayout(self.results_split, 1)
 
-        self.switch = QStackedWidget()
+        self.switch = CurrentPageStack()
         self.switch.addWidget(self.grid_box)
         self.switch.addWidget(self.results_box)
 
@@ -213,17 +250,23 @@ class HomePage(Page):
         self._refresh_results()
 
     def open_search(self) -> None:
+        self.keyboard.show()
+        self.title.hide()  # room for the keyboard; the search box says what it is
         self.switch.setCurrentWidget(self.results_box)
+        self.switch.updateGeometry()
         self.close_search.show()
         self._refresh_results()
 
     def end_search(self) -> None:
+        self.keyboard.forget()
+        self.title.show()
         self.search.clear()
         self.switch.setCurrentWidget(self.grid_box)
+        self.switch.updateGeometry()
         self.close_search.hide()
 
     def _refresh_results(self) -> None:
-        text = self.search.text().strip()
+        text = (self.search.text() + self.keyboard.composing()).strip()
         found = [s for s in self.ctx.catalog.search(text) if s.enabled] if text else []
         self.results.model_.set_services(found, self.language)
         if not text:

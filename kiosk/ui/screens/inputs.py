@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,7 +24,7 @@ from kiosk import flow
 from kiosk.ui import forms
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import Page, UiContext
-from kiosk.ui.screens.home import TapLineEdit
+from kiosk.ui.screens.home import TapLineEdit, search_phrases
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import make_button, make_label, repolish
 from services_catalog.catalog import validate_inputs
@@ -83,9 +82,26 @@ class FieldEditor:
             self.line.setObjectName(f"Field_{spec.key}")
             self.line.setText(self.value)
             self.line.tapped.connect(lambda: on_tap(self))
+            lengths = forms.digit_lengths(spec)
+            if lengths is not None:
+                self.line.setMaxLength(lengths[1])
+            elif spec.kind == "id_number":
+                self.line.setMaxLength(18)
             row.addWidget(self.line)
         box.addLayout(row)
+        # What the field expects and how much is in ("10 位数字，已输入 4 位").
+        self.hint = make_label("", "hint")
+        self.hint.setObjectName(f"Hint_{spec.key}")
+        box.addWidget(self.hint)
+        self._show_hint()
+        if self.line is not None:
+            self.line.textChanged.connect(lambda _text: self._show_hint())
         box.addWidget(self.error)
+
+    def _show_hint(self) -> None:
+        text = forms.field_hint(self.spec, self.language, self.current())
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
     def _show_stepper(self) -> None:
         assert self.value_label is not None
@@ -131,18 +147,21 @@ class InputsPage(Page):
         self.scroll_area.setWidget(self.form_host)
         self.keyboard = OnScreenKeyboard()
         self.keyboard.connect_to_target()
+        self.keyboard.set_phrases(search_phrases(ctx.catalog))
+        self.keyboard.hide_requested.connect(self.keyboard.hide)
         self.keyboard.hide()
         self.submit = make_button("", "primary", self.on_submit, name="Submit")
+        # The form with its button under it; the keyboard beside them (below, in portrait)
+        # takes the full height.
+        form_column = QVBoxLayout()
+        form_column.setSpacing(24)
+        form_column.addWidget(self.scroll_area, 1)
+        form_column.addWidget(self.submit)
         self.split = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.split.addWidget(self.scroll_area, 3)
+        self.split.addLayout(form_column, 3)
         self.split.addWidget(self.keyboard, 2)
-        actions = QGridLayout()
-        actions.setColumnStretch(0, 1)
-        actions.setColumnStretch(1, 1)
-        actions.addWidget(self.submit, 0, 1)
         self.body.addWidget(self.title)
         self.body.addLayout(self.split, 1)
-        self.body.addLayout(actions)
         self.editors: list[FieldEditor] = []
         self._key: tuple[Service | None, str] | None = None
 
@@ -160,6 +179,7 @@ class InputsPage(Page):
         self.language = language
         self.title.setText(t("inputs_title", language))
         self.submit.setText(t("inputs_submit", language))
+        self.keyboard.forget()
         self.keyboard.set_language(language)
         self.keyboard.hide()
         self.keyboard.attach(None)
@@ -184,8 +204,9 @@ class InputsPage(Page):
             self._focus(typed[0])
 
     def _focus(self, editor: FieldEditor) -> None:
-        self.keyboard.set_mode(forms.keyboard_mode(editor.spec))
         self.keyboard.attach(editor.line)
+        self.keyboard.set_mode(forms.keyboard_mode(editor.spec))
+        self.keyboard.set_pinyin(self.language == "zh")
         self.keyboard.show()
 
     def editor(self, key: str) -> FieldEditor:
@@ -195,6 +216,7 @@ class InputsPage(Page):
         service = self._key[0] if self._key else None
         if service is None:
             return
+        self.keyboard.flush()  # letters still being composed count as typed
         for editor in self.editors:
             editor.show_error("")
         values = {e.spec.key: e.current() for e in self.editors}
@@ -225,6 +247,7 @@ class InputsPage(Page):
 
     def clear(self) -> None:
         self._key = None
+        self.keyboard.forget()
         self._drop_editors()
         self.keyboard.attach(None)
         self.keyboard.hide()
