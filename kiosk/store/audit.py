@@ -163,11 +163,7 @@ class AuditLog:
         outbox = self._outbox
         if outbox is None or not outbox.enabled:
             return
-
-        def count() -> int:
-            return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
-
-        for kind, payload in audit_items(entry, count):
+        for kind, payload in audit_items(entry):
             outbox.stage(session, kind, payload, entry.at)
 
     def record(

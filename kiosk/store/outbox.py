@@ -151,9 +151,9 @@ def masked_text(text: str) -> str:
     return _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
-def audit_items(entry: Any, entry_count: Callable[[], int]) -> list[tuple[str, dict[str, Any]]]:
-    """The outbox items of one audit line (an `AuditEntry` with its id assigned): the line
-    itself with the masked ID only, a usage count for a service's query or print, and now and
+def audit_items(entry: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The outbox items of one audit line (an `AuditEntry`; `seq` is its place in the chain):
+    the line itself with the masked ID only, a usage count for a service's query or print, and now and
     then an anchor of the chain so the centre can tell later if the local log was rewritten."""
     items: list[tuple[str, dict[str, Any]]] = [(AUDIT, {
         "actor": entry.actor, "action": masked_text(entry.action),
@@ -163,9 +163,8 @@ def audit_items(entry: Any, entry_count: Callable[[], int]) -> list[tuple[str, d
     counter = USAGE_COUNTERS.get(entry.action)
     if counter and entry.outcome == "ok" and entry.detail:
         items.append((USAGE, {"service_id": entry.detail[:64], "counter": counter, "delta": 1}))
-    if entry.id % ANCHOR_EVERY == 0 or entry.action == "terminal_start":
-        items.append((AUDIT_ANCHOR, {"entry_count": entry_count(),
-                                     "head_hash": entry.entry_hash}))
+    if entry.seq % ANCHOR_EVERY == 0 or entry.action == "terminal_start":
+        items.append((AUDIT_ANCHOR, {"entry_count": entry.seq, "head_hash": entry.entry_hash}))
     return items
 
 
