@@ -241,7 +241,7 @@ class Runtime:
             self.receipt = ReceiptPrinter.from_device_string(settings.receipt.device)
             stoppers.append(self.receipt.close)
         slip = ReceiptSlipPort(self.receipt, terminal_id=settings.terminal_id,
-                               verify_url=settings.certificate_verify_url(),
+                               verify_url=paper_verify_url(settings),
                                clock=lambda: self.runner.wall_clock())
         self.desk = CertificateDesk(
             issuer=issuer, issuance=store.issuance, printer=self.printer,
@@ -471,6 +471,23 @@ def build_printer(settings: Settings, data_dir: Path) -> Any:
     )
 
 
+def paper_verify_url(settings: Settings) -> str:
+    """The page a certificate's QR code and printed line send its reader to: with a fleet,
+    the centre's public page (the config's, else the one the centre named at enrolment, else
+    the fleet URL's); without one, the configured page."""
+    fleet = settings.fleet
+    if fleet is not None and not fleet.verify_url:
+        from kiosk.fleet_link.credential import load_credential
+
+        try:
+            credential = load_credential(settings.resolved_data_dir(), fleet.url)
+        except ValueError:
+            credential = None
+        if credential is not None and credential.verify_url:
+            return credential.verify_url
+    return settings.certificate_verify_url()
+
+
 def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:
     import os
 
@@ -503,7 +520,7 @@ def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any,
     def issue(service: Any, person: Any, result: Any) -> Any:
         request = CertificateRequest(
             service=service, person=person, result=result,
-            terminal_id=settings.terminal_id, verify_url=settings.certificate_verify_url(),
+            terminal_id=settings.terminal_id, verify_url=paper_verify_url(settings),
             demo=settings.demo, hall_name_zh=settings.hall_name_zh,
         )
         return issuer.prepare(request)  # the desk records it with its job and audit line

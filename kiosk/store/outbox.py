@@ -153,8 +153,8 @@ def masked_text(text: str) -> str:
 
 def audit_items(entry: Any) -> list[tuple[str, dict[str, Any]]]:
     """The outbox items of one audit line (an `AuditEntry`; `seq` is its place in the chain):
-    the line itself with the masked ID only, a usage count for a service's query or print, and now and
-    then an anchor of the chain so the centre can tell later if the local log was rewritten."""
+    the line itself with the masked ID only, a usage count for a service's query or print,
+    and now and then an anchor of the chain, so the centre can tell if the log is rewritten."""
     items: list[tuple[str, dict[str, Any]]] = [(AUDIT, {
         "actor": entry.actor, "action": masked_text(entry.action),
         "outcome": masked_text(entry.outcome), "id_masked": entry.id_masked,

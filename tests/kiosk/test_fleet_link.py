@@ -153,3 +153,19 @@ def test_heartbeat_pulls_applies_and_reports_the_new_configuration(tmp_path: Pat
     again = FakeTerminal()
     FleetLink(settings, again, store.outbox).config.load_kept()
     assert again.documents == [centre.document]
+
+
+def test_the_paper_points_at_the_centres_public_page(tmp_path: Path) -> None:
+    from kiosk.runtime import paper_verify_url
+
+    standalone = settings_from_mapping({"data_dir": str(tmp_path)})
+    assert paper_verify_url(standalone) == standalone.certificates.verify_url
+    fleet = settings_from_mapping({**FLEET, "data_dir": str(tmp_path)})
+    assert paper_verify_url(fleet) == "http://centre.test/verify"  # before enrolment
+    save_credential(tmp_path, FleetCredential("T-1", "s3cret-s3cret", "north",
+                                              "http://centre.test",
+                                              "https://verify.city.example/verify"))
+    assert paper_verify_url(fleet) == "https://verify.city.example/verify"  # the centre's word
+    own = settings_from_mapping({"data_dir": str(tmp_path), "fleet": {
+        "url": "http://centre.test", "verify_url": "https://v.example/verify"}})
+    assert paper_verify_url(own) == "https://v.example/verify"  # the config's, above all
