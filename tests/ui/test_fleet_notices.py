@@ -1,0 +1,32 @@
+"""Notices a fleet's centre sets appear on the attract screen, and a new hall phone with them,
+with no restart: the page paints from its context, which the fleet link updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.ui.screens.attract import AttractPage
+from kiosk.ui.screens.base import UiContext
+from services_catalog.catalog import Catalog
+
+
+class NoRunner:
+    def dispatch(self, event: Any) -> None:
+        return None
+
+
+def test_notices_and_a_new_hall_phone_show_on_the_attract_screen(catalog: Catalog) -> None:
+    QApplication.instance() or QApplication([])
+    ctx = UiContext(NoRunner(), catalog, "大厅", "Hall", "12345", "T-1", demo=False)
+    page = AttractPage(ctx)
+    page.resize(1920, 1080)
+    plain = page.grab().toImage()
+    ctx.notices = (("今晚 22:00 系统维护", "Maintenance tonight at 22:00"),)
+    with_notice = page.grab().toImage()
+    assert with_notice != plain
+    ctx.notices = ()
+    assert page.grab().toImage() == plain  # nothing else moved between the two pictures
+    ctx.hall_phone = "0371-6543"
+    assert page.grab().toImage() != plain
