@@ -8,12 +8,14 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import flow
+from kiosk.ui import theme
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.base import CatalogView, Page, UiContext
 from kiosk.ui.spoken import joined, services_summary
@@ -131,6 +134,19 @@ class TapLineEdit(QLineEdit):
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802
         super().mousePressEvent(event)
         self.tapped.emit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange,
+                            QEvent.Type.PaletteChange):
+            # The stylesheet draws a hint in the text colour at half strength (3.5:1 on
+            # white); Qt's QSS cannot set it, so the palette does, after every restyle.
+            palette = self.palette()
+            hint = QColor(theme.PLACEHOLDER_COLOR)
+            if palette.color(QPalette.ColorRole.PlaceholderText) != hint:
+                palette.setColor(QPalette.ColorRole.PlaceholderText, hint)
+                self.setPalette(palette)
+        return handled
 
 
 class CurrentPageStack(QStackedWidget):
