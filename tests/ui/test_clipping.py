@@ -63,9 +63,13 @@ def clipped_buttons(root: QWidget) -> list[str]:
     return found
 
 
+def combination_id(language: str, elderly: bool, size: tuple[int, int]) -> str:
+    text = "large" if elderly else "normal"
+    return f"{language}-{text}-{'landscape' if size[0] > size[1] else 'portrait'}"
+
+
 @pytest.mark.parametrize(("language", "elderly", "size"), COMBINATIONS,
-                         ids=[f"{lang}-{'large' if e else 'normal'}-{'landscape' if s[0] > s[1] else 'portrait'}"
-                              for lang, e, s in COMBINATIONS])
+                         ids=[combination_id(*c) for c in COMBINATIONS])
 def test_no_screen_clips_its_text(qtbot, catalog, language, elderly, size):
     kiosk = Kiosk(qtbot, catalog, size)
     w = kiosk.window

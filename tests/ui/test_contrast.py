@@ -154,7 +154,8 @@ def test_the_search_hint_is_drawn_at_4_5_to_1(qtbot):
             plain_counts = Counter(grabbed.pixelColor(x, y).name()
                                    for y in range(grabbed.height())
                                    for x in range(grabbed.width()))
-            plain_ink = [c for c, n in plain_counts.most_common() if c not in (background, border)][0]
+            plain_ink = [c for c, _ in plain_counts.most_common()
+                         if c not in (background, border)][0]
             assert contrast(plain_ink, background) < MINIMUM
     finally:
         app.setStyleSheet(old)
