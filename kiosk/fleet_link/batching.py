@@ -52,10 +52,23 @@ class Settlement:
     problem: str = ""  # a state no resend can repair; the attendant and the centre must know
 
 
-def settle(first_sent: int, last_sent: int, last_made: int, ack: BatchAck) -> Settlement:
+def settle(first_sent: int, last_sent: int, last_made: int, ack: BatchAck,
+           refused: bool = False) -> Settlement:
     """What an ack means for a batch of seqs first_sent..last_sent, when the terminal has made
-    items up to last_made."""
+    items up to last_made. A refused batch (409) deletes nothing: the centre holds some of
+    these numbers with other keys, or lacks numbers before them, and neither is repaired by
+    dropping events here."""
     held = ack.last_seq
+    if refused:
+        if held >= first_sent:
+            why = (f"the centre holds events {first_sent}..{min(held, last_sent)} under other "
+                   "keys: was this terminal's database reset or restored?")
+        elif held < first_sent - 1:
+            why = (f"the centre holds events up to {held}, but this terminal sent and dropped "
+                   f"up to {first_sent - 1}: were the centre's records restored from a backup?")
+        else:
+            why = "the centre refused the batch although it continues what the centre holds"
+        return Settlement(0, first_sent, why)
     if held > last_made:
         # The centre holds numbers this terminal never made: its store was replaced or reset.
         return Settlement(0, first_sent, f"the centre holds events up to {held}, but this "

@@ -40,9 +40,19 @@ class LinkDown(Exception):
 class LinkRefused(Exception):
     """The centre answered, and no retry will change its answer."""
 
-    def __init__(self, message: str, status: int = 0) -> None:
+    def __init__(self, message: str, status: int = 0,
+                 answer: httpx.Response | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.answer = answer
+
+
+class BatchRefused(LinkRefused):
+    """The centre refused a batch (409) and said what it holds (`ack.last_seq`)."""
+
+    def __init__(self, ack: BatchAck, detail: str) -> None:
+        super().__init__(f"the centre refused the batch: {detail or 'sequence conflict'}", 409)
+        self.ack = ack
 
 
 class FleetClient:
@@ -80,7 +90,7 @@ class FleetClient:
             raise LinkDown(f"the centre answered {response.status_code}")
         if response.status_code not in ok:
             raise LinkRefused(f"{method} {path}: the centre answered {response.status_code} "
-                              f"{_reason(response)}", response.status_code)
+                              f"{_reason(response)}", response.status_code, response)
         try:
             return answer.model_validate_json(response.content)
         except ValidationError as exc:
@@ -97,8 +107,17 @@ class FleetClient:
         return self._call("GET", self._path(CONFIG_PATH), ConfigResponse)
 
     def send(self, batch: OutboxBatch) -> BatchAck:
-        """A 409 (the batch starts past what the centre holds) is an answer, not an error."""
-        return self._call("POST", self._path(OUTBOX_PATH), BatchAck, batch, ok=(200, 409))
+        """Raises BatchRefused (409: the batch does not continue what the centre holds)."""
+        try:
+            return self._call("POST", self._path(OUTBOX_PATH), BatchAck, batch)
+        except LinkRefused as exc:
+            if exc.status != 409 or exc.answer is None:
+                raise
+            try:
+                ack = BatchAck.model_validate_json(exc.answer.content)
+            except ValidationError:
+                raise exc from None
+            raise BatchRefused(ack, _detail(exc.answer)) from None
 
     def lookup(self, code: str) -> RegistryLookup | None:
         try:
@@ -110,10 +129,15 @@ class FleetClient:
             raise
 
 
-def _reason(response: httpx.Response) -> str:
+def _detail(response: httpx.Response) -> str:
     try:
         data: Any = response.json()
     except ValueError:
         return ""
     detail = data.get("detail") if isinstance(data, dict) else None
-    return f"({detail})" if isinstance(detail, str) else ""
+    return detail if isinstance(detail, str) else ""
+
+
+def _reason(response: httpx.Response) -> str:
+    detail = _detail(response)
+    return f"({detail})" if detail else ""

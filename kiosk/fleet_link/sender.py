@@ -16,7 +16,7 @@ from typing import Protocol
 
 from fleet.protocol import MAX_BATCH_EVENTS, BatchAck, OutboxBatch
 from kiosk.fleet_link.batching import Backoff, settle, to_batch
-from kiosk.fleet_link.client import LinkDown, LinkRefused
+from kiosk.fleet_link.client import BatchRefused, LinkDown, LinkRefused
 from kiosk.store.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,13 @@ class OutboxSender:
         items = self._outbox.pending(self._batch_size)
         if not items:
             return 0
-        ack = self._client.send(to_batch(self._terminal_id, items))
-        outcome = settle(items[0].seq, items[-1].seq, self._outbox.last_seq(), ack)
+        refused = False
+        try:
+            ack = self._client.send(to_batch(self._terminal_id, items))
+        except BatchRefused as exc:
+            ack, refused = exc.ack, True
+            log.error("fleet outbox: %s", exc)
+        outcome = settle(items[0].seq, items[-1].seq, self._outbox.last_seq(), ack, refused)
         if outcome.problem:
             self.problem = outcome.problem
             raise LinkRefused(outcome.problem)

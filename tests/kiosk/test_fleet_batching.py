@@ -62,3 +62,12 @@ def test_backoff_doubles_up_to_its_cap_with_jitter_in_the_upper_half() -> None:
     assert lows == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
     assert highs == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
     assert backoff.delay(10_000, lambda: 1.0) == 60.0  # no overflow after a long outage
+
+
+def test_a_refused_batch_deletes_nothing_and_says_why() -> None:
+    reset = settle(1, 3, 3, BatchAck(last_seq=40), refused=True)
+    assert reset.drop_through == 0 and "other keys" in reset.problem
+    restored = settle(5, 10, 12, BatchAck(last_seq=2), refused=True)
+    assert restored.drop_through == 0 and "backup" in restored.problem
+    odd = settle(5, 10, 12, BatchAck(last_seq=4), refused=True)
+    assert odd.drop_through == 0 and odd.problem

@@ -349,3 +349,27 @@ def test_a_certificate_from_terminal_a_verifies_at_the_centre_and_at_terminal_b(
     # Without its credential B has only its own registry, which never saw the certificate.
     credential_path(b.settings.resolved_data_dir()).unlink()
     assert b.admin("certificate", "verify", str(pdf)) == 1
+
+
+def test_a_terminal_whose_database_was_reset_keeps_its_events_and_says_why(
+    tmp_path: Path, settings: FleetSettings, live_server: LiveServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = enrolled(tmp_path, settings, "T-A", live_server.url, monkeypatch)
+    store = terminal.store()
+    try:
+        queries(store, 3)
+        assert sender_for(terminal, store, live_server.url).drain(max_failures=2) == 6
+    finally:
+        store.close()
+    for path in terminal.settings.resolved_data_dir().glob("kiosk.sqlite3*"):
+        path.unlink()  # a new disk, the same credential
+    fresh = terminal.store()
+    try:
+        queries(fresh, 2)  # seqs 1..4 again, under new keys
+        sender = sender_for(terminal, fresh, live_server.url)
+        assert sender.drain(max_failures=2) == 0
+        assert "other keys" in sender.problem
+        assert fresh.outbox.length() == 4 and central(settings) == (3, 6, 0)
+    finally:
+        fresh.close()
