@@ -246,6 +246,11 @@ class HttpAdapter:
             except AdapterError:
                 self.breaker.record_success()  # a clear "no"/"closed" is a healthy back-end
                 raise
+            except BaseException:
+                # Anything else (a library's own error, a bug) is a failed call too: a
+                # half-open trial that ended here would otherwise hold the breaker open for good.
+                self.breaker.record_failure()
+                raise
             self.breaker.record_success()
             log.info("%s %s for %s: found=%s", self.family, service.id, masked, answer.found)
             return answer
@@ -262,6 +267,8 @@ class HttpAdapter:
             raise _Retryable(timed_out) from None
         except httpx.TransportError as exc:
             raise _Retryable(BackendUnavailable(f"{self.family}: {type(exc).__name__}")) from None
+        except httpx.HTTPError as exc:  # an answer that cannot be decoded, endless redirects
+            raise BadBackendResponse(f"{path}: {type(exc).__name__}") from None
         status = response.status_code
         if status == 404:
             raise RecordNotFound(f"{path}: no such person")

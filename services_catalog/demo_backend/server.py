@@ -28,6 +28,8 @@ from services_catalog.demo_backend import operations, seed
 
 # What `fail()` can make every request (or one family's requests) do.
 FAILURE_MODES = ("http500", "garbage", "bad_gzip", "closed", "drop")
+# A gzip header, then a deflate block of the reserved type: no client can decode it.
+BAD_GZIP = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 8
 MAX_BODY = 64 * 1024  # a query is a handful of short strings
 
 
@@ -199,8 +201,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if mode == "bad_gzip":
             # A proxy that mangles compression: the client cannot even decode the body.
-            self._send_raw(200, b"\x1f\x8b\x08\x00garbage", "application/json",
-                           encoding="gzip")
+            self._send_raw(200, BAD_GZIP, "application/json", encoding="gzip")
             return
         if mode == "closed":
             self._send(503, {"error": "closed", "opens_at": backend.closed_opens_at})

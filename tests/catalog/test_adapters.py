@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from datetime import datetime
 from decimal import Decimal
 
@@ -185,6 +184,49 @@ def test_breaker_half_opens_after_the_reset_time() -> None:
     assert breaker.allow() and not breaker.allow()  # one trial only
     breaker.record_success()
     assert breaker.state == "closed" and breaker.allow()
+
+
+def test_a_half_open_trial_that_fails_outside_the_error_tree_still_counts(
+    fresh_demo: DemoBackend, catalog: Catalog, zhang
+) -> None:
+    """A body the client cannot even decode (corrupt gzip: httpx.DecodingError, which is not a
+    transport error) is a failed call: the breaker opens, and after its trial fails the same
+    way it opens again, and half-opens once more; it never stays open until a restart."""
+    now = [0.0]
+    adapter = _adapter(fresh_demo, retries=0)
+    adapter.breaker = CircuitBreaker(failures=1, reset_s=10, clock=lambda: now[0])
+    fresh_demo.fail("bad_gzip")
+    with pytest.raises(BadBackendResponse):
+        adapter.query(_service(catalog), zhang, {})
+    assert adapter.breaker.state == "open"
+    now[0] = 11.0  # half-open: the trial meets the same corrupt body
+    with pytest.raises(BadBackendResponse):
+        adapter.query(_service(catalog), zhang, {})
+    assert adapter.breaker.state == "open"
+    fresh_demo.fail(None)  # the back-end recovers
+    now[0] = 22.0
+    assert adapter.query(_service(catalog), zhang, {}).record_found
+    assert adapter.breaker.state == "closed"
+
+
+def test_any_exception_in_a_trial_releases_it(catalog: Catalog, zhang) -> None:
+    now = [0.0]
+    calls = [0]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls[0] += 1
+        raise RuntimeError("a bug below the adapter")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    adapter = build_adapters(families=["social_insurance"], demo_base_url="http://b",
+                             client=client)["social_insurance"]
+    adapter.breaker = CircuitBreaker(failures=1, reset_s=10, clock=lambda: now[0])
+    for moment in (0.0, 11.0, 22.0):
+        now[0] = moment
+        with pytest.raises(RuntimeError):
+            adapter.query(_service(catalog), zhang, {})
+        assert adapter.breaker.state == "open"
+    assert calls[0] == 3  # every half-open period let one trial through
 
 
 def test_answer_missing_a_field_or_with_a_bad_date_is_rejected(catalog: Catalog, zhang) -> None:
