@@ -20,10 +20,12 @@ from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
 log = logging.getLogger(__name__)
 
+# No Retry (the same card would be read again) and no call for staff (there is nothing they
+# could do here): a plain sentence, then Home or Finish.
 CARD_EXPIRED = Message(
-    "您的身份证已过有效期，请联系工作人员办理。",
-    "Your ID card has expired. Please ask staff for help.",
-    offer_attendant=True,
+    "您的身份证已过有效期，本机不能使用。请带有效证件再来，或到人工窗口办理。",
+    "Your ID card has expired, so it cannot be used here. Please come back with a valid card, "
+    "or visit a staffed counter.",
 )
 
 

@@ -174,8 +174,10 @@ class SessionRunner:
             self._audit = audit
             self._bound.set()
             pending, self._pending = self._pending, []
-            for effect, state in pending:  # what the citizen asked for while we were starting
-                self._start(effect, state)
+            # What the citizen asked for while we were starting.
+            failed = [f for f in (self._start_isolated(e, st) for e, st in pending) if f]
+        for failure in failed:
+            self.dispatch(failure)
 
     def on_session_end(self, hook: Callable[[str], None]) -> None:
         """Run `hook(reason)` on the worker pool after each session's end is audited (the
@@ -225,16 +227,24 @@ class SessionRunner:
             before = self._state
             after, effects = flow.step(before, event, self._clock(), self.timeouts)
             self._state = after
-            for effect in effects:
-                self._start(effect, after)
+            failed = [f for f in (self._start_isolated(e, after) for e in effects) if f]
             if after is not before:
                 self._changed.notify_all()
                 observers = list(self._observers)
             else:
                 observers = []
+        self._notify(observers, after)
+        for failure in failed:  # a device that refused its command is a failed step
+            self.dispatch(failure)
+        return self.state if failed else after
+
+    def _notify(self, observers: list[Callable[[flow.SessionState], None]],
+                state: flow.SessionState) -> None:
         for observer in observers:
-            observer(after)
-        return after
+            try:
+                observer(state)
+            except Exception:  # one broken view must not keep the others stale
+                log.exception("a session observer failed")
 
     def _without_absent_staff(self, message: Message) -> Message:
         """At night nobody answers "call staff": say instead what the citizen can do."""
@@ -252,6 +262,22 @@ class SessionRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     # ---- effects ------------------------------------------------------------------------
+    def _start_isolated(self, effect: flow.Effect, state: flow.SessionState) -> flow.Event | None:
+        """Start one effect; a port that raises never keeps the others from running.
+
+        A failed start of a step (arming the reader, starting the face check or a worker)
+        comes back as that step's failure, so the citizen is told and can try again; a failed
+        clean-up (disarm, stop, session end) is logged, and the rest of the clean-up runs.
+        """
+        try:
+            self._start(effect, state)
+        except Exception as exc:
+            log.exception("effect %s failed", type(effect).__name__)
+            token = getattr(effect, "token", "")
+            if token:
+                return flow.StepFailed(token, message_for(exc))
+        return None
+
     def _start(self, effect: flow.Effect, state: flow.SessionState) -> None:
         if isinstance(effect, flow.Speak):
             if self._voice is not None:
@@ -277,9 +303,17 @@ class SessionRunner:
         elif isinstance(effect, flow.IssueAndPrint):
             self._pool.submit(self._run_print, effect)
         elif isinstance(effect, flow.SessionEnded):
-            self._certificates.forget_session()
-            self._card.session_ended()
-            self._pool.submit(self._end_session, effect.reason)
+            # Each part on its own: the left-card guard must hold whatever else failed.
+            steps = (self._certificates.forget_session, self._card.session_ended,
+                     lambda: self._pool.submit(self._end_session, effect.reason))
+            errors = []
+            for part in steps:
+                try:
+                    part()
+                except Exception as exc:
+                    errors.append(exc)
+            if errors:
+                raise errors[0]
 
     def _end_session(self, reason: str) -> None:
         self._record("session_end", reason, None)
@@ -310,8 +344,8 @@ class SessionRunner:
                 return
             self.dispatch(flow.CardAccepted(token, person))
         else:
-            failure = message or message_for(RuntimeError())
-            self.dispatch(flow.StepFailed(token, flow.retryable(failure)))
+            # The port's message says whether trying again can help (an expired card: no).
+            self.dispatch(flow.StepFailed(token, message or message_for(RuntimeError())))
 
     def _on_face(self, token: str, ok: bool, message: Message | None) -> None:
         person = self.state.person if self.state.token == token else None

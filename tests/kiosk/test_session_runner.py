@@ -59,3 +59,67 @@ def test_a_card_whose_reading_cannot_be_audited_is_not_accepted() -> None:
     on_card(PERSON, None)
     state = runner.state
     assert state.screen is flow.Screen.ERROR and state.person is None
+
+
+class Faulty:
+    """A port every method of which works, except the ones named, which raise."""
+
+    def __init__(self, *failing: str) -> None:
+        self.calls: list[str] = []
+        self._failing = set(failing)
+
+    def __getattr__(self, name: str):
+        def method(*args: object, **kwargs: object) -> None:
+            self.calls.append(name)
+            if name in self._failing:
+                raise RuntimeError(f"{name} failed")
+        return method
+
+
+def _runner(**ports: object) -> tuple[SessionRunner, list[flow.SessionState]]:
+    parts = {"card": Faulty(), "face": Faulty(), "query": Mock(), "certificates": Faulty(),
+             "audit": Mock(), **ports}
+    runner = SessionRunner(**parts)  # type: ignore[arg-type]
+    shown: list[flow.SessionState] = []
+    runner.subscribe(shown.append)
+    return runner, shown
+
+
+def test_a_port_raising_during_the_wipe_skips_no_other_clean_up() -> None:
+    from services_catalog.model import AuthMethod
+
+    card, face, certificates = Faulty(), Faulty("stop"), Faulty("forget_session")
+    runner, shown = _runner(card=card, face=face, certificates=certificates)
+    runner.dispatch(flow.ChooseService(make_service(auth=AuthMethod.CARD_FACE)))
+    runner.dispatch(flow.CardAccepted(runner.state.token, PERSON))
+    assert runner.state.screen is flow.Screen.FACE
+    card.calls.clear()
+
+    state = runner.dispatch(flow.Finish())  # the face port's stop() raises on the way out
+    assert state.screen is flow.Screen.ATTRACT and state.person is None
+    assert shown[-1].screen is flow.Screen.ATTRACT  # the view was told: no stale face page
+    assert card.calls == ["disarm", "session_ended"]  # the left-card guard was still set
+
+
+def test_a_port_refusing_to_start_a_step_becomes_that_steps_failure() -> None:
+    runner, shown = _runner(card=Faulty("arm"))
+    state = runner.dispatch(flow.ChooseService(make_service()))
+    assert state.screen is flow.Screen.ERROR and state.message is not None
+    assert state.message.can_retry
+    assert [s.screen for s in shown][-2:] == [flow.Screen.PLACE_CARD, flow.Screen.ERROR]
+
+
+def test_an_expired_card_offers_no_retry() -> None:
+    from kiosk.ports import CARD_EXPIRED
+
+    card = Mock()
+    runner, _shown = _runner(card=card)
+    runner.dispatch(flow.ChooseService(make_service()))
+    on_card = card.arm.call_args.args[0]
+    on_card(None, CARD_EXPIRED)  # what the card port says about an expired card
+    state = runner.state
+    assert state.screen is flow.Screen.ERROR and state.message is not None
+    assert not state.message.can_retry and not state.message.offer_attendant
+    assert runner.dispatch(flow.Retry()).screen is flow.Screen.ERROR  # no loop on the card
+    assert card.arm.call_count == 1
+    assert runner.dispatch(flow.Finish()).screen is flow.Screen.ATTRACT
