@@ -279,11 +279,9 @@ class Runtime:
         """Where the verification page looks codes up: with a fleet, the centre first."""
         if self.settings.fleet is None:
             return self.store.certificates
-        from kiosk.fleet_link.registry import CentralFirstRegistry
+        from kiosk.fleet_link.terminal import central_first_registry
 
-        return CentralFirstRegistry(
-            lambda: self.fleet_link.client if self.fleet_link is not None else None,
-            self.store.certificates)
+        return central_first_registry(self)
 
     # ---- running ------------------------------------------------------------------------
     def start(self) -> None:
@@ -298,8 +296,9 @@ class Runtime:
         self._devices_changed()
         if self.settings.fleet is not None:
             from kiosk.fleet_link.link import FleetLink
+            from kiosk.fleet_link.terminal import RuntimeTerminal
 
-            self.fleet_link = FleetLink(self.settings, self, self.store.outbox)
+            self.fleet_link = FleetLink(self.settings, RuntimeTerminal(self), self.store.outbox)
             self.fleet_link.start()
             self._stoppers.append(self.fleet_link.stop)
         self.store.audit.record("terminal_start", "ok", actor="system",
@@ -341,43 +340,23 @@ class Runtime:
     def _devices_changed(self) -> None:
         self.runner.dispatch(flow.DevicesChanged(self.required_devices_ok() and self.open_now()))
 
-    # ---- a fleet's view and hooks (kiosk.fleet_link.link.Terminal) ----------------------
-    def fleet_snapshot(self) -> tuple[bool, str, list[DeviceStatus], bool]:
-        """(in service, why not, every device, a citizen is using it now)."""
-        if self.ready.is_set():
-            self._devices_changed()  # opening hours pass by with no device event
-        statuses = self.device_statuses()
-        state = self.runner.state
-        reason = ""
-        if not self.open_now():
-            reason = "outside opening hours"
-        elif not self.required_devices_ok():
-            reason = "; ".join(f"{s.device_class.value}: {s.detail or s.state.value}"
-                               for s in statuses if not s.ready)
-        elif state.screen is flow.Screen.OUT_OF_SERVICE:
-            reason = "out of service"
-        return not reason, reason, statuses, bool(state.token)
-
-    def apply_central_config(self, document: Any) -> None:
-        """A fleet's configuration, applied to the running terminal: the services it offers,
-        hall phone, notices and opening hours change at once, with no restart."""
-        from kiosk.fleet_link.config_sync import merge_settings
+    def reconfigure(self, settings: Settings) -> None:
+        """New settings for the running terminal (a fleet's configuration over the file's):
+        the catalog everyone holds takes the new service switches in place, the hall phone
+        and hours apply at once, and listeners (the screens) hear of it. No restart."""
         from services_catalog.catalog import load_catalog
 
-        settings = merge_settings(self.base_settings, document)
         catalog = load_catalog(settings.services.extra_catalog_dirs,
                                settings.service_enabled_override)
         self.catalog.replace_with(catalog)
         self.settings = settings
-        self.notices = tuple(document.notices)
-        self.opening_hours = tuple(document.opening_hours)
         if self.ready.is_set():
             self._devices_changed()
         for listener in list(self.config_listeners):
             try:
                 listener()
             except Exception:
-                log.exception("applying the fleet configuration: a listener failed")
+                log.exception("reconfiguring: a listener failed")
 
     def stop(self) -> None:
         self.runner.shutdown()
@@ -472,20 +451,12 @@ def build_printer(settings: Settings, data_dir: Path) -> Any:
 
 
 def paper_verify_url(settings: Settings) -> str:
-    """The page a certificate's QR code and printed line send its reader to: with a fleet,
-    the centre's public page (the config's, else the one the centre named at enrolment, else
-    the fleet URL's); without one, the configured page."""
-    fleet = settings.fleet
-    if fleet is not None and not fleet.verify_url:
-        from kiosk.fleet_link.credential import load_credential
+    """The page a certificate's QR code and printed line send its reader to."""
+    if settings.fleet is None:
+        return settings.certificates.verify_url
+    from kiosk.fleet_link.credential import public_verify_url
 
-        try:
-            credential = load_credential(settings.resolved_data_dir(), fleet.url)
-        except ValueError:
-            credential = None
-        if credential is not None and credential.verify_url:
-            return credential.verify_url
-    return settings.certificate_verify_url()
+    return public_verify_url(settings)
 
 
 def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:

@@ -11,6 +11,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from kiosk.config import Settings
+
 FILE_NAME = "fleet-credential.json"
 
 
@@ -58,3 +60,17 @@ def load_credential(data_dir: Path, url: str) -> FleetCredential | None:
     if credential.url.rstrip("/") != url.rstrip("/"):
         return None
     return credential
+
+
+def public_verify_url(settings: Settings) -> str:
+    """With a fleet, the centre's public verification page: the config's, else the one the
+    centre named at enrolment, else the fleet URL's."""
+    fleet = settings.fleet
+    if fleet is not None and not fleet.verify_url:
+        try:
+            credential = load_credential(settings.resolved_data_dir(), fleet.url)
+        except ValueError:
+            credential = None
+        if credential is not None and credential.verify_url:
+            return credential.verify_url
+    return settings.certificate_verify_url()

@@ -23,6 +23,7 @@ from kiosk.fleet_link.config_sync import is_open, merge_settings
 from kiosk.fleet_link.credential import FleetCredential, load_credential, save_credential
 from kiosk.fleet_link.heartbeat import TerminalSnapshot, build_heartbeat
 from kiosk.fleet_link.link import FleetLink
+from kiosk.fleet_link.terminal import RuntimeTerminal
 from kiosk.runtime import Runtime
 from kiosk.store import Store
 from tests.kiosk.fleet_fake import FakeCentre
@@ -81,7 +82,8 @@ def test_a_running_terminal_takes_a_new_configuration_without_a_restart() -> Non
     catalog = runtime.catalog  # the object the screens and the gateway hold
     changed: list[str] = []
     runtime.config_listeners.append(lambda: changed.append(runtime.settings.hall_phone))
-    runtime.apply_central_config(ConfigDocument(
+    terminal = RuntimeTerminal(runtime)
+    terminal.apply_central_config(ConfigDocument(
         services_disabled=[service.id], hall_phone="0371-99999",
         notices=[Notice(zh="今晚 22:00 系统维护", en="Maintenance tonight at 22:00")],
         opening_hours=[OpeningHours(weekdays=[1], opens="00:00", closes="00:01")],
@@ -93,7 +95,7 @@ def test_a_running_terminal_takes_a_new_configuration_without_a_restart() -> Non
     # What the session tells a citizen at night names the new phone (the runner's hook).
     hint = runtime.runner._staff_absent(datetime(2026, 12, 5, 12))  # type: ignore[misc]
     assert hint is not None and "0371-99999" in hint.zh
-    runtime.apply_central_config(ConfigDocument())  # the centre lifts it again
+    terminal.apply_central_config(ConfigDocument())  # the centre lifts it again
     assert catalog.get(service.id).enabled and runtime.settings.hall_phone == "12345"
 
 

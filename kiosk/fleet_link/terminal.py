@@ -1,0 +1,54 @@
+"""The running terminal as its fleet link sees it (kiosk.fleet_link.link.Terminal): what the
+heartbeat reports, and the hook that applies a central configuration to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devices.status import DeviceStatus
+from fleet.protocol import ConfigDocument
+from kiosk import flow
+from kiosk.fleet_link.config_sync import merge_settings
+from kiosk.fleet_link.registry import CentralFirstRegistry
+
+
+class RuntimeTerminal:
+    def __init__(self, runtime: Any) -> None:  # kiosk.runtime.Runtime
+        self._runtime = runtime
+
+    def status_publishers(self) -> list[Any]:
+        return list(self._runtime.status_publishers())
+
+    def fleet_snapshot(self) -> tuple[bool, str, list[DeviceStatus], bool]:
+        """(in service, why not, every device, a citizen is using it now)."""
+        runtime = self._runtime
+        if runtime.ready.is_set():
+            runtime._devices_changed()  # opening hours pass by with no device event
+        statuses = runtime.device_statuses()
+        state = runtime.runner.state
+        reason = ""
+        if not runtime.open_now():
+            reason = "outside opening hours"
+        elif not runtime.required_devices_ok():
+            reason = "; ".join(f"{s.device_class.value}: {s.detail or s.state.value}"
+                               for s in statuses if not s.ready)
+        elif state.screen is flow.Screen.OUT_OF_SERVICE:
+            reason = "out of service"
+        return not reason, reason, statuses, bool(state.token)
+
+    def apply_central_config(self, document: ConfigDocument) -> None:
+        """The centre's document over the terminal's own file: services, hall phone, notices
+        and opening hours change at once, with no restart."""
+        runtime = self._runtime
+        runtime.notices = tuple(document.notices)
+        runtime.opening_hours = tuple(document.opening_hours)
+        runtime.reconfigure(merge_settings(runtime.base_settings, document))
+
+
+def central_first_registry(runtime: Any) -> CentralFirstRegistry:
+    """The verification page's registry: the centre (once the link is up), then local."""
+    def central() -> Any:
+        link = runtime.fleet_link
+        return link.client if link is not None else None
+
+    return CentralFirstRegistry(central, runtime.store.certificates)
