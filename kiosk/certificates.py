@@ -4,8 +4,12 @@ has printed, so a jam at 3 a.m. costs the citizen nothing.
 Every print request carries a key (the session's request): one request gives at most one
 certificate and one job. A retry reprints that request's retained job (same verification code)
 instead of issuing a second certificate, and a request still in progress (a printer hand-off
-that hangs) refuses a second run rather than issuing again. An attendant can reprint any
-unprinted job later.
+that hangs) refuses a second run rather than issuing again.
+
+When a print fails, the citizen leaves with the code (on screen, and on a claim slip where the
+receipt printer works); the job stays kept for the retention window, so the card holder can
+collect it later with the same card and a face check (`collect`), and an attendant can
+reprint any kept job (`waiting`, `reprint`).
 
 The certificate is registered together with its kept job and its audit line in one database
 transaction (kiosk.store.issuance); each outcome of the job is one transaction with its audit
@@ -40,9 +44,9 @@ from devices.printer.base import (
     PrintJob,
 )
 from kiosk.flow import Message
-from kiosk.session import STORAGE_FAILED, PrintFailure
+from kiosk.session import STORAGE_FAILED, NothingToCollect, PrintFailure
 from kiosk.store.issuance import Issuance
-from kiosk.store.jobs import FAILED, PRINTED
+from kiosk.store.jobs import FAILED, PENDING, PRINTED, WaitingJob
 from printing.registry import RegistryEntry
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
@@ -89,6 +93,31 @@ CHECK_TRAY_FIRST = Message(
 )
 
 
+def kept_note(days: int) -> Message:
+    """How a citizen gets a certificate that did not print (added to the printer's message)."""
+    return Message(
+        f"证明保存 {days} 天：可在首页点“领取证明”，刷同一张身份证并通过人脸核验后打印，"
+        "也可请工作人员帮您打印。",
+        f"It is kept for {days} days: tap Collect my certificate on the first screen and "
+        "place the same ID card (with a face check), or ask staff to print it.",
+    )
+
+
+def nothing_kept(days: int) -> Message:
+    return Message(
+        f"本机没有为您保存的待领取证明（未打印的证明保存 {days} 天）。如有疑问，请联系工作人员"
+        "或拨打 12345 政务服务热线。",
+        f"No certificate is waiting for you on this terminal (unprinted ones are kept for "
+        f"{days} days). If you think this is wrong, ask staff or call the 12345 hotline.",
+        offer_attendant=True,
+    )
+
+
+def _joined(first: Message, second: Message) -> Message:
+    return Message(f"{first.zh}{second.zh}", f"{first.en} {second.en}",
+                   can_retry=first.can_retry, offer_attendant=first.offer_attendant)
+
+
 class Issued(Protocol):
     """What the issuer returns (printing.issue.IssuedCertificate has this shape)."""
 
@@ -102,6 +131,10 @@ Issuer = Callable[[Service, AuthenticatedPerson, QueryResult], Issued]
 
 class ReceiptPort(Protocol):
     def print_slip(self, service_name: str, verification_code: str) -> None: ...
+
+    def print_claim_slip(self, service_name: str, verification_code: str, days: int) -> None:
+        """The slip for a certificate that did not print: its code and how to collect it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -204,8 +237,40 @@ class CertificateDesk:
         outcome = self.print_job(job_id, service.name_zh, who=who)
         if not outcome.printed:
             assert outcome.message is not None
-            raise PrintFailure(outcome.message)
+            if outcome.message is STORAGE_FAILED:
+                raise PrintFailure(outcome.message)
+            slip = self._claim_slip(service.name_zh, code)
+            raise PrintFailure(_joined(outcome.message, kept_note(self.kept_days)), code, slip)
         return code
+
+    @property
+    def kept_days(self) -> int:
+        return max(1, round(self._jobs.retention.total_seconds() / 86400))
+
+    def collect(self, person: AuthenticatedPerson) -> tuple[str, ...]:
+        """Print every kept job of this card holder (the session checked card and face).
+        Stops at the first that does not print: it and the rest stay kept."""
+        try:
+            kept = self._jobs.for_holder(person.id_number)
+        except Exception:
+            log.exception("the store cannot be read")
+            raise PrintFailure(STORAGE_FAILED) from None
+        if not kept:
+            raise NothingToCollect(nothing_kept(self.kept_days))
+        printed: list[str] = []
+        for job in kept:
+            who = _Who("collect_print", "citizen", person, job.verification_code)
+            outcome = self.print_job(job.id, who=who)
+            if outcome.printed:
+                printed.append(outcome.verification_code)
+                continue
+            assert outcome.message is not None
+            message = outcome.message
+            if printed:
+                message = _joined(Message(f"已打出 {len(printed)} 份证明。",
+                                          f"{len(printed)} certificate(s) printed."), message)
+            raise PrintFailure(message)
+        return tuple(printed)
 
     def print_job(
         self, job_id: int, service_name: str = "", *, confirm_in_doubt: bool = False,
@@ -353,13 +418,39 @@ class CertificateDesk:
         belongs to one session, so the next citizen never inherits a job."""
 
     # Attendant
+    def waiting(self) -> list[WaitingJob]:
+        """Every kept job, newest first (masked holder, service, time, state)."""
+        return self._jobs.waiting()
+
     def reprint_last_unprinted(self, *, confirm_in_doubt: bool = False) -> PrintOutcome | None:
-        """Reprint the newest unprinted job. A job in doubt comes back with `in_doubt` set and
-        nothing printed, unless the printer settles it or `confirm_in_doubt` is given."""
-        pending = self._jobs.unprinted()
+        """Reprint the newest kept job (None: nothing waits)."""
+        pending = self._jobs.waiting()
         if not pending:
             return None
-        return self.print_job(pending[0].id, confirm_in_doubt=confirm_in_doubt)
+        return self.reprint(pending[0].id, confirm_in_doubt=confirm_in_doubt)
+
+    def reprint(self, job_id: int, *, confirm_in_doubt: bool = False) -> PrintOutcome | None:
+        """Reprint one kept job (None: it is no longer kept). A job in doubt comes back with
+        `in_doubt` set and nothing printed, unless the printer settles it or
+        `confirm_in_doubt` is given."""
+        job = self._jobs.get(job_id)
+        if job is None or job.status not in (PENDING, FAILED):
+            return None
+        try:
+            return self.print_job(job.id, confirm_in_doubt=confirm_in_doubt)
+        except KeyError:  # purged or printed meanwhile
+            return None
+
+    def _claim_slip(self, service_name: str, code: str) -> bool:
+        """True when a claim slip came out (the receipt printer is a separate device)."""
+        if self._receipt is None:
+            return False
+        try:
+            self._receipt.print_claim_slip(service_name, code, self.kept_days)
+        except Exception:
+            log.warning("receipt printer failed: no claim slip", exc_info=True)
+            return False
+        return True
 
     def _slip(self, service_name: str, code: str) -> None:
         if self._receipt is None:

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
+    AnotherService,
     ArmCardReader,
     CardAccepted,
     ChooseCategory,
     ChooseService,
+    Collected,
+    CollectKept,
     DevicesChanged,
     DisarmCardReader,
     Effect,
@@ -39,6 +42,7 @@ from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
     SetHelpOpen,
     SetLanguage,
     Speak,
+    StartCollect,
     StartFaceCheck,
     StepFailed,
     StopFaceCheck,
@@ -52,10 +56,13 @@ from services_catalog.errors import ServiceClosed
 from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
 
 __all__ = [
+    "AnotherService",
     "ArmCardReader",
     "CardAccepted",
     "ChooseCategory",
     "ChooseService",
+    "Collected",
+    "CollectKept",
     "DevicesChanged",
     "DisarmCardReader",
     "Effect",
@@ -82,6 +89,7 @@ __all__ = [
     "SetHelpOpen",
     "SetLanguage",
     "Speak",
+    "StartCollect",
     "StartFaceCheck",
     "StepFailed",
     "StopFaceCheck",
@@ -109,13 +117,15 @@ class Screen(enum.Enum):
     QUERYING = "querying"
     RESULT = "result"
     PRINTING = "printing"
+    PRINT_KEPT = "print_kept"  # the print failed: the code, the slip, how to collect later
+    COLLECTING = "collecting"  # printing the certificates kept for this card holder
     DONE = "done"
     ERROR = "error"
     OUT_OF_SERVICE = "out_of_service"
 
 
 # Screens where the citizen waits on the machine: the idle clock does not run there.
-_WAITING = {Screen.QUERYING, Screen.PRINTING}
+_WAITING = {Screen.QUERYING, Screen.PRINTING, Screen.COLLECTING}
 _NO_SESSION = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
 
 
@@ -151,8 +161,10 @@ class SessionState:
     result: QueryResult | None = None
     message: Message | None = None
     retry_screen: Screen | None = None  # where "try again" on the error screen leads
-    verification_code: str = ""
+    verification_code: str = ""  # several, comma-separated, after collecting kept ones
     print_failed: bool = False
+    slip_printed: bool = False  # a claim slip came out with the kept certificate's code
+    collecting: bool = False  # this session collects kept certificates (no service chosen)
     face_failures: int = 0
     history: tuple[Screen, ...] = ()
     devices_ok: bool = True
@@ -172,7 +184,7 @@ class SessionState:
             return None
         if self.screen is Screen.DONE:
             limit = timeouts.done_s
-        elif self.screen is Screen.RESULT:
+        elif self.screen in (Screen.RESULT, Screen.PRINT_KEPT):  # read, or a code noted down
             limit = max(timeouts.idle_s, timeouts.result_s)
         else:
             limit = timeouts.idle_s
@@ -245,12 +257,18 @@ def _go(state: SessionState, screen: Screen, now: float, **changes: Any) -> Sess
 
 
 def _next_step_for(state: SessionState, now: float) -> Transition:
-    """After a service is chosen: card, then face if needed, then inputs, then the query."""
-    service = state.service
-    assert service is not None
+    """After a service is chosen: card, then face if needed, then inputs, then the query.
+    Collecting kept certificates always asks for card and face, then prints."""
     person = state.person
     if person is None:
         return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token)]
+    if state.collecting:
+        if not person.face_verified:
+            factor = ELDERLY_FACTOR if state.elderly else 1.0
+            return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person, factor)]
+        return _go(state, Screen.COLLECTING, now), [CollectKept(state.token, person)]
+    service = state.service
+    assert service is not None
     if service.auth is AuthMethod.CARD_FACE and not person.face_verified:
         factor = ELDERLY_FACTOR if state.elderly else 1.0
         return _go(state, Screen.FACE, now), [StartFaceCheck(state.token, person, factor)]
@@ -259,6 +277,16 @@ def _next_step_for(state: SessionState, now: float) -> Transition:
     return _go(state, Screen.QUERYING, now), [
         RunQuery(state.token, service, person, state.inputs)
     ]
+
+
+def _print_failed(state: SessionState, event: StepFailed, now: float) -> Transition:
+    """A certificate that did not print but is kept: the citizen leaves with its code."""
+    kept = _go(
+        state, Screen.PRINT_KEPT, now, message=event.message, retry_screen=Screen.PRINTING,
+        print_failed=True, verification_code=event.verification_code,
+        slip_printed=event.slip_printed,
+    )
+    return kept, [Speak("print_kept", code=event.verification_code)]
 
 
 def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> Transition:
@@ -301,7 +329,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if screen is Screen.OUT_OF_SERVICE:
         return state, []
     if screen is Screen.ATTRACT:
-        if isinstance(event, Touch | ChooseCategory | ChooseService):
+        if isinstance(event, Touch | ChooseCategory | ChooseService | StartCollect):
             fresh = new_session(state.language, state.elderly, now, state.devices_ok,
                                 state.voice)
             if isinstance(event, Touch):
@@ -313,7 +341,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         if screen in _WAITING:
             return state, []  # touches must not push the waiting deadline away
         return replace(state, last_activity=now), []
-    if isinstance(event, GoHome | Finish) and screen is Screen.PRINTING:
+    if isinstance(event, GoHome | Finish) and screen in (Screen.PRINTING, Screen.COLLECTING):
         return state, []  # a certificate on its way out must not print for an empty hall
     if isinstance(event, GoHome):
         return _home(state, now)
@@ -321,6 +349,23 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return wipe(state, "finish")
     if isinstance(event, GoBack):
         return _back(state, now)
+    if isinstance(event, AnotherService):
+        if screen in _WAITING:
+            return state, []
+        return _home(state, now)
+    if isinstance(event, StartCollect):
+        if screen in _WAITING:
+            return state, []
+        collect = replace(
+            state, collecting=True, service=None, category=None, inputs={},
+            inputs_submitted=False, result=None, message=None, verification_code="",
+            print_failed=False, slip_printed=False,
+        )
+        return _next_step_for(collect, now)
+    if isinstance(event, Collected) and screen is Screen.COLLECTING:
+        codes = ", ".join(event.verification_codes)
+        done = _go(state, Screen.DONE, now, verification_code=codes, collecting=False)
+        return done, []
     if isinstance(event, ChooseCategory):
         return _go(state, Screen.SERVICE_LIST, now, category=event.category), []
     if isinstance(event, ChooseService):
@@ -333,7 +378,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         chosen = replace(
             state, service=event.service, category=event.service.category, inputs={},
             inputs_submitted=False, result=None, message=None, verification_code="",
-            print_failed=False,
+            print_failed=False, slip_printed=False, collecting=False,
         )
         return _next_step_for(chosen, now)
     if isinstance(event, CardAccepted) and screen is Screen.PLACE_CARD:
@@ -372,8 +417,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, Printed) and screen is Screen.PRINTING:
         done = _go(state, Screen.DONE, now, verification_code=event.verification_code)
         return done, []
+    if isinstance(event, StepFailed) and screen is Screen.PRINTING and event.verification_code:
+        return _print_failed(state, event, now)
     if isinstance(event, StepFailed) and screen in (
-        Screen.PLACE_CARD, Screen.FACE, Screen.QUERYING, Screen.PRINTING
+        Screen.PLACE_CARD, Screen.FACE, Screen.QUERYING, Screen.PRINTING, Screen.COLLECTING
     ):
         message = event.message
         face_failures = state.face_failures + (screen is Screen.FACE)
@@ -389,7 +436,8 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         if screen is Screen.FACE:
             stop = [StopFaceCheck()]
         return failed, stop
-    if isinstance(event, Retry) and screen is Screen.ERROR and state.message is not None:
+    if isinstance(event, Retry) and screen in (Screen.ERROR, Screen.PRINT_KEPT) \
+            and state.message is not None:
         if not state.message.can_retry:
             return state, []
         cleared = replace(state, message=None)
@@ -413,7 +461,7 @@ def _home(state: SessionState, now: float) -> Transition:
     home = replace(
         state, screen=Screen.HOME, last_activity=now, history=(), category=None, service=None,
         inputs={}, inputs_submitted=False, result=None, message=None, retry_screen=None,
-        verification_code="", print_failed=False,
+        verification_code="", print_failed=False, slip_printed=False, collecting=False,
     )
     return home, effects
 
@@ -431,7 +479,8 @@ def _back(state: SessionState, now: float) -> Transition:
     target = Screen.HOME
     # Steps of a service collapse: back from any of them returns to the list it came from.
     service_steps = {Screen.PLACE_CARD, Screen.FACE, Screen.INPUTS, Screen.QUERYING,
-                     Screen.RESULT, Screen.PRINTING, Screen.ERROR, Screen.DONE}
+                     Screen.RESULT, Screen.PRINTING, Screen.PRINT_KEPT, Screen.COLLECTING,
+                     Screen.ERROR, Screen.DONE}
     while history:
         candidate = history.pop()
         if candidate not in service_steps and candidate is not state.screen:
@@ -441,7 +490,7 @@ def _back(state: SessionState, now: float) -> Transition:
         target = Screen.HOME
     back = replace(
         state, screen=target, history=tuple(history), last_activity=now, message=None,
-        inputs={}, inputs_submitted=False, result=None,
+        inputs={}, inputs_submitted=False, result=None, collecting=False,
     )
     return back, effects
 

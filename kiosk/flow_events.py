@@ -85,6 +85,18 @@ class ChooseService(Event):
 
 
 @dataclass(frozen=True)
+class AnotherService(Event):
+    """From the done or result screen: back to the categories, keeping the card holder (no
+    second card or face check within the same session)."""
+
+
+@dataclass(frozen=True)
+class StartCollect(Event):
+    """"领取证明 / Collect my certificate": print the certificates kept for this card holder
+    after an earlier print failed (card, then face check, then print)."""
+
+
+@dataclass(frozen=True)
 class SubmitInputs(Event):
     inputs: Mapping[str, str]
 
@@ -137,11 +149,23 @@ class Printed(EffectResult):
 
 
 @dataclass(frozen=True)
+class Collected(EffectResult):
+    """The kept certificates of the card holder have printed (their verification codes)."""
+
+    verification_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StepFailed(EffectResult):
-    """A card read, face check, query or print failed; `message` is for the citizen."""
+    """A card read, face check, query or print failed; `message` is for the citizen.
+
+    A failed print that left a kept certificate carries its `verification_code` (shown large
+    so the citizen leaves with it) and whether a claim slip came out of the receipt printer."""
 
     message: Message
     print_failed: bool = False
+    verification_code: str = ""
+    slip_printed: bool = False
 
 
 # ---- effects --------------------------------------------------------------------------------
@@ -194,6 +218,14 @@ class IssueAndPrint(Effect):
 
 
 @dataclass(frozen=True)
+class CollectKept(Effect):
+    """Print every certificate kept for this (card and face checked) holder."""
+
+    token: str
+    person: AuthenticatedPerson
+
+
+@dataclass(frozen=True)
 class SessionEnded(Effect):
     """The session was wiped; `reason` is "finish", "home", "idle" or "devices"."""
 
@@ -203,3 +235,4 @@ class SessionEnded(Effect):
 @dataclass(frozen=True)
 class Speak(Effect):
     prompt: str  # a key of the voice prompt table
+    code: str = ""  # a verification code the prompt reads out ("{code}" in its text)

@@ -288,3 +288,19 @@ class ReceiptSlipPort:
             verification_code=verification_code, terminal_id=self._terminal_id,
             verify_url=self._verify_url,
         ))
+
+    def print_claim_slip(self, service_name: str, verification_code: str, days: int) -> None:
+        """A certificate did not print: the code, and how to collect it with the same card."""
+        from devices.printer.receipt import ReceiptSlip
+
+        self._printer.print_slip(ReceiptSlip(
+            service_zh=service_name, issued_at=self._clock(),
+            verification_code=verification_code, terminal_id=self._terminal_id,
+            verify_url=self._verify_url, notes=(
+                "-" * 32,
+                f"证明未能打印，已保存 {days} 天。请在首页点“领取证明”，刷同一张身份证领取，"
+                "或请工作人员凭验证码打印。",
+                f"Not printed: kept for {days} days. Tap Collect my certificate and place "
+                "the same ID card, or show this code to staff.",
+            ),
+        ), heading=("政务服务一体机", "领取凭条 Claim slip"))

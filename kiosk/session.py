@@ -20,7 +20,7 @@ from typing import Protocol
 
 from kiosk import flow
 from kiosk.flow import Message
-from services_catalog.errors import AdapterError, BackendUnavailable
+from services_catalog.errors import AdapterError, BackendUnavailable, RecordNotFound
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,11 @@ class CertificatePort(Protocol):
         """Drop anything kept for the session that just ended (e.g. a job awaiting retry)."""
         ...
 
+    def collect(self, person: AuthenticatedPerson) -> tuple[str, ...]:
+        """Print the certificates kept for this card holder; return their verification codes.
+        Raises NothingToCollect when none waits, PrintFailure when one did not print."""
+        ...
+
 
 class AuditPort(Protocol):
     def record(
@@ -87,7 +92,22 @@ class VoicePort(Protocol):
 
 
 class PrintFailure(Exception):
-    """Printing did not complete; the message tells the citizen what happens to the job."""
+    """Printing did not complete; the message tells the citizen what happens to the job.
+
+    When a certificate was issued and is kept for later, `verification_code` is its code and
+    `slip_printed` says whether a claim slip with that code came out of the receipt printer."""
+
+    def __init__(
+        self, message: Message, verification_code: str = "", slip_printed: bool = False
+    ) -> None:
+        super().__init__(message.en)
+        self.message = message
+        self.verification_code = verification_code
+        self.slip_printed = slip_printed
+
+
+class NothingToCollect(Exception):
+    """No certificate is kept for this card holder (unprinted ones expire after a while)."""
 
     def __init__(self, message: Message) -> None:
         super().__init__(message.en)
@@ -302,6 +322,8 @@ class SessionRunner:
             self._pool.submit(self._run_query, effect)
         elif isinstance(effect, flow.IssueAndPrint):
             self._pool.submit(self._run_print, effect)
+        elif isinstance(effect, flow.CollectKept):
+            self._pool.submit(self._run_collect, effect)
         elif isinstance(effect, flow.SessionEnded):
             # Each part on its own: the left-card guard must hold whatever else failed.
             steps = (self._certificates.forget_session, self._card.session_ended,
@@ -360,6 +382,10 @@ class SessionRunner:
     def _run_query(self, effect: flow.RunQuery) -> None:
         try:
             result = self._query.query(effect.service, effect.person, effect.inputs)
+        except RecordNotFound:
+            # The back-end does not know this person (e.g. a residence-permit holder with no
+            # record there): an answer like any other, not a failure of the terminal.
+            result = QueryResult(effect.service.id, record_found=False)
         except AdapterError as exc:
             log.info("query %s failed: %s", effect.service.id, type(exc).__name__)
             recorded = self._record("query", type(exc).__name__, effect.person,
@@ -371,7 +397,8 @@ class SessionRunner:
             log.exception("query %s crashed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc)))
             return
-        if not self._record("query", "ok", effect.person, effect.service.id):
+        outcome = "ok" if result.record_found else "no_record"
+        if not self._record("query", outcome, effect.person, effect.service.id):
             self.dispatch(flow.StepFailed(effect.token, STORAGE_FAILED))  # the answer is dropped
             return
         self.dispatch(flow.QueryAnswered(effect.token, result))
@@ -383,10 +410,33 @@ class SessionRunner:
                 effect.service, effect.person, effect.result, effect.request_key
             )
         except PrintFailure as exc:
-            self.dispatch(flow.StepFailed(effect.token, exc.message, print_failed=True))
+            self.dispatch(flow.StepFailed(
+                effect.token, exc.message, print_failed=True,
+                verification_code=exc.verification_code, slip_printed=exc.slip_printed,
+            ))
             return
         except Exception as exc:
             log.exception("certificate for %s failed", effect.service.id)
             self.dispatch(flow.StepFailed(effect.token, message_for(exc), print_failed=True))
             return
         self.dispatch(flow.Printed(effect.token, code))
+
+    def _run_collect(self, effect: flow.CollectKept) -> None:
+        """The desk audits each job it prints; the outcome of the whole visit is one line."""
+        try:
+            codes = self._certificates.collect(effect.person)
+        except NothingToCollect as exc:
+            recorded = self._record("collect", "nothing_kept", effect.person)
+            self.dispatch(flow.StepFailed(effect.token,
+                                          exc.message if recorded else STORAGE_FAILED))
+            return
+        except PrintFailure as exc:
+            self._record("collect", "failed", effect.person)
+            self.dispatch(flow.StepFailed(effect.token, exc.message, print_failed=True))
+            return
+        except Exception as exc:
+            log.exception("collecting kept certificates failed")
+            self.dispatch(flow.StepFailed(effect.token, message_for(exc), print_failed=True))
+            return
+        self._record("collect", "ok", effect.person, f"{len(codes)} printed")
+        self.dispatch(flow.Collected(effect.token, tuple(codes)))

@@ -58,10 +58,14 @@ class ReceiptSlip:
     service_en: str = ""
     terminal_id: str = ""
     verify_url: str = ""  # where the code can be checked; printed and put in the QR if given
+    notes: tuple[str, ...] = ()  # extra lines after the code (e.g. how to collect a certificate)
 
     def __post_init__(self) -> None:
-        for name in ("service_zh", "service_en", "verification_code", "terminal_id", "verify_url"):
-            if _ID_LIKE.search(getattr(self, name)):
+        texts = {name: getattr(self, name) for name in
+                 ("service_zh", "service_en", "verification_code", "terminal_id", "verify_url")}
+        texts.update({f"notes[{i}]": note for i, note in enumerate(self.notes)})
+        for name, value in texts.items():
+            if _ID_LIKE.search(value):
                 raise InvalidSlip(f"slip field {name} looks like an ID number; refusing to print")
         if not self.verification_code.strip():
             raise InvalidSlip("a slip needs a verification code")
@@ -117,6 +121,8 @@ def slip_lines(slip: ReceiptSlip) -> list[str]:
         lines += wrap(f"终端 Terminal: {slip.terminal_id}")
     lines += ["验证码 Verification code:"]
     lines += wrap(slip.verification_code)
+    for note in slip.notes:
+        lines += wrap(note)
     return lines
 
 

@@ -21,7 +21,7 @@ from kiosk.store.audit import AuditLog
 from kiosk.store.credentials import Credentials
 from kiosk.store.db import make_engine, migrate, session_factory
 from kiosk.store.issuance import Issuance
-from kiosk.store.jobs import RetainedJobs
+from kiosk.store.jobs import DEFAULT_RETENTION, RetainedJobs
 from kiosk.store.keys import TerminalKeys
 from kiosk.store.outbox import Outbox
 from kiosk.store.registry import SqlCertificateRegistry
@@ -50,6 +50,7 @@ class Store:
         pin_max_failures: int = 5,
         pin_lockout: timedelta = timedelta(minutes=5),
         fleet_outbox: bool = False,
+        job_retention: timedelta = DEFAULT_RETENTION,
     ) -> Store:
         engine = make_engine(url)
         migrate(engine)
@@ -62,7 +63,7 @@ class Store:
         outbox = Outbox(sessions, enabled=fleet_outbox, check=check)
         audit = AuditLog(sessions, keys, terminal_id, outbox)
         certificates = SqlCertificateRegistry(sessions, outbox)
-        jobs = RetainedJobs(sessions, keys)
+        jobs = RetainedJobs(sessions, keys, job_retention)
         return cls(
             engine=engine,
             keys=keys,

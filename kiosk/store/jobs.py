@@ -2,7 +2,12 @@
 
 A job is kept until it prints (then its document is dropped at once) or until it is older than
 the retention window (then `purge_expired` drops it), so an attendant can reprint a certificate
-that jammed at night without the terminal keeping citizens' documents around.
+that jammed at night, and the card holder can collect it with the same card, without the
+terminal keeping citizens' documents around.
+
+A job carries no holder of its own: it is matched to its holder through the certificate
+registry (same verification code), which keeps the keyed hash of the ID number and the masked
+name.
 """
 
 from __future__ import annotations
@@ -12,15 +17,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
-from kiosk.store.models import PrintJob
+from kiosk.store.models import IssuedCertificate, PrintJob
 
 PENDING, PRINTED, FAILED, PURGED = "pending", "printed", "failed", "purged"
+DEFAULT_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,20 @@ class JobView:
     created_at: datetime
     verification_code: str
     title: str
+    status: str
+    reason: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class WaitingJob:
+    """A kept job as staff see it: what, when, for whom (masked) and how it stands."""
+
+    id: int
+    created_at: datetime
+    verification_code: str
+    service_name_zh: str
+    holder_masked_name: str
     status: str
     reason: str
     attempts: int
@@ -52,11 +73,12 @@ def _view(job: PrintJob) -> JobView:
 class RetainedJobs:
     def __init__(
         self, sessions: sessionmaker[Session], keys: TerminalKeys,
-        retention: timedelta = timedelta(hours=72),
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._sessions = sessions
+        self._keys = keys
         self._aead = AESGCM(keys.derive("print-jobs"))
-        self._retention = retention
+        self.retention = retention
 
     def _seal(self, job_code: str, document: bytes) -> bytes:
         nonce = os.urandom(12)
@@ -125,13 +147,47 @@ class RetainedJobs:
             )
             return [_view(job) for job in rows]
 
+    def _kept(self, now: datetime | None) -> tuple[Any, ...]:
+        """Jobs that still hold a document within the retention window."""
+        cutoff = (now or datetime.now(UTC)) - self.retention
+        return (PrintJob.status.in_((PENDING, FAILED)), PrintJob.document.is_not(None),
+                PrintJob.created_at >= cutoff)
+
+    def waiting(self, now: datetime | None = None) -> list[WaitingJob]:
+        """Every kept job, newest first, with its service and masked holder for the staff."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(PrintJob, IssuedCertificate.service_name_zh,
+                       IssuedCertificate.holder_masked_name)
+                .outerjoin(IssuedCertificate,
+                           IssuedCertificate.verification_code == PrintJob.verification_code)
+                .where(*self._kept(now)).order_by(PrintJob.id.desc())
+            )
+            return [WaitingJob(job.id, job.created_at, job.verification_code,
+                               service or job.title, masked or "", job.status, job.reason,
+                               job.attempts)
+                    for job, service, masked in rows]
+
+    def for_holder(self, id_number: str, now: datetime | None = None) -> list[JobView]:
+        """The kept jobs of one card holder, oldest first (matched by the keyed ID hash)."""
+        id_hash = self._keys.id_hash(id_number.strip())
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(PrintJob)
+                .join(IssuedCertificate,
+                      IssuedCertificate.verification_code == PrintJob.verification_code)
+                .where(IssuedCertificate.holder_id_hash == id_hash, *self._kept(now))
+                .order_by(PrintJob.id)
+            )
+            return [_view(job) for job in rows]
+
     def latest(self) -> JobView | None:
         with self._sessions() as session:
             job = session.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(1)).first()
             return _view(job) if job else None
 
     def purge_expired(self, now: datetime | None = None) -> int:
-        cutoff = (now or datetime.now(UTC)) - self._retention
+        cutoff = (now or datetime.now(UTC)) - self.retention
         with self._sessions.begin() as session:
             expired = list(session.scalars(
                 select(PrintJob).where(PrintJob.created_at < cutoff,

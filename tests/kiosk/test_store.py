@@ -167,7 +167,7 @@ def test_old_retained_jobs_are_purged(store: Store) -> None:
     job_id = store.jobs.add("CODE", "t", b"%PDF")
     fresh_id = store.jobs.add("CODE2", "t", b"%PDF")
     assert store.jobs.purge_expired(datetime.now(UTC) + timedelta(days=1)) == 0
-    # Backdate one job by a day: sixty hours on, only it is past the 72-hour window.
+    # Backdate one job by a day: six and a half days on, only it is past the 7-day window.
     view = store.jobs.get(job_id)
     assert view is not None
     with store.engine.begin() as connection:
@@ -176,7 +176,7 @@ def test_old_retained_jobs_are_purged(store: Store) -> None:
             .where(PrintJob.id == job_id)
             .values(created_at=view.created_at - timedelta(days=1))
         )
-    assert store.jobs.purge_expired(datetime.now(UTC) + timedelta(hours=60)) == 1
+    assert store.jobs.purge_expired(datetime.now(UTC) + timedelta(days=6, hours=12)) == 1
     view, fresh = store.jobs.get(job_id), store.jobs.get(fresh_id)
     assert view is not None and view.status == "purged"
     assert fresh is not None and fresh.status == "pending"

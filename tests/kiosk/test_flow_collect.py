@@ -1,0 +1,124 @@
+"""The flow after a print failure (the code kept on screen), collecting kept certificates with
+the same card later, and "another service" in the same session."""
+
+from __future__ import annotations
+
+from kiosk import flow
+from kiosk.flow import Screen
+from services_catalog.model import AuthMethod, QueryResult
+from tests.kiosk.test_flow import PERSON, T, make_service, run
+
+JAM = flow.Message("卡纸", "Paper jam", can_retry=True, offer_attendant=True)
+
+def _at_result(service=None):  # noqa: ANN001, ANN202
+    state, _ = run(flow.SessionState(), flow.ChooseService(service or make_service()), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    result = QueryResult("real_estate.registration_info", values={"count": 1})
+    state, _ = run(state, flow.QueryAnswered(token, result), 2)
+    assert state.screen is Screen.RESULT
+    return state, token, result
+
+def test_a_failed_print_shows_the_kept_code_and_speaks_it() -> None:
+    state, token, result = _at_result()
+    state, _ = run(state, flow.RequestPrint(), 3)
+    state, effects = run(
+        state, flow.StepFailed(token, JAM, print_failed=True, verification_code="ABCD-EFGH",
+                               slip_printed=True), 4)
+    assert state.screen is Screen.PRINT_KEPT
+    assert state.verification_code == "ABCD-EFGH" and state.slip_printed
+    assert flow.Speak("print_kept", code="ABCD-EFGH") in effects
+    # Try again prints the same result again (the desk reuses the kept job).
+    state, effects = run(state, flow.Retry(), 5)
+    assert state.screen is Screen.PRINTING
+    assert any(isinstance(e, flow.IssueAndPrint) and e.result is result for e in effects)
+
+def test_a_failure_before_any_certificate_exists_is_an_ordinary_error() -> None:
+    state, token, _ = _at_result()
+    state, _ = run(state, flow.RequestPrint(), 3)
+    state, _ = run(state, flow.StepFailed(token, JAM, print_failed=True), 4)
+    assert state.screen is Screen.ERROR and state.verification_code == ""
+
+def test_the_kept_code_stays_long_enough_to_write_down_then_is_wiped() -> None:
+    state, token, _ = _at_result()
+    state, _ = run(state, flow.RequestPrint(), 3)
+    state, _ = run(state, flow.StepFailed(token, JAM, print_failed=True,
+                                          verification_code="ABCD-EFGH"), 4)
+    state, _ = run(state, flow.Tick(), 4 + T.idle_s + 1)
+    assert state.screen is Screen.PRINT_KEPT  # the slower result limit applies
+    state, effects = run(state, flow.Tick(), 4 + T.result_s + 1)
+    assert state.screen is Screen.ATTRACT and state.verification_code == ""
+    assert flow.SessionEnded("idle") in effects
+
+def test_collecting_asks_for_card_and_face_then_prints_the_kept_ones() -> None:
+    state, effects = run(flow.SessionState(), flow.StartCollect(), 0)
+    token = state.token
+    assert state.screen is Screen.PLACE_CARD and state.collecting and token
+    assert flow.ArmCardReader(token) in effects
+    state, effects = run(state, flow.CardAccepted(token, PERSON), 1)
+    assert state.screen is Screen.FACE  # always: a kept certificate goes to its holder only
+    assert any(isinstance(e, flow.StartFaceCheck) for e in effects)
+    state, effects = run(state, flow.FaceVerified(token), 2)
+    assert state.screen is Screen.COLLECTING
+    collect = next(e for e in effects if isinstance(e, flow.CollectKept))
+    assert collect.token == token and collect.person.face_verified
+    # Home and Finish wait while certificates are coming out.
+    assert run(state, flow.GoHome(), 3)[0].screen is Screen.COLLECTING
+    state, effects = run(state, flow.Collected(token, ("AAAA-BBBB", "CCCC-DDDD")), 4)
+    assert state.screen is Screen.DONE
+    assert state.verification_code == "AAAA-BBBB, CCCC-DDDD"
+
+def test_collecting_from_home_and_a_failed_face_check_can_be_retried() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.StartCollect(), 1)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 2)
+    state, _ = run(state, flow.StepFailed(token, flow.Message("x", "x", can_retry=True)), 3)
+    assert state.screen is Screen.ERROR and state.collecting
+    state, effects = run(state, flow.Retry(), 4)
+    assert state.screen is Screen.FACE
+    state, _ = run(state, flow.FaceVerified(token), 5)
+    state, _ = run(state, flow.StepFailed(token, flow.retryable(JAM), print_failed=True), 6)
+    assert state.screen is Screen.ERROR  # no code of its own: the kept ones stay kept
+    state, effects = run(state, flow.Retry(), 7)
+    assert state.screen is Screen.COLLECTING
+    assert any(isinstance(e, flow.CollectKept) for e in effects)
+
+def test_back_from_the_collect_card_step_leaves_collect_mode() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.StartCollect(), 1)
+    state, effects = run(state, flow.GoBack(), 2)
+    assert state.screen is Screen.HOME and not state.collecting
+    assert flow.DisarmCardReader() in effects
+
+def test_another_service_keeps_the_card_holder_within_the_session() -> None:
+    face_service = make_service(auth=AuthMethod.CARD_FACE)
+    state, _ = run(flow.SessionState(), flow.ChooseService(face_service), 0)
+    token = state.token
+    state, _ = run(state, flow.CardAccepted(token, PERSON), 1)
+    state, _ = run(state, flow.FaceVerified(token), 2)
+    result = QueryResult("real_estate.registration_info", values={"count": 1})
+    state, _ = run(state, flow.QueryAnswered(token, result), 3)
+    state, _ = run(state, flow.RequestPrint(), 4)
+    state, _ = run(state, flow.Printed(token, "ABCD-EFGH"), 5)
+    assert state.screen is Screen.DONE
+    state, effects = run(state, flow.AnotherService(), 6)
+    assert state.screen is Screen.HOME and state.token == token
+    assert state.person is not None and state.person.face_verified
+    assert state.service is None and state.result is None and state.verification_code == ""
+    assert not any(isinstance(e, flow.SessionEnded) for e in effects)
+    # The next service goes straight to its query: no second card, no second face check.
+    other = face_service.model_copy(update={"id": "pension.payments"})
+    state, effects = run(state, flow.ChooseService(other), 7)
+    assert state.screen is Screen.QUERYING
+    assert not any(isinstance(e, flow.ArmCardReader | flow.StartFaceCheck) for e in effects)
+    # The idle timeout still wipes the person.
+    state, _ = run(state, flow.QueryAnswered(token, result), 8)
+    state, effects = run(state, flow.Tick(), 8 + T.result_s + 1)
+    assert state.screen is Screen.ATTRACT and state.person is None
+    assert flow.SessionEnded("idle") in effects
+
+def test_another_service_is_ignored_while_printing() -> None:
+    state, _, _ = _at_result()
+    state, _ = run(state, flow.RequestPrint(), 3)
+    assert run(state, flow.AnotherService(), 4)[0].screen is Screen.PRINTING
