@@ -37,7 +37,8 @@ def person_from_card(card: CardData, today: datetime) -> AuthenticatedPerson | M
     """
     if card.valid_to is not None and card.valid_to < today.date():  # None: long-term (长期)
         return CARD_EXPIRED
-    return AuthenticatedPerson(id_number=card.id_number, name=card.name)
+    # An older foreign permanent resident card may carry no Chinese name: use the English one.
+    return AuthenticatedPerson(id_number=card.id_number, name=card.display_name)
 
 
 class ReaderCardPort:

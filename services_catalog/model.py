@@ -207,6 +207,18 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
+_FOREIGN_PERMANENT_2017 = re.compile(r"[A-Z]{3}\d{12}")
+
+
+def is_holder_number(text: str) -> bool:
+    """True for the number of any card the terminal accepts: an 18-character number under
+    GB 11643 (resident ID cards, Hong Kong/Macao/Taiwan residence permits, the 2023 foreign
+    permanent resident card), or the 15-character foreign permanent resident card number of
+    the 2017 edition (three-letter country code, twelve digits; no check digit)."""
+    value = text.strip().upper()
+    return bool(_FOREIGN_PERMANENT_2017.fullmatch(value)) or is_id_number(value)
+
+
 def is_id_number(text: str) -> bool:
     """True for an 18-character resident ID number with a valid birth date and check digit
     (GB 11643). The birth-place code is not checked: python-stdnum's table rejects codes that

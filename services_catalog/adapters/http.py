@@ -46,6 +46,7 @@ from services_catalog.model import (
     ResultColumn,
     ResultField,
     Service,
+    is_holder_number,
     is_id_number,
     mask_id_number,
 )
@@ -168,7 +169,7 @@ class HttpAdapter:
     def check_subject(self, person: AuthenticatedPerson, inputs: Mapping[str, str]) -> None:
         """Refuse, before any network I/O, a query that names anyone but the card holder."""
         own = person.id_number.strip().upper()
-        if not is_id_number(own):
+        if not is_holder_number(own):
             raise QueryRefused("no authenticated ID number")
         for key, value in inputs.items():
             text = str(value).strip().upper()

@@ -8,6 +8,7 @@ for the citizen. The ID number is never put in an error's detail or a log in cle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +16,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from services_catalog.errors import AdapterError, InvalidInput
+
+_FOREIGN_PERMANENT_2017 = re.compile(r"[A-Z]{3}\d{12}")
 
 
 class NoFaceInImage(AdapterError):
@@ -41,7 +44,12 @@ def checked_id_number(id_number: str) -> str:
     """The compact, checksum-valid ID number, or InvalidInput (message for the citizen).
 
     Format, check digit and birth date are checked; the division code is not, because
-    python-stdnum's table of division codes lags behind newly created districts."""
+    python-stdnum's table of division codes lags behind newly created districts. The
+    15-character number of a 2017-edition foreign permanent resident card has no check digit
+    and is accepted by its shape."""
+    compact = id_number.strip().upper()
+    if _FOREIGN_PERMANENT_2017.fullmatch(compact):
+        return compact
     try:
         number = str(ric.compact(id_number))
         if len(number) != 18 or not number[:17].isdigit():
