@@ -286,7 +286,7 @@ def _print_failed(state: SessionState, event: StepFailed, now: float) -> Transit
         print_failed=True, verification_code=event.verification_code,
         slip_printed=event.slip_printed,
     )
-    return kept, [Speak("print_kept", code=event.verification_code)]
+    return kept, []  # the screen's own prompt reads the code out (kiosk.ui)
 
 
 def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> Transition:

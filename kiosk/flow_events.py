@@ -235,4 +235,3 @@ class SessionEnded(Effect):
 @dataclass(frozen=True)
 class Speak(Effect):
     prompt: str  # a key of the voice prompt table
-    code: str = ""  # a verification code the prompt reads out ("{code}" in its text)

@@ -218,11 +218,6 @@ VOICE: dict[str, Pair] = {
              "Please look at the camera and put your face inside the oval."),
     "result": ("查询完成，请查看结果。", "Your result is ready."),
     "take_certificate": ("打印完成，请取走您的证明。", "Please take your certificate."),
-    "print_kept": ("证明没有打印出来，已为您保存。验证码是：{code}。请记下验证码，"
-                   "稍后可在首页点“领取证明”，刷同一张身份证领取。",
-                   "Your certificate did not print, but it is kept for you. The code is: "
-                   "{code}. Please note it down; later, tap Collect my certificate on the first "
-                   "screen and place the same ID card."),
     "error": ("没能完成，请查看屏幕上的提示。", "That did not work. Please read the screen."),
     "elderly_on": ("已开启大字模式和语音提示。", "Large text and voice guidance are on."),
     "more_time": ("还需要更多时间吗?如需继续，请点“需要更多时间”或触摸屏幕。",

@@ -74,11 +74,6 @@ def _qt_engine(name: str | None, parent: QObject) -> _QtEngine | None:
     return _QtEngine(tts)
 
 
-def spell_code(code: str) -> str:
-    """ "AB12-CD34" -> "A B 1 2, C D 3 4": a voice reads it one character at a time."""
-    return ", ".join(" ".join(part) for part in code.replace(" ", "").split("-") if part)
-
-
 class VoicePrompts(QObject):
     """Implements session.VoicePort. Construct on the GUI thread.
 
@@ -121,18 +116,15 @@ class VoicePrompts(QObject):
         return self.always or self._wanted()
 
     # ---- session.VoicePort: a prompt key from the flow ----------------------------------
-    def speak(self, prompt: str, language: str, **values: str) -> None:
+    def speak(self, prompt: str, language: str) -> None:
         if prompt not in VOICE:
             log.warning("no voice text for prompt %r", prompt)
             return
         if self.on():
-            self._say.emit(prompt, self.text_for(prompt, language, **values), language)
+            self._say.emit(prompt, pick(VOICE[prompt], language), language)
 
-    def text_for(self, prompt: str, language: str, **values: str) -> str:
-        text = pick(VOICE[prompt], language)
-        if "code" in values:  # a code is read one character at a time, not as a word
-            values = {**values, "code": spell_code(values["code"])}
-        return text.format(**values) if values else text
+    def text_for(self, prompt: str, language: str) -> str:
+        return pick(VOICE[prompt], language)
 
     # ---- the screens ----------------------------------------------------------------------
     def announce(self, text: str, language: str) -> None:
