@@ -123,6 +123,8 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         window.ctx.notices = tuple((n.zh, n.en) for n in runtime.notices)
 
     runtime.config_listeners.append(central_config_changed)
+    start, end = settings.attendant.weekday_hours
+    window.ctx.counter_hours = f"{start:%H:%M}–{end:%H:%M}"
     size = (1080, 1920) if args.portrait else (1920, 1080)
     if args.tour is not None or args.windowed:
         window.resize(*size)

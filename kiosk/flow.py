@@ -41,6 +41,7 @@ from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
     SessionEnded,
     SetHelpOpen,
     SetLanguage,
+    ShowAllServices,
     Speak,
     StartCollect,
     StartFaceCheck,
@@ -88,6 +89,7 @@ __all__ = [
     "SessionState",
     "SetHelpOpen",
     "SetLanguage",
+    "ShowAllServices",
     "Speak",
     "StartCollect",
     "StartFaceCheck",
@@ -111,6 +113,7 @@ class Screen(enum.Enum):
     ATTRACT = "attract"
     HOME = "home"  # the category grid
     SERVICE_LIST = "service_list"
+    ALL_SERVICES = "all_services"  # the public list: every enabled service, agency, hours
     PLACE_CARD = "place_card"
     FACE = "face"
     INPUTS = "inputs"
@@ -329,7 +332,8 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if screen is Screen.OUT_OF_SERVICE:
         return state, []
     if screen is Screen.ATTRACT:
-        if isinstance(event, Touch | ChooseCategory | ChooseService | StartCollect):
+        if isinstance(event, Touch | ChooseCategory | ChooseService | StartCollect
+                      | ShowAllServices):
             fresh = new_session(state.language, state.elderly, now, state.devices_ok,
                                 state.voice)
             if isinstance(event, Touch):
@@ -353,6 +357,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         if screen in _WAITING:
             return state, []
         return _home(state, now)
+    if isinstance(event, ShowAllServices):
+        if screen in _WAITING:
+            return state, []
+        return _go(state, Screen.ALL_SERVICES, now, category=None), []
     if isinstance(event, StartCollect):
         if screen in _WAITING:
             return state, []

@@ -97,6 +97,12 @@ class StartCollect(Event):
 
 
 @dataclass(frozen=True)
+class ShowAllServices(Event):
+    """"服务清单 / All services": every service this terminal offers, with agency, hours and
+    phone (a tap on one chooses it)."""
+
+
+@dataclass(frozen=True)
 class SubmitInputs(Event):
     inputs: Mapping[str, str]
 

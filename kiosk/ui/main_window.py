@@ -30,11 +30,13 @@ from kiosk.flow import Screen
 from kiosk.ui import theme
 from kiosk.ui.attendant import AttendantActions, AttendantPanel, PinPadPage
 from kiosk.ui.overlays import HelpOverlay, MoreTimeOverlay, StaffConfirmOverlay
+from kiosk.ui.screens.all_services import AllServicesPage
 from kiosk.ui.screens.attract import AttractPage
 from kiosk.ui.screens.auth import FacePage, PlaceCardPage
 from kiosk.ui.screens.base import CatalogView, Page, UiContext
 from kiosk.ui.screens.home import HomePage, ServiceListPage
 from kiosk.ui.screens.inputs import InputsPage
+from kiosk.ui.screens.kept import CollectingPage, PrintKeptPage
 from kiosk.ui.screens.result import ResultPage
 from kiosk.ui.screens.status import (
     DonePage,
@@ -55,7 +57,7 @@ BLOCKED_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride,
     QEvent.Type.Shortcut, QEvent.Type.InputMethod, QEvent.Type.ContextMenu,
 })
-NO_BACK = {Screen.HOME, Screen.QUERYING, Screen.PRINTING, Screen.DONE}
+NO_BACK = {Screen.HOME, Screen.QUERYING, Screen.PRINTING, Screen.COLLECTING, Screen.DONE}
 ATTENDANT_IDLE_S = 120.0
 # Staff log in with a long press on the bottom-left corner (not on a button), then the PIN:
 # kept apart from everything a citizen touches.
@@ -155,6 +157,9 @@ class MainWindow(QMainWindow):
             Screen.QUERYING: QueryingPage(self.ctx),
             Screen.RESULT: ResultPage(self.ctx),
             Screen.PRINTING: PrintingPage(self.ctx),
+            Screen.PRINT_KEPT: PrintKeptPage(self.ctx),
+            Screen.COLLECTING: CollectingPage(self.ctx),
+            Screen.ALL_SERVICES: AllServicesPage(self.ctx),
             Screen.DONE: DonePage(self.ctx),
             Screen.ERROR: ErrorPage(self.ctx),
             Screen.OUT_OF_SERVICE: OutOfServicePage(self.ctx),
@@ -297,7 +302,8 @@ class MainWindow(QMainWindow):
         left = state.seconds_left(self.runner.now(), self.runner.timeouts)
         self.bar.show_state(state.language, state.elderly, left,
                             can_go_back=state.screen not in NO_BACK,
-                            can_go_home=state.screen is not Screen.PRINTING)
+                            can_go_home=state.screen not in (Screen.PRINTING,
+                                                             Screen.COLLECTING))
         due = state.warning_due(self.runner.now(), self.runner.timeouts)
         if self.more_time.update_for(state.language, left, due) and self.voice is not None:
             # Always said, voice wanted or not: the citizen may have looked away.

@@ -121,6 +121,26 @@ UI: dict[str, Pair] = {
     "out_of_service_body": ("设备正在维护，恢复后将自动开放。如需办理，请拨打 {phone}。",
                             "A device is being fixed; the terminal reopens by itself. "
                             "For help call {phone}."),
+    # no card; a certificate kept after a failed print; collecting it; the public list
+    "no_card_hint": ("没有带身份证? 工作日 {hours} 可到人工窗口办理；政务服务热线 12345（全天）。",
+                     "No ID card with you? Staffed counters help on weekdays {hours}; the "
+                     "12345 hotline answers day and night."),
+    "collect_card_title": ("请放上打印失败时使用的同一张身份证",
+                           "Place the same ID card you used when the print failed"),
+    "collect": ("领取证明", "Collect my certificate"),
+    "all_services": ("服务清单", "All services"),
+    "kept_title": ("证明没有打印出来，已为您保存",
+                   "Your certificate did not print; it is kept"),
+    "kept_code": ("验证码", "Verification code"),
+    "kept_slip": ("凭条已从凭条口打出，请取走。",
+                  "A claim slip came out of the slip slot: take it."),
+    "kept_no_slip": ("请记下或拍下上面的验证码。", "Please write down or photograph the code."),
+    "collecting": ("正在打印为您保存的证明…", "Printing the certificates kept for you…"),
+    "collecting_body": ("打印完成后请从出纸口取走。", "Take them from the slot when they are out."),
+    "all_services_title": ("本机可办理的业务", "Services on this terminal"),
+    "all_services_note": ("点任一业务即可开始办理。", "Tap a service to start it."),
+    "hours": ("办理时间 {hours}", "Hours {hours}"),
+    "phone": ("咨询电话 {phone}", "Enquiries {phone}"),
     # help overlay
     "help_title": ("需要帮助?", "Need help?"),
     "help_body": ("点“首页”回到业务类别（已刷的身份证仍然有效），点“返回”回到上一步，"
@@ -204,6 +224,10 @@ SCREEN_PROMPTS: dict[str, Pair] = {
     "done": ("打印完成，请从出纸口取走证明，并带好您的身份证。",
              "Please take your certificate from the slot, and your ID card."),
     "error": ("没能完成，请听屏幕上的说明。", "That did not work. Here is what to do."),
+    "print_kept": ("证明没有打印出来，已为您保存。", "Your certificate did not print; it is kept."),
+    "collecting": ("正在打印为您保存的证明，请稍候。", "Printing the certificates kept for you."),
+    "all_services": ("这是本机可办理的全部业务，点任一业务即可开始。",
+                     "These are all the services on this terminal. Tap one to start."),
     "out_of_service": ("本机暂停服务，恢复后会自动开放。需要帮助请拨打 12345。",
                        "This terminal is out of service and reopens by itself. For help, "
                        "call 12345."),

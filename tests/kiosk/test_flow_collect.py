@@ -121,3 +121,14 @@ def test_another_service_is_ignored_while_printing() -> None:
     state, _, _ = _at_result()
     state, _ = run(state, flow.RequestPrint(), 3)
     assert run(state, flow.AnotherService(), 4)[0].screen is Screen.PRINTING
+
+
+def test_the_list_of_services_opens_from_attract_and_a_tap_chooses_one() -> None:
+    state, _ = run(flow.SessionState(), flow.ShowAllServices(), 0)
+    assert state.screen is Screen.ALL_SERVICES and state.token
+    state, effects = run(state, flow.ChooseService(make_service()), 1)
+    assert state.screen is Screen.PLACE_CARD
+    state, _ = run(state, flow.GoBack(), 2)
+    assert state.screen is Screen.ALL_SERVICES  # back where the service was chosen
+    state, _ = run(state, flow.GoBack(), 3)
+    assert state.screen is Screen.HOME

@@ -109,6 +109,8 @@ class FakeCertificates:
         self.issued: list[str] = []
         self.forgotten = 0
         self.fail = False
+        self.fail_code = ""  # a failed print that left a kept certificate with this code
+        self.kept: list[str] = []  # codes a card holder can collect
         self.gate = threading.Event()
         self.gate.set()
 
@@ -117,14 +119,26 @@ class FakeCertificates:
         self.gate.wait(5)
         if self.fail:
             self.fail = False
+            code, self.fail_code = self.fail_code, ""
+            if code:
+                self.kept.append(code)
             raise PrintFailure(flow.Message("打印机缺纸，请联系工作人员。",
                                             "The printer is out of paper. Please ask staff.",
-                                            can_retry=True, offer_attendant=True))
+                                            can_retry=True, offer_attendant=True),
+                               code, slip_printed=bool(code))
         self.issued.append(service.id)
         return "K7Q2-9XHD"
 
     def forget_session(self) -> None:
         self.forgotten += 1
+
+    def collect(self, person: AuthenticatedPerson) -> tuple[str, ...]:
+        from kiosk.session import NothingToCollect
+
+        if not self.kept:
+            raise NothingToCollect(flow.Message("没有待领取的证明。", "Nothing is kept."))
+        codes, self.kept = tuple(self.kept), []
+        return codes
 
 
 class FakeAudit:

@@ -11,11 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent
-from PySide6.QtWidgets import QBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout
 
 from kiosk import flow
 from kiosk.ui.screens.base import Page, UiContext
-from kiosk.ui.texts import UI
+from kiosk.ui.texts import UI, wrap_label
 from kiosk.ui.theme import FONT_FAMILY
 from kiosk.ui.widgets import AnimatesWhileShown, make_button, speaker_icon
 
@@ -48,21 +48,53 @@ class AttractPage(AnimatesWhileShown, Page):
         # A row on a landscape panel, a column on a portrait one (see resizeEvent).
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.row.setSpacing(28)
-        self.row.addStretch(1)
         for button in (self.read, self.language, self.elderly):
             button.setMaximumWidth(520)
-            button.setMinimumWidth(360)
+            button.setMinimumWidth(300)
             self.row.addWidget(button, 2)
-        self.row.addStretch(1)
+        # What else a citizen can do without choosing a category first: collect a
+        # certificate that did not print, or read the list of every service.
+        self.collect = make_button(f"{UI['collect'][0]}\n{wrap_label(UI['collect'][1])}", "attract",
+                                   lambda: self.ctx.dispatch(flow.StartCollect()),
+                                   name="AttractCollect")
+        self.all_services = make_button(f"{UI['all_services'][0]}\n{UI['all_services'][1]}",
+                                        "attract",
+                                        lambda: self.ctx.dispatch(flow.ShowAllServices()),
+                                        name="AttractAllServices")
+        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.actions.setSpacing(28)
+        for button in (self.collect, self.all_services):
+            button.setMaximumWidth(520)
+            button.setMinimumWidth(300)
+            self.actions.addWidget(button, 2)
+        # One line of five on a landscape panel; on a portrait one the settings stand in a
+        # column and these two side by side below them (see resizeEvent).
+        self.controls = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.controls.setSpacing(28)
+        self.controls.addLayout(self.row)
+        self.controls.addLayout(self.actions)
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addLayout(self.controls, 8)
+        centred.addStretch(1)
         # Below the drifting greeting, above the hall phone at the bottom.
         self.body.addStretch(62)
-        self.body.addLayout(self.row)
+        self.body.addLayout(centred)
         self.body.addStretch(38)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        self.row.setDirection(QBoxLayout.Direction.TopToBottom if self.portrait()
+        portrait = self.portrait()
+        self.row.setDirection(QBoxLayout.Direction.TopToBottom if portrait
                               else QBoxLayout.Direction.LeftToRight)
+        self.controls.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                                   else QBoxLayout.Direction.LeftToRight)
+        centre = Qt.AlignmentFlag.AlignHCenter if portrait else Qt.AlignmentFlag(0)
+        for button in (self.read, self.language, self.elderly):
+            self.row.setAlignment(button, centre)  # a column of buttons stands in the middle
+        # The taller portrait block starts lower, clear of the greeting.
+        self.body.setStretch(0, 76 if portrait else 62)
+        self.body.setStretch(2, 24 if portrait else 38)
 
     def show_state(self, state: flow.SessionState) -> None:
         self.update()

@@ -82,13 +82,18 @@ class PlaceCardPage(Page):
         self.text = make_label("", "body", align=CENTRE)
         self.body.addWidget(self.title)
         self.body.addWidget(self.service_name)
+        self.no_card = make_label("", "hint", align=CENTRE)
+        self.no_card.setObjectName("NoCardHint")
         self.body.addWidget(self.hint, 1)
         self.body.addWidget(self.text)
+        self.body.addWidget(self.no_card)
 
     def show_state(self, state: flow.SessionState) -> None:
         language = state.language
-        self.title.setText(t("place_card_title", language))
+        self.title.setText(t("collect_card_title" if state.collecting else "place_card_title",
+                             language))
         self.text.setText(t("place_card_body", language))
+        self.no_card.setText(t("no_card_hint", language, hours=self.ctx.counter_hours))
         service = state.service
         self.service_name.setText(
             "" if service is None else (service.name_zh if language == "zh" else service.name_en)

@@ -43,6 +43,7 @@ class UiContext:
     face_frames: Callable[[], Any] | None = None
     call_staff: Callable[[], Any] | None = None
     notices: tuple[tuple[str, str], ...] = ()  # (zh, en) lines a fleet's centre sets
+    counter_hours: str = "09:00–17:00"  # weekday hours of the staffed counters
 
     def dispatch(self, event: flow.Event) -> None:
         self.runner.dispatch(event)

@@ -75,12 +75,16 @@ class DonePage(Page):
         self.detail = make_label("", "body", align=CENTRE)
         self.finish = make_button("", "primary", lambda: self.ctx.dispatch(flow.Finish()),
                                   name="DoneFinish")
+        # Another service in the same session: no second card or face check.
+        self.another = make_button("", on_click=lambda: self.ctx.dispatch(flow.AnotherService()),
+                                   name="DoneAnother")
         self.body.addWidget(self.title)
         self.body.addWidget(self.code)
         self.body.addWidget(self.detail)
         self.body.addStretch(3)
         row = QHBoxLayout()
-        row.addStretch(1)
+        row.setSpacing(24)
+        row.addWidget(self.another, 1)
         row.addWidget(self.finish, 1)
         self.body.addLayout(row)
 
@@ -90,6 +94,7 @@ class DonePage(Page):
         self.code.setText(t("done_code", state.language, code=code) if code else "")
         self.detail.setText(t("done_body", state.language))
         self.finish.setText(t("finish", state.language))
+        self.another.setText(t("another", state.language))
 
     def clear(self) -> None:
         self.code.clear()
