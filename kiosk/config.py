@@ -90,6 +90,9 @@ class CertificateSettings(_Section):
     verify_url: str = "http://127.0.0.1:8780/verify"
     timestamp_url: str = ""  # optional RFC 3161 time-stamping authority
     trust_roots: tuple[Path, ...] = ()  # PEM files; demo mode adds the demo CA
+    # A certificate that did not print is kept (encrypted) this long for its holder to collect
+    # or staff to reprint; then it is purged.
+    keep_unprinted_days: int = Field(default=7, ge=1, le=30)
 
 
 class SessionSettings(_Section):

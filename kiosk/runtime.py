@@ -169,6 +169,7 @@ class Runtime:
             pin_max_failures=settings.attendant.max_failures,
             pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
             fleet_outbox=settings.fleet is not None,
+            job_retention=timedelta(days=settings.certificates.keep_unprinted_days),
         )
         stoppers.append(store.close)
         self.store = store

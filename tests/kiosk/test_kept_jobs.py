@@ -29,7 +29,8 @@ LI = AuthenticatedPerson("410403195608120028", "李秀英")
 
 @dataclass
 class RecordingIssuer:
-    """Records each certificate in the registry, as the real issuer does."""
+    """Makes each certificate's registry entry with the holder's keyed hash, as the real
+    issuer does (the desk records it with its job)."""
 
     store: Store
     calls: int = 0
@@ -37,14 +38,14 @@ class RecordingIssuer:
     def __call__(self, service, person, result) -> Issued:  # noqa: ANN001
         self.calls += 1
         code = f"CODE-{self.calls:04d}"
-        self.store.certificates.record(RegistryEntry(
+        entry = RegistryEntry(
             verification_code=code, content_sha256="0" * 64, service_id=service.id,
             service_name_zh=service.name_zh, holder_masked_name=mask_name(person.name),
             holder_id_hash=holder_id_hash(self.store.keys.derive("id-hash"), person.id_number),
             issued_at=datetime.now(UTC), terminal_id="T-1", seal_id="s", demo=True,
             pdf_sha256="0" * 64,
-        ))
-        return Issued(b"%PDF-1.7 certificate " + code.encode(), code)
+        )
+        return Issued(b"%PDF-1.7 certificate " + code.encode(), code, entry)
 
 
 @dataclass
@@ -67,8 +68,8 @@ def desk_setup(tmp_path: Path):
                        job_retention=timedelta(days=7))
     printer = FlakyPrinter(PdfDirectoryPrinter(tmp_path / "printed"))
     slips = Slips()
-    desk = CertificateDesk(issuer=RecordingIssuer(store), jobs=store.jobs, printer=printer,
-                           audit=store.audit, receipt=slips)
+    desk = CertificateDesk(issuer=RecordingIssuer(store), issuance=store.issuance,
+                           printer=printer, receipt=slips)
     yield desk, printer, slips, store
     store.close()
 
@@ -76,7 +77,8 @@ def desk_setup(tmp_path: Path):
 def _jam(desk: CertificateDesk, person: AuthenticatedPerson, service_id: str) -> PrintFailure:
     service = make_service(id=service_id)
     with pytest.raises(PrintFailure) as info:
-        desk.issue_and_print(service, person, QueryResult(service_id))
+        desk.issue_and_print(service, person, QueryResult(service_id), f"req-{service_id}-"
+                             f"{person.id_number[-4:]}")
     desk.forget_session()  # the citizen leaves
     return info.value
 
@@ -172,15 +174,15 @@ def test_kept_jobs_survive_a_restart_of_the_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.sqlite3'}"
     store = Store.open(url, tmp_path, "T-1")
     printer = FlakyPrinter(PdfDirectoryPrinter(tmp_path / "printed"), fault=PaperJam)
-    desk = CertificateDesk(issuer=RecordingIssuer(store), jobs=store.jobs, printer=printer,
-                           audit=store.audit)
+    desk = CertificateDesk(issuer=RecordingIssuer(store), issuance=store.issuance,
+                           printer=printer)
     _jam(desk, ZHANG, "real_estate.registration_info")
     store.close()
     again = Store.open(url, tmp_path, "T-1")
     try:
         printer.fault = None
-        desk = CertificateDesk(issuer=RecordingIssuer(again), jobs=again.jobs, printer=printer,
-                               audit=again.audit)
+        desk = CertificateDesk(issuer=RecordingIssuer(again), issuance=again.issuance,
+                               printer=printer)
         assert desk.collect(ZHANG) == ("CODE-0001",)
         assert printer.submitted[-1] == b"%PDF-1.7 certificate CODE-0001"
     finally:
