@@ -171,3 +171,20 @@ def test_the_paper_points_at_the_centres_public_page(tmp_path: Path) -> None:
     own = settings_from_mapping({"data_dir": str(tmp_path), "fleet": {
         "url": "http://centre.test", "verify_url": "https://v.example/verify"}})
     assert paper_verify_url(own) == "https://v.example/verify"  # the config's, above all
+
+
+def test_the_terminal_says_why_it_is_out_of_service() -> None:
+    runtime = Runtime(settings_from_mapping(FLEET), start_verify_web=False)
+    runtime.ready.set()
+    statuses = [PRINTER_LOW, READER_OFF]
+    runtime.device_statuses = lambda: statuses  # type: ignore[method-assign]
+    terminal = RuntimeTerminal(runtime)
+    in_service, reason, devices, in_session = terminal.fleet_snapshot()
+    assert (in_service, reason) == (False, "idcard_reader: unplugged")
+    assert devices == statuses and not in_session
+    statuses[1] = READER_OFF.with_state(DeviceState.ONLINE)
+    assert terminal.fleet_snapshot()[:2] == (True, "")
+    terminal.apply_central_config(ConfigDocument(
+        opening_hours=[OpeningHours(weekdays=[], opens="00:00", closes="00:01")]))
+    assert terminal.fleet_snapshot()[:2] == (False, "outside opening hours")
+    assert runtime.runner.state.screen.value == "out_of_service"  # the screen says so too
