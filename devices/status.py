@@ -81,6 +81,7 @@ class DeviceClass(enum.Enum):
     CAMERA = "camera"
     PRINTER = "printer"
     RECEIPT_PRINTER = "receipt_printer"
+    SEAL = "seal"  # the electronic seal: its token, PIN and certificates (kiosk.seals)
 
 
 @dataclass(frozen=True)

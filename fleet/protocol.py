@@ -200,6 +200,7 @@ class RegistryEntryShape(_Shape):
     demo: bool
     pdf_sha256: str = ""
     issuer_name_zh: str = ""
+    seal_level: str = Field(default="B-B", pattern=r"^B-(B|T|LT|LTA)$")  # PAdES level reached
 
 
 class RegistryLookup(_Shape):

@@ -81,18 +81,39 @@ class BackendSettings(_Section):
 class SealSettings(_Section):
     name_zh: str
     name_en: str
+    # Where the key is: "token" (the [seal_token] PKCS#11 token, key and certificate labelled
+    # with the seal id) or "pkcs12" (the fallback for a terminal without a token).
+    store: Literal["token", "pkcs12"] = "pkcs12"
     # PKCS#12 file of the department's seal key; None in demo mode (the demo CA issues one).
     pkcs12: Path | None = None
     password_env: str = ""  # name of the environment variable holding the PKCS#12 password
+    chain: tuple[Path, ...] = ()  # PEM files of the issuing CAs of a token's certificate
+
+
+class SealTokenSettings(_Section):
+    """The PKCS#11 token holding the seal keys (they are made in it and never leave it)."""
+
+    # The vendor's PKCS#11 module; "softhsm" = Debian's SoftHSM2 (demo mode uses it when it is
+    # installed, with a token of its own in the data dir).
+    module: str = "softhsm"
+    label: str = "gov-kiosk-seals"
+    pin_env: str = "GOV_KIOSK_TOKEN_PIN"  # the environment variable holding the user PIN
 
 
 class CertificateSettings(_Section):
     verify_url: str = "http://127.0.0.1:8780/verify"
-    timestamp_url: str = ""  # optional RFC 3161 time-stamping authority
+    # RFC 3161 time-stamping authority; empty in demo mode means the local demo services.
+    timestamp_url: str = ""
     trust_roots: tuple[Path, ...] = ()  # PEM files; demo mode adds the demo CA
     # A certificate that did not print is kept (encrypted) this long for its holder to collect
     # or staff to reprint; then it is purged.
     keep_unprinted_days: int = Field(default=7, ge=1, le=30)
+    # Embed OCSP responses and CRLs (PAdES B-LT) when a time-stamping authority is set.
+    long_term: bool = True
+    # A certificate sealed while the authority was down is time-stamped by a retry this often.
+    timestamp_retry_s: float = Field(default=300.0, ge=10, le=86400)
+    # Seal certificates expiring within this many days are reported at start-up.
+    expiry_warning_days: int = Field(default=30, ge=1, le=365)
 
 
 class SessionSettings(_Section):
@@ -152,6 +173,7 @@ class Settings(_Section):
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
     face_verifier: BackendSettings = BackendSettings()
     seals: dict[str, SealSettings] = Field(default_factory=dict)
+    seal_token: SealTokenSettings = SealTokenSettings()
     certificates: CertificateSettings = CertificateSettings()
     session: SessionSettings = SessionSettings()
     services: ServicesSettings = ServicesSettings()

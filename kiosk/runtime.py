@@ -23,6 +23,7 @@ from kiosk.config import Settings
 from kiosk.session import SessionRunner
 
 if TYPE_CHECKING:  # SQLAlchemy and Alembic load behind the attract screen, not before it
+    from kiosk.seals import SealSetup
     from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,16 @@ class Runtime:
             settings=capture_settings,
         )
         self.printer = build_printer(settings, data_dir)
-        issuer, self.demo_trust_root = build_issuer(settings, store, data_dir)
+        from kiosk.seals import ArchiveUpkeep, build_seals
+
+        self.seals = build_seals(settings, data_dir)
+        stoppers.append(self.seals.stop)
+        issuer, self.demo_trust_root = build_issuer(settings, store, data_dir, self.seals)
+        upkeep = ArchiveUpkeep(self.seals, store.archive, store.certificates,
+                               settings.certificates.timestamp_retry_s)
+        upkeep.start()
+        stoppers.append(upkeep.stop)
+        self.seal_status = self.check_seals()
         self.receipt = None
         if settings.receipt.enabled:
             from devices.printer.receipt import ReceiptPrinter
@@ -307,12 +317,23 @@ class Runtime:
         # Purges kept jobs past retention and anchors the audit chain now and every interval.
         self.housekeeping.start()
 
+    def check_seals(self) -> DeviceStatus:
+        """Token present, PIN accepted, seal certificates valid (warned 30 days ahead)."""
+        from kiosk.seals import printable_seal_ids, seal_checks, seal_device_status
+
+        checks = seal_checks(self.seals, self.settings, printable_seal_ids(self.catalog))
+        for check in checks:
+            if check.outcome != "ok":
+                log.warning("seal check %s: %s", check.name, check.detail)
+        return seal_device_status(checks)
+
     def device_statuses(self) -> list[DeviceStatus]:
         if not self.ready.is_set():
             return []
         statuses = [self.reader.status, self.camera.status, self.printer.status_publisher.status]
         if self.receipt is not None:
             statuses.append(self.receipt.status_publisher.status)
+        statuses.append(self.seal_status)
         return statuses
 
     def status_publishers(self) -> list[Any]:
@@ -324,6 +345,7 @@ class Runtime:
             DeviceClass.IDCARD_READER: self.settings.reader.required,
             DeviceClass.CAMERA: self.settings.camera.required,
             DeviceClass.PRINTER: self.settings.printer.required,
+            DeviceClass.SEAL: True,
         }
         # A device still STARTING gets the benefit of the doubt: the terminal should not flash
         # "out of service" at every boot while the reader says hello.
@@ -460,34 +482,31 @@ def paper_verify_url(settings: Settings) -> str:
     return public_verify_url(settings)
 
 
-def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any, Path | None]:
-    import os
-
+def build_issuer(
+    settings: Settings, store: Store, data_dir: Path, seals: SealSetup | None = None
+) -> tuple[Any, Path | None]:
+    """The issue function and the demo trust root. `seals` (kiosk.seals.build_seals) is made
+    here when not given; its services then run until the process ends."""
     from printing.issue import CertificateIssuer, CertificateRequest
-    from printing.signer import SealKeyring, SealSigner
-    from services_catalog.catalog import load_seals
 
-    trust_root = None
-    tsa = settings.certificates.timestamp_url
-    if settings.demo:
-        from printing.demo_pki import ensure_demo_pki
+    if seals is None:
+        from kiosk.seals import build_seals
 
-        seals = {sid: (info.name_zh, info.name_en) for sid, info in load_seals().items()}
-        seals.update({sid: (s.name_zh, s.name_en) for sid, s in settings.seals.items()})
-        pki = ensure_demo_pki(data_dir / "demo-pki", seals)
-        keyring = SealKeyring.demo(pki, timestamp_url=tsa)
-        trust_root = pki.root_certificate_path
-    else:
-        def loader(sid: str) -> Callable[[], SealSigner]:
-            seal = settings.seals[sid]
-            password = os.environ.get(seal.password_env, "").encode() if seal.password_env else None
-            return lambda: SealSigner.from_pkcs12(
-                sid, seal.name_zh, seal.name_en, seal.pkcs12 or "", password, timestamp_url=tsa
-            )
-
-        keyring = SealKeyring({sid: loader(sid) for sid in settings.seals})
+        seals = build_seals(settings, data_dir)
+    keyring, trust_root = seals.keyring, seals.demo_trust_root
     issuer = CertificateIssuer(keyring, store.certificates,
                                holder_id_key=store.keys.derive("id-hash"))
+
+    # The department's archive copy goes into the same transaction as the registry entry (a
+    # hook of the issuance); a copy sealed B-B waits there for its time stamp.
+    waiting_copies: dict[str, tuple[str, bytes]] = {}
+
+    def keep_archive_copy(session: Any, record: Any) -> None:
+        copy = waiting_copies.pop(record.entry.verification_code, None)
+        if copy is not None:
+            store.archive.add_in(session, record.entry.verification_code, *copy)
+
+    store.issuance.hooks.append(keep_archive_copy)
 
     def issue(service: Any, person: Any, result: Any) -> Any:
         request = CertificateRequest(
@@ -495,6 +514,10 @@ def build_issuer(settings: Settings, store: Store, data_dir: Path) -> tuple[Any,
             terminal_id=settings.terminal_id, verify_url=paper_verify_url(settings),
             demo=settings.demo, hall_name_zh=settings.hall_name_zh,
         )
-        return issuer.prepare(request)  # the desk records it with its job and audit line
+        prepared = issuer.prepare(request)  # the desk records it with its job and audit line
+        while len(waiting_copies) >= 8:  # one never recorded (a failed desk) is not kept
+            waiting_copies.pop(next(iter(waiting_copies)))
+        waiting_copies[prepared.verification_code] = (prepared.seal_level, prepared.pdf)
+        return prepared
 
     return issue, trust_root

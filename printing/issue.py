@@ -7,19 +7,23 @@ issues in a registry. The kiosk builds one issuer at start-up and calls `issue` 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from printing.codes import content_object, content_sha256, holder_id_hash, new_verification_code
 from printing.codes import qr_payload as make_qr_payload
-from printing.errors import NotPrintable, SealUnavailable, UnreadableResult
+from printing.errors import NotPrintable, SealUnavailable, TimestampUnavailable, UnreadableResult
 from printing.fonts import CjkFont, find_cjk_font, register_reportlab_font
 from printing.layout import CertificateContent, render_certificate
 from printing.registry import CertificateRegistry, RegistryEntry
-from printing.signer import SealKeyring, SealSigner
+from printing.signer import LEVEL_B, SealKeyring, SealSigner
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service, mask_name
 from services_catalog.presentation import ValueFormatError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class IssuedCertificate:
     issued_at: datetime
     registry_entry: RegistryEntry
     page_count: int
+    # PAdES level the document reached: B-LT normally, B-B with the "timestamp pending" note
+    # when the time-stamping authority did not answer (a retry upgrades the archive copy).
+    seal_level: str = LEVEL_B
 
 
 def _now() -> datetime:
@@ -111,9 +118,20 @@ def issue_certificate(
     font_name = register_reportlab_font(font or find_cjk_font())
     try:
         rendered = render_certificate(content, font_name)
+        level = signer.level
+        try:
+            pdf = signer.sign(rendered.pdf, rendered.seal)
+        except TimestampUnavailable as exc:
+            # A citizen is not sent away because the time-stamping authority is down: the
+            # paper says the time stamp is pending, the seal is B-B, and a retry adds it.
+            log.warning("certificate sealed without a time stamp (%s)", exc)
+            rendered = render_certificate(
+                dataclasses.replace(content, timestamp_pending=True), font_name
+            )
+            pdf = signer.sign(rendered.pdf, rendered.seal, timestamp=False)
+            level = LEVEL_B
     except ValueFormatError as exc:
         raise UnreadableResult(f"service {service.id}: {exc}") from None
-    pdf = signer.sign(rendered.pdf, rendered.seal)
     entry = RegistryEntry(
         verification_code=code,
         content_sha256=digest,
@@ -127,6 +145,7 @@ def issue_certificate(
         demo=request.demo,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         issuer_name_zh=signer.name_zh,
+        seal_level=level,
     )
     return IssuedCertificate(
         pdf=pdf,
@@ -135,6 +154,7 @@ def issue_certificate(
         issued_at=issued_at,
         registry_entry=entry,
         page_count=rendered.page_count,
+        seal_level=level,
     )
 
 

@@ -83,6 +83,8 @@ class CertificateContent:
     hall_name_zh: str = ""
     mask_id_number: bool = False
     seal_bottom_text: str = "电子印章专用"
+    # Sealed while the time-stamping authority was down: said on the paper (printing.issue).
+    timestamp_pending: bool = False
 
     def __repr__(self) -> str:  # the person's repr is masked; keep the rest short too
         return f"CertificateContent(service={self.service.id!r}, person={self.person!r})"

@@ -88,6 +88,12 @@ class FurnishedCanvas(Canvas):  # type: ignore[misc]
         super().save()
 
 
+TIMESTAMP_PENDING_NOTE = (
+    "时间戳待补：已加盖电子印章，可信时间戳将于服务恢复后补加。"
+    "  Timestamp pending: sealed; the trusted time stamp is added when the service is back."
+)
+
+
 def page_under(content: CertificateContent, font: str) -> Callable[[Canvas, BaseDocTemplate], None]:
     """Drawn first on every page, beneath the text: header line and the DEMO watermark."""
 
@@ -100,6 +106,10 @@ def page_under(content: CertificateContent, font: str) -> Callable[[Canvas, Base
         c.setStrokeColor(GRID)
         c.setLineWidth(0.6)
         c.line(MARGIN_X, top - 3 * mm, PAGE_WIDTH - MARGIN_X, top - 3 * mm)
+        if content.timestamp_pending:
+            c.setFillColor(INK)
+            c.setFont(font, 8)
+            c.drawString(MARGIN_X, top - 7 * mm, TIMESTAMP_PENDING_NOTE)
         if content.demo:
             c.setFillColor(DEMO_RED)
             c.setFont(font, 10)

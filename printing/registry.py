@@ -27,6 +27,9 @@ class RegistryEntry:
     demo: bool
     pdf_sha256: str  # hex of the signed PDF as issued
     issuer_name_zh: str = ""  # the issuing department, as on the seal
+    # PAdES level reached (printing.signer.LEVELS): B-LT when issued normally, B-B while the
+    # time stamp is pending, B-LTA once the archive copy got its document time stamp.
+    seal_level: str = "B-B"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -70,6 +73,13 @@ class InMemoryRegistry:
     def lookup(self, verification_code: str) -> RegistryEntry | None:
         with self._lock:
             return self._entries.get(verification_code)
+
+    def set_seal_level(self, verification_code: str, level: str) -> None:
+        import dataclasses
+
+        with self._lock:
+            entry = self._entries[verification_code]
+            self._entries[verification_code] = dataclasses.replace(entry, seal_level=level)
 
     def __len__(self) -> int:
         return len(self._entries)

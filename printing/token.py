@@ -66,6 +66,9 @@ def open_token(spec: TokenSpec) -> Any:
         raise SealUnavailable(f"seal token {spec.label!r} not present") from None
     try:
         return token.open(user_pin=spec.pin, rw=True)
+    except p11e.UserAlreadyLoggedIn:
+        # A login holds for the whole process: this process already gave the right PIN.
+        return token.open(rw=True)
     except (p11e.PinIncorrect, p11e.PinLenRange, p11e.PinInvalid):
         raise SealUnavailable(f"seal token {spec.label!r}: the PIN was refused") from None
     except p11e.PinLocked:
@@ -167,6 +170,8 @@ def token_signer(session: Any, seal_id: str, chain: list[x509.Certificate]) -> A
         key_label=seal_id,
         signing_cert=asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER)),
         ca_chain=[asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in chain],
+        # SoftHSM (and many tokens) sign EC keys with the raw CKM_ECDSA only: pyHanko hashes.
+        use_raw_mechanism=True,
     )
 
 

@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
@@ -198,6 +199,8 @@ def verify_certificate(
         signatures = reader.embedded_signatures
     except (PdfError, ValueError, KeyError, TypeError, IndexError):
         return fail("unreadable")
+    # Document time stamps (B-LTA) are signatures too, but not seals.
+    signatures = [s for s in signatures if s.sig_object_type == "/Sig"]
     if not signatures:
         return fail("unsigned")
     if len(signatures) > 1:
@@ -217,7 +220,17 @@ def verify_certificate(
         problems.append("signature_invalid")
     if status.intact and status.valid and not status.trusted:
         problems.append("untrusted")
-    if status.intact and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    # After the seal only validation data and document time stamps may follow (PAdES LTV).
+    only_ltv_updates = (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+        and status.docmdp_ok
+        # ...and nothing after the last revision.
+        and pdf.rstrip().endswith(b"%%EOF")
+    )
+    if status.intact and status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not (
+        only_ltv_updates
+    ):
         problems.append("content_appended")
     signer_cn = status.signing_cert.subject.native.get("common_name")
     code, content_hash = _info_keywords(reader)

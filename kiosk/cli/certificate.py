@@ -31,6 +31,9 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("verify", help="check a certificate's seal, trust chain and registry")
     p.add_argument("pdf", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--at", metavar="DATE",
+                   help="check as of this date (ISO, e.g. 2035-06-01) from what the file "
+                        "carries only: time stamps and embedded revocation data, no network")
     p.set_defaults(handler=cmd_verify)
 
 
@@ -82,9 +85,13 @@ def cmd_issue(args: argparse.Namespace) -> int:
                 result = gateway.query(service, person, inputs, now)
             except AdapterError as exc:
                 raise CliError(f"{type(exc).__name__}: {exc.message_en}") from None
+        from kiosk.seals import build_seals
+
         store = open_store(settings)
+        seals = None
         try:
-            issue, _root = build_issuer(settings, store, settings.resolved_data_dir())
+            seals = build_seals(settings, settings.resolved_data_dir())
+            issue, _root = build_issuer(settings, store, settings.resolved_data_dir(), seals)
             try:
                 issued = issue(service, person, result)
             except CertificateError as exc:
@@ -92,6 +99,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
             # Registered and audited in one transaction; no print job (it goes to a file).
             store.issuance.record_issue(issued.registry_entry, "", None, person, actor="admin")
         finally:
+            if seals is not None:
+                seals.stop()
             store.close()
         try:
             out.truncate(0)
@@ -105,7 +114,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
         out.close()
         if not written and not existed:
             args.out.unlink(missing_ok=True)
-    print(f"{args.out}: {service.name_zh}, verification code {issued.verification_code}")
+    print(f"{args.out}: {service.name_zh}, verification code {issued.verification_code}, "
+          f"seal {issued.seal_level}")
     return 0
 
 
@@ -142,6 +152,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     roots = trust_roots(settings)
     if not roots:
         raise CliError("no trust roots configured ([certificates] trust_roots)")
+    if args.at:
+        return _verify_at(args, pdf, roots)
     store = open_store(settings)
     try:
         registry, close_link = _registry(settings, store)
@@ -198,3 +210,26 @@ def _with_revocation(report: Any, registry: Any) -> Any:
     problem = Problem("revoked", f"该证明已被撤销（{reason}）。",
                       f"The certificate has been revoked ({reason}).")
     return dataclasses.replace(report, valid=False, problems=(*report.problems, problem))
+
+
+def _verify_at(args: argparse.Namespace, pdf: bytes, roots: list[Path]) -> int:
+    """Long-term validation as of --at: the file alone, network off (printing.ltv)."""
+    from printing.ltv import parse_moment, verify_at
+    from printing.verify import _asn1_roots
+
+    try:
+        moment = parse_moment(args.at)
+    except ValueError:
+        raise CliError(f"--at {args.at!r} is not an ISO date (e.g. 2035-06-01)") from None
+    try:
+        report = verify_at(pdf, _asn1_roots(roots), moment)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot check {args.pdf}: {exc}") from None
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        data = report.to_dict()
+        proven = data["proven_time"] or "-"
+        print(f"{data['message_zh']} {data['message_en']}")
+        print(f"as of {moment:%Y-%m-%d %H:%M} UTC · level {report.level} · sealed at {proven}")
+    return 0 if report.valid else 1

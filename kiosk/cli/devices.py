@@ -68,12 +68,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             except Exception:  # noqa: BLE001 - a status report must still print
                 pass
     required = {"idcard_reader": settings.reader.required, "camera": settings.camera.required,
-                "printer": settings.printer.required}
+                "printer": settings.printer.required, "seal": True}
+    seal_row, checks = _seal_status(settings)
     rows = []
-    for status in statuses:
+    for status in [*statuses, seal_row]:
         row = status.to_json()
         row["required"] = required.get(row["device"], False)
         rows.append(row)
+    rows[-1]["checks"] = [c.to_json() for c in checks]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -81,5 +83,38 @@ def cmd_status(args: argparse.Namespace) -> int:
             mark = "ok " if row["ready"] else "!! "
             extra = f" paper={row['paper']}" if "paper" in row else ""
             print(f"{mark}{row['device']:<15} {row['state']:<15}{extra} {row['detail']}")
+        for check in rows[-1]["checks"]:
+            mark = {"ok": "ok ", "warn": "?? ", "fail": "!! "}[check["outcome"]]
+            print(f"   {mark}{check['name']:<30} {check['detail']}")
     serving = all(r["ready"] or not r["required"] for r in rows)
     return 0 if serving else 1
+
+
+def _seal_status(settings: Any) -> tuple[Any, list[Any]]:
+    """The seals as one more device: token, PIN, certificates and their expiry."""
+    from kiosk.seals import (
+        SealCheck,
+        build_seals,
+        printable_seal_ids,
+        seal_checks,
+        seal_device_status,
+    )
+    from printing.errors import CertificateError
+    from services_catalog.catalog import load_catalog
+
+    try:
+        catalog = load_catalog(settings.services.extra_catalog_dirs,
+                               settings.service_enabled_override)
+        seal_ids = printable_seal_ids(catalog)
+    except Exception:  # noqa: BLE001 - every seal of the config is checked instead
+        seal_ids = sorted(settings.seals)
+    try:
+        setup = build_seals(settings, settings.resolved_data_dir())
+    except CertificateError as exc:
+        checks = [SealCheck("seal_token", "fail", exc.detail or exc.message_en)]
+        return seal_device_status(checks), checks
+    try:
+        checks = seal_checks(setup, settings, seal_ids)
+    finally:
+        setup.stop()
+    return seal_device_status(checks), checks

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from kiosk.store.anchor import ANCHOR_FILE, AuditAnchors, FileAnchorSink
+from kiosk.store.archive import SealArchive
 from kiosk.store.audit import AuditLog
 from kiosk.store.credentials import Credentials
 from kiosk.store.db import make_engine, migrate, session_factory
@@ -38,6 +39,7 @@ class Store:
     outbox: Outbox
     issuance: Issuance
     anchors: AuditAnchors
+    archive: SealArchive
 
     @classmethod
     def open(
@@ -77,6 +79,7 @@ class Store:
             issuance=Issuance(audit, certificates, jobs),
             anchors=AuditAnchors(audit, FileAnchorSink(Path(key_dir) / ANCHOR_FILE, keys),
                                  terminal_id),
+            archive=SealArchive(sessions, keys),
         )
 
     def close(self) -> None:

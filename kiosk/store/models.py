@@ -78,6 +78,22 @@ class IssuedCertificate(Base):
     seal_id: Mapped[str] = mapped_column(String(64))
     issuer_name_zh: Mapped[str] = mapped_column(String(100), default="")
     demo: Mapped[bool] = mapped_column(default=False)
+    # PAdES level reached: B-B (time stamp pending), B-LT, B-LTA (archive copy time-stamped).
+    seal_level: Mapped[str] = mapped_column(String(8), default="B-B")
+
+
+class SealArchiveCopy(Base):
+    """The department's archive copy of a certificate (encrypted at rest). Copies below B-LTA
+    are the time-stamp queue: a retry adds validation data and a document time stamp."""
+
+    __tablename__ = "seal_archive"
+
+    verification_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(8), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # AES-GCM, nonce first
 
 
 class PrintJob(Base):

@@ -16,7 +16,7 @@ from printing.registry import DuplicateVerificationCode, RegistryEntry
 _FIELDS = (
     "verification_code", "content_sha256", "pdf_sha256", "service_id", "service_name_zh",
     "holder_masked_name", "holder_id_hash", "issued_at", "terminal_id", "seal_id", "demo",
-    "issuer_name_zh",
+    "issuer_name_zh", "seal_level",
 )
 
 
@@ -52,6 +52,12 @@ class SqlCertificateRegistry:
                 return None
             values = {name: getattr(row, name) for name in _FIELDS}
         return RegistryEntry(**values)
+
+    def set_seal_level(self, verification_code: str, level: str) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(IssuedCertificate, verification_code)
+            if row is not None:
+                row.seal_level = level
 
     def count(self) -> int:
         with self._sessions() as session:

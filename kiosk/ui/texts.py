@@ -280,6 +280,7 @@ DEVICE_NAMES: dict[str, Pair] = {
     "camera": ("摄像头", "Camera"),
     "printer": ("证明打印机", "Certificate printer"),
     "receipt_printer": ("凭条打印机", "Receipt printer"),
+    "seal": ("电子印章", "Electronic seal"),
 }
 
 

@@ -80,9 +80,14 @@ def test_devices_status_json_has_every_device(issued) -> None:
     done = admin("devices", "status", "--json", env_extra=env)
     assert done.returncode == 0, done.stderr
     devices = {row["device"]: row for row in json.loads(done.stdout)}
-    assert set(devices) == {"idcard_reader", "camera", "printer"}
+    assert set(devices) == {"idcard_reader", "camera", "printer", "seal"}
     assert devices["printer"]["paper"] == "full"
     assert devices["idcard_reader"]["state"] == "online"
+    # The seals: token, PIN and every seal certificate's expiry, checked like a device.
+    assert devices["seal"]["ready"] and devices["seal"]["required"]
+    checks = {c["name"]: c for c in devices["seal"]["checks"]}
+    assert checks["seal:real_estate_registry"]["outcome"] == "ok"
+    assert checks["seal:real_estate_registry"]["not_after"]
 
 
 def test_a_broken_config_is_one_plain_line(tmp_path: Path) -> None:

@@ -1,0 +1,190 @@
+"""The terminal's seals: demo token and local PKI, a TSA that is down, the retry timer, the
+start-up checks, and `kiosk-admin certificate verify --at`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from devices.status import DeviceState
+from kiosk.config import Settings
+from kiosk.runtime import build_issuer
+from kiosk.seals import (
+    ArchiveUpkeep,
+    SealSetup,
+    build_seals,
+    seal_checks,
+    seal_device_status,
+)
+from kiosk.store import Store
+from printing.ltv import verify_at
+from printing.page import TIMESTAMP_PENDING_NOTE
+from printing.samples import DEMO_PERSON, SERVICES, sample_result
+
+SEAL_ID = SERVICES["social_insurance"].seal
+YEARS_LATER = timedelta(days=5 * 365)
+
+
+@pytest.fixture(scope="module")
+def terminal(tmp_path_factory: pytest.TempPathFactory):
+    data = tmp_path_factory.mktemp("seals-terminal")
+    settings = Settings(data_dir=data)
+    store = Store.open(f"sqlite:///{data / 'kiosk.sqlite3'}", data, settings.terminal_id)
+    seals = build_seals(settings, data)
+    issue, _root = build_issuer(settings, store, data, seals)
+    yield settings, store, seals, issue
+    seals.stop()
+    store.close()
+
+
+def _issue(issue, store=None):
+    """Issue as the desk does: prepared, then registered, kept and audited in one go."""
+    service = SERVICES["social_insurance"]
+    issued = issue(service, DEMO_PERSON, sample_result("social_insurance"))
+    if store is not None:
+        store.issuance.record_issue(issued.registry_entry, service.name_zh, issued.pdf,
+                                    DEMO_PERSON)
+    return issued
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_demo_seals_live_in_the_token_and_issue_b_lt(terminal):
+    settings, store, seals, issue = terminal
+    if shutil.which("softhsm2-util"):
+        assert seals.store_kind == "token", seals.token_error
+    issued = _issue(issue, store)
+    assert issued.seal_level == "B-LT"
+    assert store.certificates.lookup(issued.verification_code).seal_level == "B-LT"
+    report = verify_at(issued.pdf, list(seals.trust_roots), datetime.now(UTC) + YEARS_LATER)
+    assert report.valid, report
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_a_tsa_that_is_down_still_gives_the_citizen_a_certificate_then_the_retry_upgrades_it(
+    terminal, tmp_path
+):
+    settings, store, seals, issue = terminal
+    seals.services.set_tsa_up(False)
+    try:
+        issued = _issue(issue, store)
+    finally:
+        seals.services.set_tsa_up(True)
+    assert issued.seal_level == "B-B"
+    assert "时间戳待补" in _pdf_text(issued.pdf, tmp_path)
+    code = issued.verification_code
+    assert store.certificates.lookup(code).seal_level == "B-B"
+    assert code in store.archive.waiting()
+    # No proof of time yet: not verifiable years later...
+    assert verify_at(issued.pdf, list(seals.trust_roots),
+                     datetime.now(UTC) + YEARS_LATER).problem == "no_timestamp"
+
+    upkeep = ArchiveUpkeep(seals, store.archive, store.certificates, interval_s=3600)
+    seals.services.set_tsa_up(False)
+    try:
+        assert upkeep.run_once() == 0  # still down: stays queued, the failure noted
+    finally:
+        seals.services.set_tsa_up(True)
+    assert store.archive.view(code).attempts == 1
+    assert upkeep.run_once() >= 1
+    assert code not in store.archive.waiting()
+    assert store.certificates.lookup(code).seal_level == "B-LTA"
+    archive_copy = store.archive.document(code)
+    later = verify_at(archive_copy, list(seals.trust_roots), datetime.now(UTC) + YEARS_LATER)
+    assert later.valid and later.level == "B-LTA", later
+
+
+def test_a_normal_certificate_has_no_pending_note(terminal, tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    _settings, _store, _seals, issue = terminal
+    assert TIMESTAMP_PENDING_NOTE[:5] not in _pdf_text(_issue(issue).pdf, tmp_path)
+
+
+def test_start_up_checks_warn_thirty_days_ahead_and_fail_an_expired_seal(terminal):
+    settings, _store, seals, _issue_fn = terminal
+    cert = seals.keyring.get(SEAL_ID).certificate
+    not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+    fine = seal_checks(seals, settings, [SEAL_ID], now=not_after - timedelta(days=31))
+    assert {c.outcome for c in fine if c.name == f"seal:{SEAL_ID}"} == {"ok"}
+    soon = seal_checks(seals, settings, [SEAL_ID], now=not_after - timedelta(days=20))
+    warned = [c for c in soon if c.name == f"seal:{SEAL_ID}"]
+    assert warned[0].outcome == "warn" and "expires in 20 days" in warned[0].detail
+    status = seal_device_status(soon)
+    assert status.state is DeviceState.ONLINE and "expires" in status.detail  # serves, says so
+    gone = seal_checks(seals, settings, [SEAL_ID], now=not_after + timedelta(days=1))
+    assert seal_device_status(gone).state is DeviceState.HARDWARE_ERROR  # out of service
+
+
+def test_a_seal_that_will_not_open_fails_the_start_up_check(terminal):
+    from printing.signer import SealKeyring
+
+    settings, _store, seals, _issue_fn = terminal
+    broken = SealSetup(SealKeyring({}), seals.timestamp_url, seals.trust_roots)
+    checks = seal_checks(broken, settings, [SEAL_ID])
+    assert [c.outcome for c in checks if c.name == f"seal:{SEAL_ID}"] == ["fail"]
+
+
+def test_a_token_pin_that_is_not_set_is_a_plain_failure(tmp_path):
+    settings = Settings(
+        demo=False, reader={"port": "/dev/ttyS9"}, camera={"source": "0"},
+        face_verifier={"base_url": "https://face.example"},
+        seals={"a": {"name_zh": "甲局", "name_en": "A", "store": "token"}},
+        seal_token={"module": "softhsm", "label": "nothing-here", "pin_env": "NO_SUCH_PIN_VAR"},
+    )
+    setup = build_seals(settings, tmp_path)
+    checks = seal_checks(setup, settings, ["a"])
+    assert checks[0].outcome == "fail" and "PIN is not set" in checks[0].detail
+
+
+def _admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=180)
+
+
+def test_kiosk_admin_verify_at_a_later_date_offline(terminal, tmp_path):
+    settings, _store, seals, issue = terminal
+    pdf = tmp_path / "cert.pdf"
+    pdf.write_bytes(_issue(issue).pdf)
+    env = {"GOV_KIOSK_DATA_DIR": str(settings.data_dir),
+           "GOV_KIOSK_CONFIG": str(tmp_path / "none.toml")}
+    later = (datetime.now(UTC) + YEARS_LATER).date().isoformat()
+    done = _admin("certificate", "verify", "--at", later, str(pdf), "--json", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["valid"] and answer["level"] == "B-LT"
+    bad = _admin("certificate", "verify", "--at", "someday", str(pdf), env=env)
+    assert bad.returncode != 0 and "not an ISO date" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_the_registry_level_column_is_migrated_with_one_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).resolve().parents[2] / "kiosk" / "store" / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(root))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1
+
+
+def test_issued_entry_level_round_trips(terminal):
+    _settings, store, _seals, issue = terminal
+    issued = _issue(issue, store)
+    entry = store.certificates.lookup(issued.verification_code)
+    assert entry == replace(issued.registry_entry, seal_level=entry.seal_level)
