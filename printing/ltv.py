@@ -162,7 +162,9 @@ def verify_at(pdf: bytes, trust_roots: Sequence[asn1_x509.Certificate], at: date
         if stamp.signed_revision < seal.signed_revision:
             continue  # older than the seal: proves nothing about it
         status = validate_pdf_timestamp(stamp, _context(roots, dss, check_time, "stamp"))
-        if not (status.intact and status.valid and status.trusted):
+        if not status.intact:
+            return report("modified", level, detail="a document time stamp no longer matches")
+        if not (status.valid and status.trusted):
             return report("timestamp_untrusted", level, detail=status.summary())
         check_time = status.timestamp
         stamp_times.append(status.timestamp)

@@ -194,26 +194,57 @@ def test_the_services_answer_over_http(local_pki):
     assert crl.issuer == local_pki[0].root_certificate.subject
 
 
-@pytest.mark.skipif(not shutil.which("pdfsig"), reason="poppler-utils not installed")
-def test_pdfsig_agrees_on_integrity_and_pyhanko_on_the_rest(local_pki, blank_pdf, tmp_path):
-    """pdfsig checks the signature bytes and the chain as of today (online OCSP off); it
-    cannot validate as of another date nor read the DSS. Where it can judge, both agree."""
-    signer = _fresh_signer(local_pki)
-    archive = signer.archive_copy(signer.sign(blank_pdf))
-    path = tmp_path / "archive.pdf"
-    path.write_bytes(archive)
-    out = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", str(path)], capture_output=True,
-                         text=True, check=False).stdout
-    assert "Signature Validation: Signature is Valid." in out
-    assert verify_at(archive, _roots(local_pki), datetime.now(UTC)).valid
-    broken = bytearray(archive)
-    index = broken.index(b"ReportLab")
-    broken[index] = ord("r")  # inside the signed byte range
-    path.write_bytes(bytes(broken))
-    out = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", str(path)], capture_output=True,
-                         text=True, check=False).stdout
-    assert "Signature Validation: Signature is Valid." not in out.split("Signature #2")[0]
-    assert not verify_at(bytes(broken), _roots(local_pki), datetime.now(UTC)).valid
+@pytest.fixture(scope="module")
+def nss_db(local_pki, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An NSS database that trusts the demo root, for pdfsig."""
+    if not (shutil.which("pdfsig") and shutil.which("certutil")):
+        pytest.skip("poppler-utils / libnss3-tools not installed")
+    nss = tmp_path_factory.mktemp("nss")
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-root", "-t", "CT,C,C",
+                    "-i", str(local_pki[0].root_certificate_path)], check=True)
+    return f"sql:{nss}"
+
+
+def _pdfsig(nss: str, pdf: bytes, tmp_path: Path) -> str:
+    """pdfsig's verdict on the seal (signature #1): it checks the bytes, the chain as of
+    today and, online, the OCSP responder the certificate names (here the local one)."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True,
+                         text=True, check=False, timeout=60).stdout
+    return out.split("Signature #2")[0]
+
+
+def test_pdfsig_and_pyhanko_agree_where_pdfsig_can_judge(local_pki, blank_pdf, nss_db,
+                                                         tmp_path):
+    """pdfsig judges the signature bytes and the chain as of today, with live OCSP; it
+    cannot judge as of another date, nor read the DSS. So: a good seal, a tampered one and
+    one revoked before it was made are compared; 'expired since' and 'revoked after the time
+    stamp' are questions about another date, which only the offline check answers."""
+    _pki, _services, authority = local_pki
+    now = datetime.now(UTC)
+    roots = _roots(local_pki)
+
+    good = _fresh_signer(local_pki)
+    archive = good.archive_copy(good.sign(blank_pdf))
+    verdict = _pdfsig(nss_db, archive, tmp_path)
+    assert "Signature is Valid." in verdict and "Certificate is Trusted." in verdict
+    assert verify_at(archive, roots, now).valid
+
+    tampered = bytearray(archive)
+    tampered[tampered.index(b"ReportLab")] = ord("r")  # inside the signed byte range
+    verdict = _pdfsig(nss_db, bytes(tampered), tmp_path)
+    assert "Signature is Valid." not in verdict
+    assert verify_at(bytes(tampered), roots, now).problem == "modified"
+
+    stolen = _fresh_signer(local_pki)
+    authority.revoke(_serial(stolen), now - timedelta(hours=1))
+    forged = _add_dss(_fresh_signer_like(stolen, local_pki).sign(blank_pdf),
+                      crls=[asn1_crl.CertificateList.load(authority.crl())])
+    verdict = _pdfsig(nss_db, forged, tmp_path)
+    assert "Certificate has been Revoked." in verdict
+    assert verify_at(forged, roots, now).problem == "revoked"
 
 
 def test_services_stop_by_themselves(tmp_path):
