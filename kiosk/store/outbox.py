@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.models import OutboxCounter, OutboxItem
@@ -53,20 +53,24 @@ class PendingItem:
     occurred_at: datetime
 
 
+# Built once: these run in every transaction that records an event.
+_COUNTER = OutboxCounter.__table__.c
+_BUMP = (update(OutboxCounter.__table__).where(_COUNTER.id == 1)
+         .values(last_seq=_COUNTER.last_seq + bindparam("n")).returning(_COUNTER.last_seq))
+_INSERT = insert(OutboxItem.__table__)
+
+
 def _write_staged(session: Session) -> None:
     staged = session.info.pop(_STAGED, None)
     if not staged:
         return
-    session.execute(update(OutboxCounter).where(OutboxCounter.id == 1)
-                    .values(last_seq=OutboxCounter.last_seq + len(staged)))
-    last = session.scalar(select(OutboxCounter.last_seq).where(OutboxCounter.id == 1))
-    assert last is not None  # the migration creates the row
+    last = session.execute(_BUMP, {"n": len(staged)}).scalar_one()
+    session.execute(_INSERT, [
+        {"seq": seq, "key": uuid.uuid4().hex, "kind": kind, "occurred_at": occurred_at,
+         "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)}
+        for seq, (kind, payload, occurred_at) in enumerate(staged, start=last - len(staged) + 1)
+    ])
     session.info[_WRITTEN] = True
-    for seq, (kind, payload, occurred_at) in enumerate(staged, start=last - len(staged) + 1):
-        session.add(OutboxItem(
-            seq=seq, key=uuid.uuid4().hex, kind=kind, occurred_at=occurred_at,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
-        ))
 
 
 def _forget_staged(session: Session, _transaction: Any = None) -> None:
