@@ -79,22 +79,25 @@ class FleetClient:
         return template.format(terminal_id=quote(self.terminal_id, safe=""))
 
     def _call(self, method: str, path: str, answer: type[T], body: BaseModel | None = None,
-              ok: tuple[int, ...] = (200,)) -> T:
+              ok: tuple[int, ...] = (200,), label: str = "") -> T:
+        """One request; `label` names it in messages instead of the path (which may hold a
+        verification code, kept out of logs)."""
+        label = label or f"{method} {path}"
         content = body.model_dump_json() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
         try:
             response = self._http.request(method, path, content=content, headers=headers)
         except httpx.HTTPError as exc:
-            raise LinkDown(f"{type(exc).__name__}: {exc}") from None
+            raise LinkDown(f"{label}: {type(exc).__name__}: {exc}") from None
         if response.status_code >= 500 or response.status_code in (408, 429):
-            raise LinkDown(f"the centre answered {response.status_code}")
+            raise LinkDown(f"{label}: the centre answered {response.status_code}")
         if response.status_code not in ok:
-            raise LinkRefused(f"{method} {path}: the centre answered {response.status_code} "
+            raise LinkRefused(f"{label}: the centre answered {response.status_code} "
                               f"{_reason(response)}", response.status_code, response)
         try:
             return answer.model_validate_json(response.content)
         except ValidationError as exc:
-            raise LinkRefused(f"{method} {path}: unexpected answer ({exc.errors()[0]['msg']})",
+            raise LinkRefused(f"{label}: unexpected answer ({exc.errors()[0]['msg']})",
                               response.status_code) from None
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
@@ -122,7 +125,7 @@ class FleetClient:
     def lookup(self, code: str) -> RegistryLookup | None:
         try:
             return self._call("GET", REGISTRY_PATH.format(code=quote(code, safe="")),
-                              RegistryLookup)
+                              RegistryLookup, label="registry look-up")
         except LinkRefused as exc:
             if exc.status == 404:
                 return None

@@ -73,3 +73,18 @@ def test_a_wrong_secret_keeps_everything(store: Store) -> None:
     queries(store, 2)
     assert sender.drain(max_failures=2) == 0
     assert store.outbox.length() == 4 and centre.last_seq == 0
+
+
+def test_a_failed_registry_look_up_keeps_the_code_out_of_its_message() -> None:
+    import httpx
+
+    from kiosk.fleet_link.client import LinkDown, LinkRefused
+
+    code = "ABCD-EFGH-JKLM-NPQR"
+    for status, kind in ((403, LinkRefused), (503, LinkDown)):
+        transport = httpx.MockTransport(lambda request, s=status: httpx.Response(s))
+        with FleetClient("http://centre.test", "T-1", "secret-secret",
+                         transport=transport) as client:
+            with pytest.raises(kind) as caught:
+                client.lookup(code)
+        assert "ABCD" not in str(caught.value) and "registry look-up" in str(caught.value)
