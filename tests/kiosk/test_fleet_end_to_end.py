@@ -5,6 +5,7 @@ restarted mid-batch. After each, the centre's counts are exact."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -143,6 +144,17 @@ def test_enrol_keeps_a_private_credential_and_a_bad_token_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("enrolment refused") and len(err.strip().splitlines()) == 1
     assert load_credential(other.settings.resolved_data_dir(), live_server.url) is None
+
+    store = terminal.store()
+    queries(store, 2)
+    store.close()
+    assert terminal.admin("fleet", "status", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["enrolled"], report["outbox_length"], report["last_seq"]) == (True, 4, 4)
+    assert other.admin("fleet", "status", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["enrolled"] is False
+    assert other.admin("fleet", "sync") == 1
+    assert "not enrolled" in capsys.readouterr().err
 
 
 def test_a_running_terminal_reports_and_takes_its_configuration_without_a_restart(

@@ -188,3 +188,12 @@ def test_the_terminal_says_why_it_is_out_of_service() -> None:
         opening_hours=[OpeningHours(weekdays=[], opens="00:00", closes="00:01")]))
     assert terminal.fleet_snapshot()[:2] == (False, "outside opening hours")
     assert runtime.runner.state.screen.value == "out_of_service"  # the screen says so too
+
+
+def test_fleet_commands_on_a_standalone_terminal_say_so_in_one_line(capsys: Any) -> None:
+    from kiosk.cli import main
+
+    for action in ("enrol", "status", "sync"):
+        assert main(["fleet", action]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == "no [fleet] section in the config: this terminal runs on its own"
