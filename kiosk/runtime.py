@@ -62,7 +62,7 @@ class Simulation:
         # to see the slot empty: wait for that (a few seconds at most), as a person would.
         deadline = time.monotonic() + 5
         while self.slot_busy is not None and self.slot_busy() and time.monotonic() < deadline:
-            if cancelled.wait(0.05):
+            if cancelled.wait(0.01):
                 return
         if not cancelled.is_set():
             self.reader.place_card(card)
