@@ -241,7 +241,8 @@ class Runtime:
         stoppers.append(self.seals.stop)
         issuer, self.demo_trust_root = build_issuer(settings, store, data_dir, self.seals)
         upkeep = ArchiveUpkeep(self.seals, store.archive, store.certificates,
-                               settings.certificates.timestamp_retry_s)
+                               settings.certificates.timestamp_retry_s,
+                               on_round=self._recheck_seals)
         upkeep.start()
         stoppers.append(upkeep.stop)
         self.seal_status = self.check_seals()
@@ -326,6 +327,15 @@ class Runtime:
             if check.outcome != "ok":
                 log.warning("seal check %s: %s", check.name, check.detail)
         return seal_device_status(checks)
+
+    def _recheck_seals(self) -> None:
+        """A terminal runs for weeks: a seal certificate enters its warning window, or
+        expires, while it does; the panel and the service state follow."""
+        status = self.check_seals()
+        if status != self.seal_status:
+            self.seal_status = status
+            if self.ready.is_set():
+                self._devices_changed()
 
     def device_statuses(self) -> list[DeviceStatus]:
         if not self.ready.is_set():

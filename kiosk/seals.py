@@ -237,23 +237,34 @@ class ArchiveUpkeep:
     time stamp, and records the level reached in the registry. A copy whose authority is
     still down stays queued and is tried again on the next round."""
 
-    def __init__(self, setup: SealSetup, archive: Any, registry: Any, interval_s: float) -> None:
+    def __init__(
+        self, setup: SealSetup, archive: Any, registry: Any, interval_s: float,
+        *, renew_after: timedelta = timedelta(days=5 * 365),
+        on_round: Callable[[], None] | None = None,
+    ) -> None:
+        """`renew_after`: a B-LTA copy whose last time stamp is older gets a new one (well
+        before the authority's certificate expires). `on_round` runs after every round (the
+        runtime re-checks the seals' expiry there)."""
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
         self._setup = setup
         self._archive = archive
         self._registry = registry
         self._interval = interval_s
+        self._renew_after = renew_after
+        self._on_round = on_round
         self._timestamper = HTTPTimeStamper(setup.timestamp_url) if setup.timestamp_url else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_once(self) -> int:
-        """One round; returns how many copies reached B-LTA."""
+    def run_once(self, now: datetime | None = None) -> int:
+        """One round; returns how many copies got a document time stamp."""
         from printing.signer import extend_to_lta
 
+        now = now or datetime.now(UTC)
         done = 0
-        for code in self._archive.waiting():
+        due = self._archive.waiting() + self._archive.due_for_renewal(now - self._renew_after)
+        for code in due:
             document = self._archive.document(code)
             if document is None:
                 continue
@@ -273,6 +284,8 @@ class ArchiveUpkeep:
             while not self._stop.wait(self._interval):
                 try:
                     self.run_once()
+                    if self._on_round is not None:
+                        self._on_round()
                 except Exception:  # noqa: BLE001 - the timer must survive a bad round
                     log.exception("archive upkeep round failed")
 

@@ -67,6 +67,18 @@ class SealArchive:
             )
             return list(rows)
 
+    def due_for_renewal(self, stamped_before: datetime, limit: int = 20) -> list[str]:
+        """B-LTA copies whose last document time stamp is older than `stamped_before`: the
+        next time stamp must be added while the last one's authority is still trusted."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(SealArchiveCopy.verification_code)
+                .where(SealArchiveCopy.level == FINAL_LEVEL)
+                .where(SealArchiveCopy.updated_at < stamped_before)
+                .order_by(SealArchiveCopy.updated_at).limit(limit)
+            )
+            return list(rows)
+
     def document(self, verification_code: str) -> bytes | None:
         with self._sessions() as session:
             row = session.get(SealArchiveCopy, verification_code)

@@ -105,6 +105,16 @@ def test_a_tsa_that_is_down_still_gives_the_citizen_a_certificate_then_the_retry
     later = verify_at(archive_copy, list(seals.trust_roots), datetime.now(UTC) + YEARS_LATER)
     assert later.valid and later.level == "B-LTA", later
 
+    # Years on, before the authority's certificate ages, the copy gets its next time stamp.
+    assert upkeep.run_once() == 0  # nothing is due yet
+    renewed_at = datetime.now(UTC) + timedelta(days=6 * 365)
+    assert code in store.archive.due_for_renewal(renewed_at - timedelta(days=5 * 365))
+    assert upkeep.run_once(now=renewed_at) >= 1
+    renewed = store.archive.document(code)
+    assert renewed.count(b"/DocTimeStamp") > archive_copy.count(b"/DocTimeStamp")
+    assert verify_at(renewed, list(seals.trust_roots),
+                     datetime.now(UTC) + timedelta(days=10 * 365)).valid
+
 
 def test_a_normal_certificate_has_no_pending_note(terminal, tmp_path):
     if not shutil.which("pdftotext"):
