@@ -198,3 +198,16 @@ def test_issued_entry_level_round_trips(terminal):
     issued = _issue(issue, store)
     entry = store.certificates.lookup(issued.verification_code)
     assert entry == replace(issued.registry_entry, seal_level=entry.seal_level)
+
+
+def test_the_attendant_panel_line_says_the_seal_expires_soon(terminal):
+    from kiosk.ui.attendant import device_line
+
+    settings, _store, seals, _issue_fn = terminal
+    cert = seals.keyring.get(SEAL_ID).certificate
+    not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+    status = seal_device_status(
+        seal_checks(seals, settings, [SEAL_ID], now=not_after - timedelta(days=10)))
+    line = device_line(status, "zh")
+    assert line.startswith("电子印章") and "expires in 10 days" in line
+    assert device_line(status, "en").startswith("Electronic seal")
