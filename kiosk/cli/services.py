@@ -28,6 +28,9 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("list", help="list every service")
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--format", choices=("text", "json", "pdf"), default=None,
+                   help="pdf: the public list of enabled services for the notice board")
+    p.add_argument("--out", type=Path, help="the PDF file to write (with --format pdf)")
     p.set_defaults(handler=cmd_list)
 
     for name, enabled in (("enable", True), ("disable", False)):
@@ -80,7 +83,13 @@ def _catalog(settings: Settings) -> Any:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    catalog = _catalog(_settings(args))
+    settings = _settings(args)
+    catalog = _catalog(settings)
+    form = args.format or ("json" if args.json else "text")
+    if form == "pdf":
+        return _write_public_list(settings, catalog, args.out)
+    if args.out is not None:
+        raise CliError("--out is for --format pdf")
     rows = [
         {
             "id": s.id,
@@ -94,7 +103,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         }
         for s in catalog.services
     ]
-    if args.json:
+    if form == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for row in rows:
@@ -102,6 +111,32 @@ def cmd_list(args: argparse.Namespace) -> int:
             printable = "print" if row["printable"] else "     "
             print(f"{flag} {printable} {row['auth']:<9} {row['id']:<48} {row['name_zh']}")
         print(f"{len(rows)} services, {sum(r['enabled'] for r in rows)} enabled")
+    return 0
+
+
+def _write_public_list(settings: Settings, catalog: Any, out: Path | None) -> int:
+    """The notice-board list: the enabled services, by category, with agency, hours, phone."""
+    from kiosk.public_list import load_agency_phones, public_list
+    from kiosk.public_list_pdf import render_public_list
+    from printing.errors import FontNotFound
+
+    if out is None:
+        raise CliError("--format pdf needs --out FILE.pdf")
+    groups = public_list(catalog.services, load_agency_phones())
+    try:
+        pdf = render_public_list(
+            groups, hall_name_zh=settings.hall_name_zh, hall_name_en=settings.hall_name_en,
+            hall_phone=settings.hall_phone, terminal_id=settings.terminal_id,
+            today=datetime.now().date(),
+        )
+    except FontNotFound as exc:
+        raise CliError(str(exc)) from None
+    try:
+        out.write_bytes(pdf)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror}") from None
+    count = sum(len(g.services) for g in groups)
+    print(f"{out}: {count} enabled services")
     return 0
 
 
