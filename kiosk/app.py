@@ -100,7 +100,14 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     clock = office_hours_clock() if args.tour is not None else datetime.now
-    runtime = Runtime(settings, simulate=args.simulate, wall_clock=clock)
+    from kiosk.config import default_config_path
+
+    # The file the terminal watches for service switches (kiosk-admin services enable|disable,
+    # the admin screen). A tour without --config leaves the admin's own file alone.
+    config_path = Path(args.config) if args.config else (
+        None if args.tour is not None else default_config_path())
+    runtime = Runtime(settings, simulate=args.simulate, wall_clock=clock,
+                      config_path=config_path)
     voice = VoicePrompts() if args.tour is None else None
     runtime.runner.attach_voice(voice)
     window = MainWindow(
@@ -115,6 +122,8 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         device_statuses=runtime.device_statuses,
         attendant=AttendantDesk(runtime),
         voice=voice,
+        call_staff=lambda: runtime.staff_calls.ring(runtime.runner.state.screen.value,
+                                                    runtime.runner.state.language),
     )
     def central_config_changed() -> None:
         # Plain values the screens read when they paint or open (from the fleet's thread:

@@ -95,6 +95,7 @@ class Runtime:
         start_verify_web: bool = True,
         wall_clock: Callable[[], datetime] = datetime.now,
         housekeeping_interval_s: float = 600.0,
+        config_path: Path | None = None,
     ) -> None:
         from services_catalog.catalog import load_catalog
 
@@ -122,6 +123,16 @@ class Runtime:
             language=settings.session.language,
             wall_clock=wall_clock,
             staff_absent=lambda now: staff_absent_hint(self.settings, now),
+        )
+        from kiosk.service_switches import ServiceSwitches
+        from kiosk.staff_calls import StaffCalls
+
+        # Local switches: the admin screen, and `kiosk-admin services` edits of the file.
+        self.central_document: Any = None  # a fleet's configuration, when it sent one
+        self.switches = ServiceSwitches(self, config_path)
+        self.staff_calls = StaffCalls(
+            settings.terminal_id, lambda now: staff_absent_hint(self.settings, now) is None,
+            clock=lambda: self.runner.wall_clock(),
         )
         self.ready = threading.Event()
         self.simulation: Simulation | None = None
@@ -317,6 +328,12 @@ class Runtime:
                                 detail="demo" if self.settings.demo else "")
         # Purges kept jobs past retention and anchors the audit chain now and every interval.
         self.housekeeping.start()
+        if self.switches.config_path is not None:
+            from kiosk.config_watch import ConfigWatcher
+
+            watcher = ConfigWatcher(self.switches.config_path, self.switches.reload)
+            watcher.start()
+            self._stoppers.append(watcher.stop)
 
     def check_seals(self) -> DeviceStatus:
         """Token present, PIN accepted, seal certificates valid (warned 30 days ahead)."""

@@ -110,7 +110,10 @@ class QueryGateway:
         now: datetime,
     ) -> QueryResult:
         svc = self._resolve(service)
-        if not svc.enabled:
+        # The catalog's switch now, not the one the screen saw: an admin may have switched the
+        # service off while the citizen was choosing it.
+        current = self.catalog.get(svc.id)
+        if not svc.enabled or (current is not None and not current.enabled):
             raise ServiceDisabled(f"{svc.id} is disabled")
         check_open(svc, now)
         if svc.auth == AuthMethod.CARD_FACE and not person.face_verified:

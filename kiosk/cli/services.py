@@ -150,6 +150,16 @@ def cmd_switch(args: argparse.Namespace) -> int:
         set_service_enabled(path, args.id, args.enabled)
     except (ConfigError, OSError) as exc:
         raise CliError(f"cannot update {path}: {exc}") from None
+    # A running terminal watching this file applies it within seconds (kiosk.config_watch).
+    store = open_store(settings)
+    try:
+        store.audit.record("service_switch", "on" if args.enabled else "off", actor="admin",
+                           detail=args.id)
+    except Exception as exc:
+        raise CliError(f"switched in {path}, but the audit log could not be written: "
+                       f"{type(exc).__name__}") from None
+    finally:
+        store.close()
     print(f"{args.id}: {'enabled' if args.enabled else 'disabled'} in {path}")
     return 0
 

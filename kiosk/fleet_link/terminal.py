@@ -40,6 +40,7 @@ class RuntimeTerminal:
         """The centre's document over the terminal's own file: services, hall phone, notices
         and opening hours change at once, with no restart."""
         runtime = self._runtime
+        runtime.central_document = document  # local switch edits are merged under it too
         runtime.notices = tuple(document.notices)
         runtime.opening_hours = tuple(document.opening_hours)
         runtime.reconfigure(merge_settings(runtime.base_settings, document))

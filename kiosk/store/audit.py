@@ -182,6 +182,15 @@ class AuditLog:
             rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit))
             return list(rows)
 
+    def count(self, action: str, since: datetime) -> int:
+        """How many lines of `action` were written at or after `since` (e.g. today's
+        sessions for the attendant panel)."""
+        with self._sessions() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(AuditEntry)
+                .where(AuditEntry.action == action, AuditEntry.at >= since)
+            ) or 0)
+
     def head(self) -> ChainHead | None:
         with self._sessions() as session:
             last = session.scalars(

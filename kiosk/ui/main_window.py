@@ -28,6 +28,7 @@ from devices.status import DeviceStatus
 from kiosk import flow
 from kiosk.flow import Screen
 from kiosk.ui import theme
+from kiosk.ui.admin import AdminServicesPage
 from kiosk.ui.attendant import AttendantActions, AttendantPanel, PinPadPage
 from kiosk.ui.overlays import HelpOverlay, MoreTimeOverlay, StaffConfirmOverlay
 from kiosk.ui.screens.all_services import AllServicesPage
@@ -169,8 +170,10 @@ class MainWindow(QMainWindow):
         self.pin_pad = PinPadPage(attendant, self.background)
         self.attendant_panel = AttendantPanel(attendant, device_statuses, terminal_id,
                                               self.background)
+        self.admin_page = AdminServicesPage(attendant, self.background)  # type: ignore[arg-type]
         self.stack.addWidget(self.pin_pad)
         self.stack.addWidget(self.attendant_panel)
+        self.stack.addWidget(self.admin_page)
         self.attendant_mode = False
         self._attendant_touched = 0.0
         self._may_close = False
@@ -197,8 +200,10 @@ class MainWindow(QMainWindow):
         assert isinstance(oos, OutOfServicePage)
         oos.staff.clicked.connect(self.enter_attendant)
         self.pin_pad.unlocked.connect(self._show_panel)
-        self.pin_pad.cancelled.connect(self.leave_attendant)
+        self.pin_pad.cancelled.connect(self._pin_cancelled)
         self.attendant_panel.exit_requested.connect(self.leave_attendant)
+        self.attendant_panel.admin_requested.connect(self._ask_admin_pin)
+        self.admin_page.back_requested.connect(self._show_panel)
 
         self.bar.home.connect(lambda: runner.dispatch(flow.GoHome()))
         self.bar.back.connect(lambda: runner.dispatch(flow.GoBack()))
@@ -350,8 +355,25 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.pin_pad)
 
     def _show_panel(self) -> None:
+        """After a PIN: the attendant's panel, or the admin's switches for the admin PIN."""
+        if self.pin_pad.role == "admin":
+            self.pin_pad.role = "attendant"  # the admin PIN opens the switches once
+            self.admin_page.start(self.pin_pad.language)
+            self.stack.setCurrentWidget(self.admin_page)
+            return
         self.attendant_panel.start(self.pin_pad.language)
         self.stack.setCurrentWidget(self.attendant_panel)
+
+    def _pin_cancelled(self) -> None:
+        if self.pin_pad.role == "admin":  # back to the attendant's panel, still unlocked
+            self.pin_pad.role = "attendant"
+            self._show_panel()
+            return
+        self.leave_attendant()
+
+    def _ask_admin_pin(self) -> None:
+        self.pin_pad.start(self.pin_pad.language, role="admin")
+        self.stack.setCurrentWidget(self.pin_pad)
 
     def leave_attendant(self) -> None:
         self.pin_pad.reset()

@@ -53,8 +53,10 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     kiosk.qtbot.waitUntil(lambda: w.current_page() is w.attendant_panel)
     kiosk.qtbot.waitUntil(lambda: len(w.attendant_panel.device_labels) == 2)
     lines = [label.text() for label in w.attendant_panel.device_labels]
-    assert lines[0].startswith("身份证阅读器: 正常")
-    assert "证明打印机: 异常" in lines[1] and "jammed" in lines[1] and "纸张卡住" in lines[1]
+    assert lines[0] == "身份证阅读器：正常"
+    # Words, never codes: no "user_error", no "paper=jammed".
+    assert lines[1] == "证明打印机：需要人工处理（如卡纸、缺纸、盖板未关），卡纸，请打开盖板取出"
+    assert "卡纸" in kiosk.find(QLabel, "PaperStatus").text()
     # the jammed printer stands out; the healthy reader does not
     roles = [label.property("role") for label in w.attendant_panel.device_labels]
     assert roles == ["body", "error"]
@@ -65,7 +67,8 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     kiosk.attendant.in_doubt_first = True
     confirm = kiosk.find(QPushButton, "ConfirmReprint")
     assert not confirm.isVisible()
-    kiosk.click(kiosk.find(QPushButton, "Reprint"))
+    kiosk.qtbot.waitUntil(lambda: 7 in w.attendant_panel.job_buttons)
+    kiosk.click(w.attendant_panel.job_buttons[7])
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.reprints == 1)
     kiosk.qtbot.waitUntil(lambda: "出纸口" in kiosk.find(QLabel, "ActionResult").text())
     kiosk.qtbot.waitUntil(confirm.isVisible)

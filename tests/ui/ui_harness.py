@@ -152,25 +152,70 @@ class FakeAttendant:
 
     def __init__(self) -> None:
         self.reprints = 0
+        self.reprinted: list[int] = []
         self.confirmed = 0
         self.jams_cleared = 0
+        self.test_prints = 0
         self.in_doubt_first = False
+        self.calls: list[Any] = []
+        self.switched_off: set[str] = set()
+        self.catalog: Any = None
 
-    def verify_pin(self, pin: str) -> bool:
-        return pin == "246810"
+    def verify_pin(self, pin: str, role: str = "attendant") -> bool:
+        return pin == ("135790" if role == "admin" else "246810")
 
-    def reprint_last(self, confirm_in_doubt: bool = False) -> Any:
+    def waiting_jobs(self) -> list[Any]:
+        from datetime import UTC, datetime
+
+        from kiosk.store.jobs import WaitingJob
+
+        at = datetime(2026, 5, 4, 2, 17, tzinfo=UTC)
+        return [] if self.reprints else [
+            WaitingJob(8, at, "WXYZ-2345-6789-ABCD", "不动产登记信息查询", "李**", "failed",
+                       "PaperJam", 1),
+            WaitingJob(7, at, "ABCD-EFGH-JKLM-NPQR", "无房证明", "张*", "failed",
+                       "in-doubt: timeout, cancel not confirmed", 1),
+        ]
+
+    def reprint(self, job_id: int, confirm_in_doubt: bool = False) -> Any:
         from kiosk.certificates import CHECK_TRAY_FIRST, PrintOutcome
 
         self.reprints += 1
+        self.reprinted.append(job_id)
         self.confirmed += confirm_in_doubt
         if self.in_doubt_first and not confirm_in_doubt:
             return PrintOutcome(7, "ABCD-EFGH-JKLM-NPQR", False, CHECK_TRAY_FIRST, in_doubt=True)
-        return PrintOutcome(7, "ABCD-EFGH-JKLM-NPQR", True)
+        return PrintOutcome(job_id, "ABCD-EFGH-JKLM-NPQR", True)
 
     def clear_jam(self) -> bool:
         self.jams_cleared += 1
         return True
+
+    def test_print(self) -> Any:
+        from kiosk.attendant import TestPrint
+
+        self.test_prints += 1
+        return TestPrint(True)
+
+    def sessions_today(self) -> int:
+        return 12
+
+    def open_calls(self) -> list[Any]:
+        return list(self.calls)
+
+    def answer_calls(self) -> int:
+        answered, self.calls = len(self.calls), []
+        return answered
+
+    def services(self) -> list[Any]:
+        from kiosk.attendant import ServiceSwitch
+
+        return [ServiceSwitch(s.id, s.name_zh, s.name_en, s.category.value,
+                              s.id not in self.switched_off) for s in self.catalog.services]
+
+    def set_service_enabled(self, service_id: str, enabled: bool) -> bool:
+        (self.switched_off.discard if enabled else self.switched_off.add)(service_id)
+        return enabled
 
 
 def sample_result(service: Service) -> QueryResult:
@@ -201,6 +246,7 @@ class Kiosk:
         self.clock = FakeClock()
         self.card, self.face, self.query = FakeCard(), FakeFace(), FakeQuery()
         self.certificates, self.attendant = FakeCertificates(), FakeAttendant()
+        self.attendant.catalog = catalog
         self.frames: list[Any] = [None]
         self.runner = SessionRunner(card=self.card, face=self.face, query=self.query,
                                     certificates=self.certificates, audit=FakeAudit(),

@@ -51,14 +51,13 @@ class UiContext:
     def ring_staff(self, language: str) -> str:
         """Call an attendant where the terminal has a way to; the sentence to show either way
         (Help and the error screen both use it)."""
-        notified = False
+        key = "staff_phone"
         if self.call_staff is not None:
             try:
-                self.call_staff()
-                notified = True
+                # None: nobody is on duty now (night, weekend): no call, the hotline instead.
+                key = "staff_called" if self.call_staff() is not None else "staff_night"
             except Exception:  # no way to reach staff now: fall back to the phone number
-                notified = False
-        key = "staff_called" if notified else "staff_phone"
+                key = "staff_phone"
         return t(key, language, phone=self.hall_phone)
 
     def wall_clock(self) -> datetime:

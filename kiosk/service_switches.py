@@ -1,0 +1,67 @@
+"""Switching services on and off on a running terminal, from its admin screen or from
+`kiosk-admin services enable|disable` (which edit the config file the terminal watches).
+
+The config file stays the one source of the local switches: the admin screen writes it the
+same way the command line does, and both reach the running terminal by re-reading it. A
+fleet's configuration, if any, still lies over the file's switches.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import ConfigError, load_settings, set_service_enabled
+
+log = logging.getLogger(__name__)
+
+
+class ServiceSwitches:
+    def __init__(self, runtime: Any, config_path: Path | None) -> None:
+        self._runtime = runtime
+        self.config_path = config_path
+
+    def enabled_ids(self) -> set[str]:
+        return {s.id for s in self._runtime.catalog.enabled()}
+
+    def reload(self) -> tuple[set[str], set[str]]:
+        """Apply the file's [services] switches now; (switched on, switched off)."""
+        runtime = self._runtime
+        if self.config_path is None:
+            return set(), set()
+        try:
+            from_file = load_settings(self.config_path)
+        except ConfigError as exc:  # a broken edit: keep serving with the switches we have
+            log.warning("config file not applied: %s", exc)
+            return set(), set()
+        if from_file.services == runtime.base_settings.services:
+            return set(), set()
+        before = self.enabled_ids()
+        runtime.base_settings = runtime.base_settings.model_copy(
+            update={"services": from_file.services})
+        settings = runtime.base_settings
+        document = getattr(runtime, "central_document", None)
+        if document is not None:
+            from kiosk.fleet_link.config_sync import merge_settings
+
+            settings = merge_settings(settings, document)
+        runtime.reconfigure(settings)
+        after = self.enabled_ids()
+        on, off = after - before, before - after
+        if on or off:
+            detail = f"on: {','.join(sorted(on))}; off: {','.join(sorted(off))}"
+            runtime.store.audit.record("services_applied", "ok", actor="system",
+                                       detail=detail[:200])
+        return on, off
+
+    def set_enabled(self, service_id: str, enabled: bool) -> None:
+        """The admin screen's switch: written to the config file, audited, applied now."""
+        if self.config_path is None:
+            raise ConfigError("this terminal has no config file to keep the switch in")
+        if service_id not in self._runtime.catalog:
+            raise ConfigError(f"no service {service_id!r}")
+        set_service_enabled(self.config_path, service_id, enabled)
+        self._runtime.store.audit.record("service_switch", "on" if enabled else "off",
+                                         actor="admin", detail=service_id)
+        self.reload()

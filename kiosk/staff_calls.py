@@ -1,0 +1,75 @@
+""""Call staff" from a citizen's screen: in staff hours a call is raised for the attendant
+panel (and for anyone else who subscribes: a fleet link forwards it to the central console);
+at night nobody would come, so no call is raised and the citizen is given the hotline.
+
+No I/O of its own and no citizen data: a call names the terminal, the screen and the time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StaffCall:
+    id: int
+    at: datetime
+    terminal_id: str
+    screen: str  # flow.Screen value where the citizen asked
+    language: str
+
+
+CallListener = Callable[[StaffCall], None]
+
+
+class StaffCalls:
+    def __init__(
+        self, terminal_id: str, on_duty: Callable[[datetime], bool],
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self._terminal_id = terminal_id
+        self._on_duty = on_duty
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._open: dict[int, StaffCall] = {}
+        self._listeners: list[CallListener] = []
+
+    def subscribe(self, listener: CallListener) -> None:
+        """`listener(call)` for every call raised (from the caller's thread)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def ring(self, screen: str, language: str) -> StaffCall | None:
+        """Raise a call when staff are on duty; None at night (show the hotline instead)."""
+        now = self._clock()
+        if not self._on_duty(now):
+            return None
+        with self._lock:
+            call = StaffCall(next(self._ids), now, self._terminal_id, screen, language)
+            self._open[call.id] = call
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(call)
+            except Exception:  # a listener's failure never loses the call for the panel
+                log.exception("a staff-call listener failed")
+        return call
+
+    def open_calls(self) -> list[StaffCall]:
+        with self._lock:
+            return sorted(self._open.values(), key=lambda c: c.id)
+
+    def answer_all(self) -> int:
+        """The attendant came over: the open calls are answered. Returns how many."""
+        with self._lock:
+            count = len(self._open)
+            self._open.clear()
+            return count

@@ -1,0 +1,113 @@
+"""Services switched on a running terminal: by the admin screen's desk and by
+`kiosk-admin services disable` in another process, without a restart; audited. And calls
+for staff by day and by night."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk import flow
+from kiosk.attendant import AttendantDesk
+from kiosk.config import Settings
+from kiosk.config_watch import ConfigWatcher
+from kiosk.flow import Screen
+from kiosk.runtime import Runtime
+from kiosk.staff_calls import StaffCalls
+
+from .test_cli import admin
+
+SERVICE = "electricity.tiered_usage"  # card only, open around the clock
+NOON = datetime(2026, 5, 4, 12, 0)  # a Monday
+
+
+@pytest.fixture
+def running(tmp_path: Path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text("# the terminal's own file\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    rt = Runtime.build(settings, simulate=True, place_delay_s=0.2, start_verify_web=False,
+                       wall_clock=lambda: NOON, config_path=config)
+    rt.start()
+    yield rt, config, tmp_path
+    rt.stop()
+
+
+def _wait(predicate, timeout_s: float = 15.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_the_command_line_reaches_the_running_terminal(running) -> None:
+    rt, config, tmp_path = running
+    held = rt.catalog.get(SERVICE)  # what a screen holds while the citizen decides
+    assert held is not None and held.enabled
+    env = {"GOV_KIOSK_CONFIG": str(config), "GOV_KIOSK_DATA_DIR": str(tmp_path / "data")}
+    done = admin("services", "disable", SERVICE, env_extra=env)
+    assert done.returncode == 0, done.stderr
+    _wait(lambda: not rt.catalog.get(SERVICE).enabled)  # type: ignore[union-attr]
+    assert SERVICE not in {s.id for s in rt.catalog.enabled()}
+    # A citizen who chose it on a screen drawn before the switch is told it is off.
+    rt.runner.dispatch(flow.ChooseService(held))
+    state = rt.runner.wait_for(lambda s: s.screen in (Screen.ERROR, Screen.RESULT), 30)
+    assert state.screen is Screen.ERROR and state.message is not None
+    assert "暂停办理" in state.message.zh
+    entries = {(e.action, e.actor) for e in rt.store.audit.entries(200)}
+    assert ("services_applied", "system") in entries
+    assert ("service_switch", "admin") in entries  # the command line's own line
+    done = admin("services", "enable", SERVICE, env_extra=env)
+    assert done.returncode == 0, done.stderr
+    _wait(lambda: rt.catalog.get(SERVICE).enabled)  # type: ignore[union-attr]
+
+
+def test_the_admin_screen_switches_at_once_and_keeps_it_in_the_file(running) -> None:
+    rt, config, _ = running
+    desk = AttendantDesk(rt)
+    assert desk.set_service_enabled(SERVICE, False) is False
+    assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    assert SERVICE in config.read_text(encoding="utf-8")
+    assert "# the terminal's own file" in config.read_text(encoding="utf-8")  # comments kept
+    assert any(e.action == "service_switch" and e.outcome == "off" and e.detail == SERVICE
+               for e in rt.store.audit.entries(50))
+    assert desk.set_service_enabled(SERVICE, True) is True
+    switches = {s.id: s.enabled for s in desk.services()}
+    assert switches[SERVICE] and len(switches) == len(rt.catalog.services)
+
+
+def test_a_broken_edit_keeps_the_last_switches(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("", encoding="utf-8")
+    seen: list[int] = []
+    watcher = ConfigWatcher(config, lambda: seen.append(1))
+    assert not watcher.check()
+    config.write_text("[services]\ndisabled = ['x']\n", encoding="utf-8")
+    assert watcher.check() and seen == [1]
+    assert not watcher.check()
+
+
+def test_staff_calls_by_day_and_none_at_night() -> None:
+    now = [datetime(2026, 5, 4, 10, 0)]  # Monday morning
+    calls = StaffCalls("T-1", on_duty=lambda t: t.weekday() < 5 and 9 <= t.hour < 17,
+                       clock=lambda: now[0])
+    heard: list[str] = []
+    calls.subscribe(lambda call: heard.append(call.screen))
+    call = calls.ring("error", "zh")
+    assert call is not None and call.terminal_id == "T-1" and heard == ["error"]
+    assert [c.id for c in calls.open_calls()] == [call.id]
+    now[0] = datetime(2026, 5, 4, 23, 0)
+    assert calls.ring("print_kept", "en") is None and heard == ["error"]
+    assert calls.answer_all() == 1 and calls.open_calls() == []
+
+
+def test_the_panel_counts_todays_sessions(running) -> None:
+    rt, _, _ = running
+    desk = AttendantDesk(rt)
+    before = desk.sessions_today()
+    rt.runner.dispatch(flow.Touch())
+    rt.runner.dispatch(flow.Finish())
+    _wait(lambda: desk.sessions_today() == before + 1)
