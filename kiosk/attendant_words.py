@@ -21,6 +21,7 @@ DEVICE_NAMES: dict[str, Pair] = {
     "camera": ("摄像头", "Camera"),
     "printer": ("证明打印机", "Certificate printer"),
     "receipt_printer": ("凭条打印机", "Receipt printer"),
+    "seal": ("电子印章", "Electronic seal"),
 }
 
 STATES: dict[DeviceState, Pair] = {
@@ -69,6 +70,13 @@ def device_line(status: DeviceStatus, language: str) -> str:
     parts = [f"{name}：{state}" if language == "zh" else f"{name}: {state}"]
     if status.printer is not None:
         parts.append(pick(PAPER[status.printer.paper], language))
+    if cls == "seal":
+        # The seal's checks speak in sentences (kiosk.seals), not codes: they are kept.
+        expires = status.info.get("expires")
+        if expires:
+            parts.append(pick((f"有效期至 {expires}", f"valid until {expires}"), language))
+        if status.detail:
+            parts.append(status.detail)
     return ("，" if language == "zh" else ", ").join(parts)
 
 
