@@ -89,8 +89,8 @@ class FurnishedCanvas(Canvas):  # type: ignore[misc]
 
 
 TIMESTAMP_PENDING_NOTE = (
-    "时间戳待补：已加盖电子印章，可信时间戳将于服务恢复后补加。"
-    "  Timestamp pending: sealed; the trusted time stamp is added when the service is back."
+    "时间戳待补：已加盖电子印章，可信时间戳将于服务恢复后补加。",
+    "Timestamp pending: sealed; the trusted time stamp is added when the service is back.",
 )
 
 
@@ -109,7 +109,8 @@ def page_under(content: CertificateContent, font: str) -> Callable[[Canvas, Base
         if content.timestamp_pending:
             c.setFillColor(INK)
             c.setFont(font, 8)
-            c.drawString(MARGIN_X, top - 7 * mm, TIMESTAMP_PENDING_NOTE)
+            for i, line in enumerate(TIMESTAMP_PENDING_NOTE):
+                c.drawString(MARGIN_X, top - (7 + 3.6 * i) * mm, line)
         if content.demo:
             c.setFillColor(DEMO_RED)
             c.setFont(font, 10)

@@ -120,7 +120,7 @@ def test_a_normal_certificate_has_no_pending_note(terminal, tmp_path):
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils not installed")
     _settings, _store, _seals, issue = terminal
-    assert TIMESTAMP_PENDING_NOTE[:5] not in _pdf_text(_issue(issue).pdf, tmp_path)
+    assert TIMESTAMP_PENDING_NOTE[0][:5] not in _pdf_text(_issue(issue).pdf, tmp_path)
 
 
 def test_start_up_checks_warn_thirty_days_ahead_and_fail_an_expired_seal(terminal):
