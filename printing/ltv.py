@@ -120,6 +120,15 @@ def _has_signature_timestamp(seal: EmbeddedPdfSignature) -> bool:
     return any(extract_tst_data_iter(seal.signer_info, signed=False))
 
 
+def _signature_timestamp_time(seal: EmbeddedPdfSignature) -> datetime | None:
+    """The time the seal's own time-stamp token states (checked afterwards)."""
+    for signed_data in extract_tst_data_iter(seal.signer_info, signed=False):
+        tst_info = signed_data["encap_content_info"]["content"].parsed
+        moment: datetime = tst_info["gen_time"].native
+        return moment
+    return None
+
+
 def _level(seal: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, stamps: int) -> str:
     if not _has_signature_timestamp(seal) and not stamps:
         return LEVEL_B
@@ -169,28 +178,24 @@ def verify_at(pdf: bytes, trust_roots: Sequence[asn1_x509.Certificate], at: date
         check_time = status.timestamp
         stamp_times.append(status.timestamp)
 
-    # 2. The seal: chain as of the proven time, its own time stamp as of `check_time`.
-    own_stamp = _has_signature_timestamp(seal)
-    probe = validate_pdf_signature(seal, skip_diff=True,
-                                   ts_validation_context=_context(roots, dss, check_time,
-                                                                  "stamp"),
-                                   signer_validation_context=_context(roots, dss, check_time,
-                                                                      "stamp"))
-    if own_stamp:
-        tsv = probe.timestamp_validity
-        if tsv is None or not (tsv.intact and tsv.valid and tsv.trusted):
-            return report("timestamp_untrusted", level)
-        proven = tsv.timestamp
+    # 2. The seal: chain as of the proven time, its own time stamp as of `check_time`. The
+    # time its token claims is only believed once the token itself is found trustworthy.
+    claimed = _signature_timestamp_time(seal)
+    if claimed is not None:
+        proven = claimed
     elif stamp_times:
         proven = min(stamp_times)
     else:
         return report("no_timestamp", level)
-
     status = validate_pdf_signature(
         seal,
         signer_validation_context=_context(roots, dss, proven, "seal"),
         ts_validation_context=_context(roots, dss, check_time, "stamp"),
     )
+    if claimed is not None:
+        tsv = status.timestamp_validity
+        if tsv is None or not (tsv.intact and tsv.valid and tsv.trusted):
+            return report("timestamp_untrusted", level)
     signer_cn = status.signing_cert.subject.native.get("common_name")
     signer = str(signer_cn) if signer_cn else None
     if not status.intact or not status.valid:

@@ -214,8 +214,14 @@ def _with_revocation(report: Any, registry: Any) -> Any:
 
 def _verify_at(args: argparse.Namespace, pdf: bytes, roots: list[Path]) -> int:
     """Long-term validation as of --at: the file alone, network off (printing.ltv)."""
+    import logging
+
     from printing.ltv import parse_moment, verify_at
     from printing.verify import _asn1_roots
+
+    # pyHanko logs every failed check with a traceback; the report below says why, plainly.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     try:
         moment = parse_moment(args.at)

@@ -177,6 +177,10 @@ def test_kiosk_admin_verify_at_a_later_date_offline(terminal, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     answer = json.loads(done.stdout)
     assert answer["valid"] and answer["level"] == "B-LT"
+    beyond_root = _admin(
+        "certificate", "verify", "--at", "2099-01-01", str(pdf), env=env)
+    assert beyond_root.returncode == 1
+    assert "Traceback" not in beyond_root.stderr
     bad = _admin("certificate", "verify", "--at", "someday", str(pdf), env=env)
     assert bad.returncode != 0 and "not an ISO date" in bad.stderr
     assert "Traceback" not in bad.stderr
