@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # SQLAlchemy and Alembic load behind the attract screen, not 
 log = logging.getLogger(__name__)
 
 DEMO_ATTENDANT_PIN = "246810"
+DEMO_ADMIN_PIN = "135790"  # the demo's service switches on the terminal (admin screen)
 DEMO_PERSON_CARD = "410402198805201238"  # the demo card the simulator places on the reader
 
 
@@ -187,6 +188,8 @@ class Runtime:
         self.store = store
         if settings.demo and not store.credentials.has("attendant"):
             store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)
+        if settings.demo and not store.credentials.has("admin"):
+            store.credentials.set_pin("admin", DEMO_ADMIN_PIN)
         if settings.attendant.pin_hash and store.credentials.apply_config_hash(
                 "attendant", settings.attendant.pin_hash):
             log.info("attendant PIN set from the config file (its pin_hash changed)")

@@ -102,6 +102,9 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         _error_screen(runtime, shot, wait)
         runner.dispatch(flow.Finish())
         wait(lambda s: s.screen is Screen.ATTRACT, "the wipe back to attract")
+        from kiosk.tour_night import night_screens
+
+        night_screens(runtime, window, shot, wait, pump, TOUR_SERVICE)
         _out_of_service(runtime, shot, wait)
     except TourFailed as exc:
         print(f"kiosk: tour stopped: {exc}")

@@ -25,7 +25,9 @@ def test_tour_saves_every_screen_and_a_valid_signed_certificate(tmp_path: Path) 
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     shots = sorted(p.name for p in (tmp_path / "tour").glob("*.png"))
     for screen in ("attract", "home", "service-list", "place-card", "face", "result",
-                   "result-english", "result-elderly", "done", "error-backend", "out-of-service"):
+                   "result-english", "result-elderly", "done", "error-backend", "out-of-service",
+                   "all-services", "print-kept", "print-kept-english", "attendant-jobs",
+                   "admin-services", "collect-card", "collected"):
         assert any(name.endswith(f"-{screen}.png") for name in shots), (screen, shots)
     first = Image.open(tmp_path / "tour" / shots[0])
     assert first.size == (1920, 1080)
