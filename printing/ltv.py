@@ -170,13 +170,13 @@ def verify_at(pdf: bytes, trust_roots: Sequence[asn1_x509.Certificate], at: date
     for stamp in sorted(stamps, key=lambda s: s.signed_revision, reverse=True):
         if stamp.signed_revision < seal.signed_revision:
             continue  # older than the seal: proves nothing about it
-        status = validate_pdf_timestamp(stamp, _context(roots, dss, check_time, "stamp"))
-        if not status.intact:
+        stamp_status = validate_pdf_timestamp(stamp, _context(roots, dss, check_time, "stamp"))
+        if not stamp_status.intact:
             return report("modified", level, detail="a document time stamp no longer matches")
-        if not (status.valid and status.trusted):
-            return report("timestamp_untrusted", level, detail=status.summary())
-        check_time = status.timestamp
-        stamp_times.append(status.timestamp)
+        if not (stamp_status.valid and stamp_status.trusted):
+            return report("timestamp_untrusted", level, detail=stamp_status.summary())
+        check_time = stamp_status.timestamp
+        stamp_times.append(stamp_status.timestamp)
 
     # 2. The seal: chain as of the proven time, its own time stamp as of `check_time`. The
     # time its token claims is only believed once the token itself is found trustworthy.

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from printing.demo_pki import DemoPki, revocation_pointers
 
@@ -118,7 +119,8 @@ class LocalAuthority:
             tsa_key=asn1_keys.PrivateKeyInfo.load(self.tsa_key.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption())),
-            certs_to_embed=[asn1_x509.Certificate.load(_der(self.root))],
+            certs_to_embed=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                [asn1_x509.Certificate.load(_der(self.root))]),
         )
 
     def _service(
@@ -128,12 +130,12 @@ class LocalAuthority:
         key_path = self.pki.directory / f"{stem}.key.pem"
         cert_path = self.pki.directory / f"{stem}.pem"
         if key_path.is_file() and cert_path.is_file():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            kept = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-            if (isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+            if (isinstance(kept, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
                     and cert.issuer == self.root.subject
                     and cert.not_valid_after_utc - timedelta(days=30) > now):
-                return key, cert
+                return kept, cert
         # pyHanko's time-stamp signer signs with RSA only; the responder's key is EC (quick).
         key: ServiceKey = (
             rsa.generate_private_key(public_exponent=65537, key_size=2048)
