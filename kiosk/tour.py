@@ -11,6 +11,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from services_catalog.model import Category
 
 log = logging.getLogger(__name__)
 TOUR_SERVICE = "real_estate.registration_info"
+TYPED_SERVICE = "real_estate.certificate_verify"  # a field typed in pinyin
 
 
 class TourFailed(Exception):
@@ -62,6 +64,8 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         runner.dispatch(flow.Touch())
         wait(lambda s: s.screen is Screen.HOME, "home")
         shot("home")
+        _help(window, pump, shot, "zh")
+        _search_in_pinyin(window, pump, shot)
         runner.dispatch(flow.ChooseCategory(Category.REAL_ESTATE))
         wait(lambda s: s.screen is Screen.SERVICE_LIST, "the service list")
         shot("service-list")
@@ -99,6 +103,16 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
             raise TourFailed(f"printing failed: {runner.state.message}")
         shot("done")
         _copy_certificate(runtime, out_dir)
+        _typed_in_pinyin(runtime, window, wait, pump, shot)
+        _idle_warning(runtime, window, pump, shot, "zh")
+        runner.dispatch(flow.SetLanguage("en"))
+        runner.dispatch(flow.GoHome())  # the card holder stays: Home is not a wipe
+        wait(lambda s: s.screen is Screen.HOME, "home in English")
+        shot("home-english")
+        _help(window, pump, shot, "en")
+        _idle_warning(runtime, window, pump, shot, "en")
+        _staff_question(window, pump, shot)
+        runner.dispatch(flow.SetLanguage("zh"))
         _error_screen(runtime, shot, wait)
         runner.dispatch(flow.Finish())
         wait(lambda s: s.screen is Screen.ATTRACT, "the wipe back to attract")
@@ -111,6 +125,79 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         return 1
     print(f"tour: {len(shots)} screens and the certificate saved in {out_dir}")
     return 0
+
+
+def _help(window: Any, pump: Callable[[float], None], shot: Callable[[str], None],
+          language: str) -> None:
+    """Help, opened from the bar as a citizen would: plain words, the phones, call staff."""
+    window.bar.help_button.click()
+    pump(0.3)
+    shot("help" if language == "zh" else "help-english")
+    window.help.close_button.click()
+
+
+def _search_in_pinyin(window: Any, pump: Callable[[float], None],
+                      shot: Callable[[str], None]) -> None:
+    """The search box with the keyboard: "bdc" in pinyin, candidates above the keys."""
+    home = window.pages[Screen.HOME]
+    home.open_search()
+    for letter in "bdc":
+        home.keyboard.key(letter).click()
+    pump(0.3)
+    shot("search-pinyin")
+    home.end_search()
+
+
+def _typed_in_pinyin(runtime: Runtime, window: Any, wait: Any, pump: Callable[[float], None],
+                     shot: Callable[[str], None]) -> None:
+    """A certificate number typed in Chinese, for the same card holder (no second card)."""
+    service = runtime.catalog.get(TYPED_SERVICE)
+    if service is None or not service.enabled:
+        return
+    runtime.runner.dispatch(flow.GoHome())
+    wait(lambda s: s.screen is Screen.HOME, "home with the card holder kept")
+    runtime.runner.dispatch(flow.ChooseService(service))
+    wait(lambda s: s.screen is not Screen.HOME, "the next step", 30)
+    if runtime.runner.state.screen is Screen.FACE:
+        wait(lambda s: s.screen is not Screen.FACE, "the face check", 45)
+    if runtime.runner.state.screen is not Screen.INPUTS:
+        return
+    keyboard = window.pages[Screen.INPUTS].keyboard
+    for letter in "yu":
+        keyboard.key(letter).click()
+    pump(0.3)
+    shot("inputs-pinyin")
+    keyboard.forget()
+    runtime.runner.dispatch(flow.GoBack())
+
+
+def _idle_warning(runtime: Runtime, window: Any, pump: Callable[[float], None],
+                  shot: Callable[[str], None], language: str) -> None:
+    """The "need more time?" warning, 30 s before the wipe: the idle limit is shortened for
+    the picture so the tour does not wait half a minute."""
+    runner = runtime.runner
+    kept = runner.timeouts
+    runner.timeouts = replace(kept, idle_s=kept.warning_s + 2, result_s=kept.warning_s + 2)
+    try:
+        runner.dispatch(flow.Touch())
+        end = time.monotonic() + 10
+        while not window.more_time.is_open() and time.monotonic() < end:
+            pump(0.2)
+        if not window.more_time.is_open():
+            raise TourFailed("the idle warning did not come")
+        shot("more-time" if language == "zh" else "more-time-english")
+        window.more_time.keep.click()
+    finally:
+        runner.timeouts = kept
+
+
+def _staff_question(window: Any, pump: Callable[[float], None],
+                    shot: Callable[[str], None]) -> None:
+    """A staff login while a citizen is being served asks first (the corner's long press)."""
+    window.request_staff_login()
+    pump(0.3)
+    shot("staff-question-english")
+    window.staff_confirm.no.click()
 
 
 def _copy_certificate(runtime: Runtime, out_dir: Path) -> None:

@@ -9,6 +9,7 @@ text; the screen that owns the keyboard decides which field receives it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,7 +28,7 @@ from kiosk.ui.widgets import make_button, make_label, repolish
 
 LETTER_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 DIGIT_ROW = "1234567890"
-CANDIDATES_PER_PAGE = 6
+CANDIDATES_PER_PAGE = 6  # at most; fewer when they are long
 
 
 class CandidateBar(QWidget):
@@ -57,38 +58,64 @@ class CandidateBar(QWidget):
         self.more.setMaximumWidth(90)
         row.addWidget(self.more)
         self._candidates: list[Candidate] = []
-        self._page = 0
+        self._shown: list[Candidate] = []
+        self._start = 0
         self.show_candidates("", [], "zh")
 
     def show_candidates(self, letters: str, candidates: list[Candidate], language: str) -> None:
         self._candidates = candidates
-        self._page = 0
+        self._start = 0
         self.composing.setText(letters or t("pinyin_hint", language))
         self._show_page()
 
     def _show_page(self) -> None:
-        start = self._page * CANDIDATES_PER_PAGE
-        shown = self._candidates[start:start + CANDIDATES_PER_PAGE]
+        """As many candidates as fit whole: a service name takes the room of several
+        characters, and is never cut."""
+        spacing = self.layout().spacing() if self.layout() is not None else 6
+        room = self.width() - self.composing.width() - self.more.width() - 3 * spacing
+        if room < 200:  # not laid out yet
+            room = 800
+        metrics = self.buttons[0].fontMetrics()
+        self._shown = []
+        used = 0
+        for candidate in self._candidates[self._start:]:
+            need = metrics.horizontalAdvance(candidate.hanzi) + 40 + spacing
+            if self._shown and (used + need > room or len(self._shown) == len(self.buttons)):
+                break
+            self._shown.append(candidate)
+            used += need
         for i, button in enumerate(self.buttons):
-            button.setText(shown[i].hanzi if i < len(shown) else "")
-            button.setEnabled(i < len(shown))
-        self.more.setEnabled(len(self._candidates) > CANDIDATES_PER_PAGE)
+            shown = i < len(self._shown)
+            button.setText(self._shown[i].hanzi if shown else "")
+            button.setEnabled(shown)
+            # Empty places keep the bar's shape while nothing is composed.
+            button.setVisible(shown or not self._shown)
+            width = metrics.horizontalAdvance(self._shown[i].hanzi) + 40 if shown else 0
+            button.setMinimumWidth(width)
+        self.more.setEnabled(len(self._candidates) > len(self._shown))
 
     def _next_page(self) -> None:
-        pages = max(1, -(-len(self._candidates) // CANDIDATES_PER_PAGE))
-        self._page = (self._page + 1) % pages
+        self._start += len(self._shown)
+        if self._start >= len(self._candidates):
+            self._start = 0
+        self._show_page()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
         self._show_page()
 
     def _choose(self, i: int) -> None:
-        index = self._page * CANDIDATES_PER_PAGE + i
-        if index < len(self._candidates):
-            self.chosen.emit(self._candidates[index])
+        if i < len(self._shown):
+            self.chosen.emit(self._shown[i])
 
     def first(self) -> Candidate | None:
         return self._candidates[0] if self._candidates else None
 
     def texts(self) -> list[str]:
         return [c.hanzi for c in self._candidates]
+
+    def shown_texts(self) -> list[str]:
+        return [c.hanzi for c in self._shown]
 
 
 class OnScreenKeyboard(QWidget):
@@ -166,6 +193,7 @@ class OnScreenKeyboard(QWidget):
             item = self._grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None and widget not in self._fixed:
+                widget.hide()  # at once: a deferred delete can wait for the event loop
                 widget.deleteLater()
         self._keys = {}
         self.mode = mode

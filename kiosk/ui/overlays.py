@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from kiosk.ui.texts import CATEGORY_HELP, pick, t, whole_seconds, wrap_label
-from kiosk.ui.widgets import make_button, make_label
+from kiosk.ui.widgets import make_button, make_label, speaker_icon
 
 CENTRE = Qt.AlignmentFlag.AlignHCenter
 
@@ -99,6 +99,8 @@ class HelpOverlay(Overlay):
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.staff = make_button("", on_click=self.call_staff.emit, name="HelpCallStaff")
         self.speak = make_button("", on_click=self.read_aloud.emit, name="HelpReadAloud")
+        self.speak.setIcon(speaker_icon(48, "#0b2e59"))
+        self.speak.setIconSize(QSize(40, 40))
         self.close_button = make_button("", "primary", self.close_overlay, name="HelpClose")
         row = QHBoxLayout()
         row.setSpacing(24)
@@ -119,7 +121,8 @@ class HelpOverlay(Overlay):
             label.setText(pick(CATEGORY_HELP[key], language))
         self.property_title.setText(t("help_property_vs", language))
         self.property_text.setText(t("help_property_vs_body", language))
-        self.phone.setText(t("help_phone", language, phone=self.hall_phone))
+        phones = "help_hotline" if self.hall_phone.strip() == "12345" else "help_phone"
+        self.phone.setText(t(phones, language, phone=self.hall_phone))
         self.staff.setText(t("call_staff", language))
         self.speak.setText(t("read_aloud", language))
         self.close_button.setText(t("close", language))

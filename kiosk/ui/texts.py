@@ -169,6 +169,8 @@ UI: dict[str, Pair] = {
     "help_phone": ("大厅服务电话 {phone}（工作时间有工作人员）；政务服务便民热线 12345（全天）。",
                    "Hall phone {phone} (staff in office hours); the government service "
                    "hotline 12345 (day and night)."),
+    "help_hotline": ("政务服务便民热线 12345（全天有人接听）。",
+                     "The government service hotline 12345 answers day and night."),
     "close": ("关闭", "Close"),
     "staff_login": ("工作人员登录", "Staff login"),
     # staff login from a long press in the corner, while a citizen is being served

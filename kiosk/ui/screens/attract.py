@@ -43,7 +43,7 @@ class AttractPage(AnimatesWhileShown, Page):
         self.read.setIconSize(QSize(44, 44))
         self.language = make_button("English", "attract", self.language_requested.emit,
                                     name="AttractLanguage")
-        self.elderly = make_button(UI["large_text_both"][0].replace(" ", "\n"), "attract",
+        self.elderly = make_button(UI["large_text_both"][0].replace(" ", "\n", 1), "attract",
                                    self.elderly_requested.emit, name="AttractElderly")
         # A row on a landscape panel, a column on a portrait one (see resizeEvent).
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -96,6 +96,10 @@ class AttractPage(AnimatesWhileShown, Page):
         self.body.setStretch(0, 76 if portrait else 62)
         self.body.setStretch(2, 24 if portrait else 38)
 
+    def buttons_bottom(self) -> int:
+        buttons = (self.read, self.language, self.elderly, self.collect, self.all_services)
+        return max(b.geometry().bottom() for b in buttons)
+
     def show_state(self, state: flow.SessionState) -> None:
         self.update()
 
@@ -147,7 +151,9 @@ class AttractPage(AnimatesWhileShown, Page):
         if notices:
             lines = "\n".join(f"{zh}  {en}".strip() for zh, en in notices)
             painter.setFont(self._font(int(34 * unit)))
-            band = QRectF(margin + dx * 0.2, h * 0.62 + dy * 0.2, w - 2 * margin, h * 0.16)
+            band_top = max(self.buttons_bottom() + 24 * unit, h * 0.5)  # under the buttons
+            band = QRectF(margin + dx * 0.2, band_top, w - 2 * margin,
+                          h - margin - 200 * unit - band_top)
             painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                              | Qt.TextFlag.TextWordWrap, lines)
 

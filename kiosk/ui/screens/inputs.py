@@ -242,6 +242,7 @@ class InputsPage(Page):
             item = self.form.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # at once: a deferred delete can wait for the event loop
                 widget.deleteLater()
         self.editors = []
 
