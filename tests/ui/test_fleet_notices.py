@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
 
 from kiosk.ui.screens.attract import AttractPage
 from kiosk.ui.screens.base import UiContext
@@ -26,10 +25,11 @@ class NoRunner:
         return None
 
 
-def test_notices_and_a_new_hall_phone_show_on_the_attract_screen(catalog: Catalog) -> None:
-    QApplication.instance() or QApplication([])
+def test_notices_and_a_new_hall_phone_show_on_the_attract_screen(qtbot: Any,
+                                                                 catalog: Catalog) -> None:
     ctx = UiContext(NoRunner(), catalog, "大厅", "Hall", "12345", "T-1", demo=False)
     page = AttractPage(ctx)
+    qtbot.addWidget(page)  # deleted with the test, not at interpreter exit after Qt is gone
     page.resize(1920, 1080)
     plain = lower_half(page)
     ctx.notices = (("今晚 22:00 系统维护", "Maintenance tonight at 22:00"),)
