@@ -331,6 +331,8 @@ class Runtime:
                                 detail="demo" if self.settings.demo else "")
         # Purges kept jobs past retention and anchors the audit chain now and every interval.
         self.housekeeping.start()
+        self.staff_calls.subscribe(lambda call: self.store.audit.record(
+            "staff_call", "raised", actor="citizen", detail=call.screen))
         if self.switches.config_path is not None:
             from kiosk.config_watch import ConfigWatcher
 

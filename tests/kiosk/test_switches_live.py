@@ -104,6 +104,16 @@ def test_staff_calls_by_day_and_none_at_night() -> None:
     assert calls.answer_all() == 1 and calls.open_calls() == []
 
 
+def test_a_call_in_staff_hours_reaches_the_panel_and_the_audit_log(running) -> None:
+    rt, _, _ = running
+    desk = AttendantDesk(rt)
+    call = rt.staff_calls.ring("print_kept", "zh")  # Monday noon: staff are on duty
+    assert call is not None and [c.id for c in desk.open_calls()] == [call.id]
+    assert any(e.action == "staff_call" and e.outcome == "raised" and e.detail == "print_kept"
+               for e in rt.store.audit.entries(50))
+    assert desk.answer_calls() == 1 and desk.open_calls() == []
+
+
 def test_the_panel_counts_todays_sessions(running) -> None:
     rt, _, _ = running
     desk = AttendantDesk(rt)

@@ -38,6 +38,10 @@ def states(catalog) -> dict[Screen, SessionState]:
         Screen.DONE: replace(base, verification_code="K7Q2-9XHD"),
         Screen.ERROR: replace(base, message=message),
         Screen.OUT_OF_SERVICE: SessionState(screen=Screen.OUT_OF_SERVICE, devices_ok=False),
+        Screen.PRINT_KEPT: replace(base, service=service, message=message,
+                                   verification_code="K7Q2-9XHD-M4PA-3RTW", slip_printed=True),
+        Screen.COLLECTING: replace(base, collecting=True),
+        Screen.ALL_SERVICES: base,
     }
 
 
