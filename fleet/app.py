@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fleet.config_store import MergedConfigCache
 from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.metrics import FleetMetrics
 from fleet.ratelimit import TokenBuckets
@@ -22,6 +25,31 @@ SECURITY_HEADERS = {
     # JSON and text answers need nothing; the verification page sets its own, narrower one.
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
 }
+
+_ENCODED = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every answer that does not set its own (plain ASGI: cheaper
+    than a BaseHTTPMiddleware on the heartbeat path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers: list[Any] = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in _ENCODED if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastAPI:
@@ -41,17 +69,11 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
     app.state.sessions = session_factory(engine)
     app.state.clock = settings.clock
     app.state.verify_buckets = TokenBuckets(settings.verify_rate_per_s, settings.verify_burst)
-    app.state.enrol_buckets = TokenBuckets(1.0, 10)
+    app.state.enrol_buckets = TokenBuckets(settings.enrol_rate_per_s, settings.enrol_burst)
     app.state.metrics = FleetMetrics(app.state.sessions, settings)
+    app.state.config_cache = MergedConfigCache()
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
     def health() -> JSONResponse:

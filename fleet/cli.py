@@ -36,13 +36,16 @@ def server_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--public-url", default="", help="how the world reaches /verify")
     parser.add_argument("--verify-rate", type=float, default=0.5, metavar="PER_SECOND")
     parser.add_argument("--verify-burst", type=float, default=20)
+    parser.add_argument("--enrol-rate", type=float, default=1.0, metavar="PER_SECOND")
+    parser.add_argument("--enrol-burst", type=float, default=30)
     args = parser.parse_args(argv)
     from fleet.serve import run
 
     settings = FleetSettings(
         database_url=args.database_url, heartbeat_interval_s=args.heartbeat_interval,
         public_url=args.public_url, verify_rate_per_s=args.verify_rate,
-        verify_burst=args.verify_burst,
+        verify_burst=args.verify_burst, enrol_rate_per_s=args.enrol_rate,
+        enrol_burst=args.enrol_burst,
     )
     print(f"fleet-server on http://{args.host}:{args.port}/ (database: "
           f"{_redacted(args.database_url)})", flush=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from fleet.db.models import ConfigChange, ConfigLayer
@@ -176,3 +177,44 @@ def history(session: Session, limit: int = 50) -> list[ConfigChange]:
     return list(
         session.scalars(select(ConfigChange).order_by(ConfigChange.id.desc()).limit(limit))
     )
+
+
+class MergedConfigCache:
+    """Merged documents and their hashes, keyed by the revisions of the layers they came from.
+
+    A heartbeat reads only the two layers' revisions (one small query); the document is merged
+    and hashed again only when a revision moved. Any process can change a layer: the key is
+    read from the database every time, so nothing stale is ever served.
+    """
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        self._entries: dict[tuple[Any, ...], tuple[ConfigDocument, str]] = {}
+        self._max = max_entries
+
+    def get(self, session: Session | Connection, group: str, terminal_id: str,
+            default_interval_s: float,
+            revisions: tuple[int | None, int | None] | None = None
+            ) -> tuple[ConfigDocument, str]:
+        """`revisions`: (group layer's, terminal layer's), None for a missing layer; read from
+        the database when not given."""
+        from fleet.protocol import config_hash
+
+        if revisions is None:
+            found_revisions = dict(session.execute(
+                select(ConfigLayer.scope, ConfigLayer.revision).where(
+                    ((ConfigLayer.scope == "group") & (ConfigLayer.name == group))
+                    | ((ConfigLayer.scope == "terminal") & (ConfigLayer.name == terminal_id))
+                )
+            ).all())
+            revisions = (found_revisions.get("group"), found_revisions.get("terminal"))
+        key = (group, terminal_id, default_interval_s, revisions)
+        found = self._entries.get(key)
+        if found is None:
+            with Session(bind=session) if isinstance(session, Connection) else nullcontext(
+                    session) as orm:
+                document, _, _ = merged_document(orm, group, terminal_id, default_interval_s)
+            found = (document, config_hash(document))
+            if len(self._entries) >= self._max:
+                self._entries.clear()  # rare: a fleet-wide change; rebuilt on demand
+            self._entries[key] = found
+        return found

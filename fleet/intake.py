@@ -62,7 +62,10 @@ def apply_batch(session: Session, terminal_id: str, batch: OutboxBatch, now: dat
         if event.seq != expected:
             raise SequenceConflict(last, f"expected seq {expected}, got {event.seq}")
         if isinstance(event, CertificateEvent):
-            _record_certificate(session, terminal_id, event)
+            try:
+                _record_certificate(session, terminal_id, event)
+            except SequenceConflict as exc:
+                raise SequenceConflict(last, str(exc)) from None
         elif isinstance(event, UsageEvent):
             _count_usage(session, terminal_id, event, usage)
         session.add(

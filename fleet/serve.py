@@ -19,6 +19,8 @@ _ENV = {
     "heartbeat_interval_s": ("FLEET_HEARTBEAT_INTERVAL_S", float),
     "verify_rate_per_s": ("FLEET_VERIFY_RATE_PER_S", float),
     "verify_burst": ("FLEET_VERIFY_BURST", float),
+    "enrol_rate_per_s": ("FLEET_ENROL_RATE_PER_S", float),
+    "enrol_burst": ("FLEET_ENROL_BURST", float),
     "public_url": ("FLEET_PUBLIC_URL", str),
     "pool_size": ("FLEET_POOL_SIZE", int),
 }

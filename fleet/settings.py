@@ -28,6 +28,9 @@ class FleetSettings:
     # The public verification page: a token bucket per client address.
     verify_rate_per_s: float = 0.5
     verify_burst: float = 20
+    # Enrolment tokens are 256 random bits; the limit only keeps a noisy client down.
+    enrol_rate_per_s: float = 1.0
+    enrol_burst: float = 30
     public_url: str = ""  # how the world reaches this service, e.g. https://verify.example.gov
     enrol_token_ttl_h: float = 72
     pool_size: int = 10

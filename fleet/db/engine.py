@@ -38,9 +38,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cursor.close()
 
         return engine
-    # The server's request threads share the pool; a burst beyond it waits, not fails.
+    # The server's request threads share the pool; a burst beyond it waits, not fails. No
+    # pre-ping (a round trip per checkout, on the heartbeat path): a dropped connection fails
+    # one request, SQLAlchemy then discards the whole pool, and the terminal retries.
     return create_engine(
-        parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30
+        parsed, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_recycle=1800
     )
 
 

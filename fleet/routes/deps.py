@@ -1,13 +1,17 @@
-"""What the routes share: a database session per request and the terminal's identity."""
+"""What the routes share: the session factory, the clock, and the terminal's identity.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a
+worker thread, and those hops cost more than the work on the heartbeat path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Path, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fleet.credentials import matches
 from fleet.db.models import Terminal
@@ -15,38 +19,53 @@ from fleet.protocol import TERMINAL_ID_PATTERN
 from fleet.settings import FleetSettings
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
+async def sessions(request: Request) -> sessionmaker[Session]:
+    """Handlers open (and close) their session in their own thread. Not a yield dependency:
+    FastAPI would run its exit in another pool thread, and with every thread waiting for a
+    connection, the ones that would return connections never run."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
 
 
-def now(request: Request) -> datetime:
+async def now(request: Request) -> datetime:
     moment: datetime = request.app.state.clock()
     return moment
 
 
-def settings(request: Request) -> FleetSettings:
+async def settings(request: Request) -> FleetSettings:
     value: FleetSettings = request.app.state.settings
     return value
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+Sessions = Annotated[sessionmaker[Session], Depends(sessions)]
 Now = Annotated[datetime, Depends(now)]
 Settings = Annotated[FleetSettings, Depends(settings)]
 
 
-def authenticated(
-    session: DbSession,
+@dataclass(frozen=True)
+class Credentials:
+    terminal_id: str
+    secret: str  # "" when the header is missing or not a bearer token
+
+
+async def credentials(
     x_fleet_terminal: Annotated[str, Header()] = "",
     authorization: Annotated[str, Header()] = "",
-) -> Terminal:
-    """The calling terminal, proven by its secret; 401 for anyone else (revoked included)."""
+) -> Credentials:
     scheme, _, secret = authorization.partition(" ")
-    terminal = session.get(Terminal, x_fleet_terminal) if x_fleet_terminal else None
+    return Credentials(x_fleet_terminal, secret if scheme.lower() == "bearer" else "")
+
+
+Presented = Annotated[Credentials, Depends(credentials)]
+
+
+def check_credentials(terminal: Any, presented: Credentials) -> Any:
+    """The terminal (a row or anything with its `secret_hash` and `revoked_at`), when the
+    secret proves it; 401 for anyone else (revoked included)."""
     if (
         terminal is None
-        or scheme.lower() != "bearer"
-        or not matches(secret, terminal.secret_hash)
+        or not presented.secret
+        or not matches(presented.secret, terminal.secret_hash)
         or terminal.revoked_at is not None
     ):
         raise HTTPException(401, "unknown terminal, wrong secret, or revoked",
@@ -54,14 +73,24 @@ def authenticated(
     return terminal
 
 
+def authenticated(factory: Sessions, presented: Presented) -> Terminal:
+    """The calling terminal, proven by its secret. The row comes back detached: a handler
+    that writes it reads it again in its own session."""
+    terminal = None
+    if presented.terminal_id:
+        with factory() as session:
+            terminal = session.get(Terminal, presented.terminal_id)
+    return check_credentials(terminal, presented)
+
+
 Caller = Annotated[Terminal, Depends(authenticated)]
 
 
-def own_terminal(caller: Caller, terminal_id: Annotated[str, Path(pattern=TERMINAL_ID_PATTERN)]
-                 ) -> Terminal:
+async def own_terminal(
+    caller: Caller, terminal_id: Annotated[str, Path(pattern=TERMINAL_ID_PATTERN)]
+) -> Terminal:
     """The caller, when the path names the caller; 403 when it names another terminal."""
-    if terminal_id != caller.id:
-        raise HTTPException(403, "a terminal may write only its own records")
+    refuse_other(caller, terminal_id)
     return caller
 
 

@@ -7,24 +7,22 @@ from fastapi.responses import JSONResponse
 
 from fleet.intake import ForeignRow, SequenceConflict, apply_batch
 from fleet.protocol import OUTBOX_PATH, BatchAck, OutboxBatch
-from fleet.routes.deps import DbSession, Now, OwnTerminal, refuse_other
+from fleet.routes.deps import Now, OwnTerminal, Sessions, refuse_other
 
 router = APIRouter()
 
 
 @router.post(OUTBOX_PATH, response_model=None)
 def outbox(
-    body: OutboxBatch, caller: OwnTerminal, request: Request, session: DbSession, now: Now
+    body: OutboxBatch, caller: OwnTerminal, request: Request, sessions: Sessions, now: Now
 ) -> BatchAck | JSONResponse:
     refuse_other(caller, body.terminal_id)
     try:
-        ack = apply_batch(session, caller.id, body, now)
-        session.commit()
+        with sessions() as session, session.begin():  # one batch, one transaction
+            ack = apply_batch(session, caller.id, body, now)
     except ForeignRow as exc:
-        session.rollback()
         raise HTTPException(403, str(exc)) from None
     except SequenceConflict as exc:
-        session.rollback()
         last = exc.last_seq or caller.last_seq
         return JSONResponse(
             {"last_seq": last, "applied": 0, "duplicates": 0, "detail": str(exc)},

@@ -6,19 +6,20 @@ from fastapi import APIRouter, HTTPException
 
 from fleet import registry
 from fleet.protocol import REGISTRY_PATH, RegistryLookup
-from fleet.routes.deps import Caller, DbSession
+from fleet.routes.deps import Caller, Sessions
 from printing.codes import InvalidVerificationCode, normalize_code
 
 router = APIRouter()
 
 
 @router.get(REGISTRY_PATH)
-def lookup(code: str, caller: Caller, session: DbSession) -> RegistryLookup:
+def lookup(code: str, caller: Caller, sessions: Sessions) -> RegistryLookup:
     try:
         grouped = normalize_code(code)
     except InvalidVerificationCode:
         raise HTTPException(422, "not a verification code") from None
-    found = registry.lookup(session, grouped)
+    with sessions() as session:
+        found = registry.lookup(session, grouped)
     if found is None:
         raise HTTPException(404, "no certificate with this code")
     return found
