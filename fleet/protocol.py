@@ -83,7 +83,7 @@ class EnrolResponse(_Shape):
 
 # --- Device status: the shape of devices.status.DeviceStatus.to_json() ---------------------
 
-DeviceClassName = Literal["idcard_reader", "camera", "printer", "receipt_printer"]
+DeviceClassName = Literal["idcard_reader", "camera", "printer", "receipt_printer", "seal"]
 DeviceStateName = Literal[
     "online", "offline", "power_off", "no_device", "hardware_error", "user_error", "busy",
     "starting",
