@@ -147,7 +147,9 @@ class Runtime:
         self.desk: Any = None
         self.face_port: Any = None
         self.receipt: Any = None
-        # What a fleet's centre decides beyond the settings (kiosk.fleet_link.config_sync).
+        # What a fleet's centre decides beyond the settings (kiosk.fleet_link.config_sync);
+        # its document stays, so a local switch edit is merged under it again.
+        self.central_document: Any = None
         self.notices: tuple[Any, ...] = ()
         self.opening_hours: tuple[Any, ...] = ()
         self.config_listeners: list[Callable[[], None]] = []

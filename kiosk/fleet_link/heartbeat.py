@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from devices.status import DeviceStatus
 from fleet.protocol import DeviceStatusReport, Heartbeat, HeartbeatAck
 from kiosk.fleet_link.client import LinkDown, LinkRefused
@@ -33,6 +35,19 @@ class TerminalSnapshot:
     outbox_oldest_at: datetime | None
 
 
+def device_reports(devices: Sequence[DeviceStatus]) -> tuple[list[DeviceStatusReport],
+                                                               list[str]]:
+    """Each device as the protocol shows it, and the names of those it cannot show yet (a
+    device class newer than the protocol): one of them must not silence the heartbeat."""
+    reports, unknown = [], []
+    for device in devices:
+        try:
+            reports.append(DeviceStatusReport.model_validate(device.to_json()))
+        except ValidationError:
+            unknown.append(device.device_class.value)
+    return reports, unknown
+
+
 def build_heartbeat(terminal_id: str, snapshot: TerminalSnapshot, *, now: datetime,
                     app_version: str, uptime_s: float) -> Heartbeat:
     return Heartbeat(
@@ -40,7 +55,7 @@ def build_heartbeat(terminal_id: str, snapshot: TerminalSnapshot, *, now: dateti
         uptime_s=max(0.0, uptime_s),
         state="in_service" if snapshot.in_service else "out_of_service",
         reason="" if snapshot.in_service else snapshot.reason,
-        devices=[DeviceStatusReport.model_validate(d.to_json()) for d in snapshot.devices],
+        devices=device_reports(snapshot.devices)[0],
         config_hash=snapshot.config_hash, outbox_length=snapshot.outbox_length,
         outbox_oldest_at=snapshot.outbox_oldest_at, in_session=snapshot.in_session,
     )

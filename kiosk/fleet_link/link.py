@@ -20,7 +20,12 @@ from kiosk.config import Settings
 from kiosk.fleet_link.client import FleetClient, LinkDown, LinkRefused
 from kiosk.fleet_link.config_sync import ConfigSync
 from kiosk.fleet_link.credential import FleetCredential, load_credential
-from kiosk.fleet_link.heartbeat import HeartbeatLoop, TerminalSnapshot, build_heartbeat
+from kiosk.fleet_link.heartbeat import (
+    HeartbeatLoop,
+    TerminalSnapshot,
+    build_heartbeat,
+    device_reports,
+)
 from kiosk.fleet_link.sender import OutboxSender
 from kiosk.store.outbox import DEVICE, Outbox
 
@@ -58,6 +63,7 @@ class FleetLink:
         self._waiting: threading.Timer | None = None
         self._stopped = False
         self._unsubscribe: list[Any] = []
+        self._unreported: set[str] = set()  # device classes the protocol cannot show
 
     def start(self) -> None:
         self.prepare()
@@ -107,6 +113,11 @@ class FleetLink:
 
     def _make_heartbeat(self) -> Any:
         in_service, reason, devices, in_session = self._terminal.fleet_snapshot()
+        unknown = set(device_reports(devices)[1]) - self._unreported
+        if unknown:
+            log.warning("fleet: the protocol cannot show device %s; left out of heartbeats",
+                        ", ".join(sorted(unknown)))
+            self._unreported |= unknown
         snapshot = TerminalSnapshot(
             in_service=in_service, reason=reason, devices=devices, in_session=in_session,
             config_hash=self.config.applied_hash, outbox_length=self._outbox.length(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from devices.status import DeviceStatus
-from fleet.protocol import ConfigDocument
+from fleet.protocol import ConfigDocument, config_hash
 from kiosk import flow
 from kiosk.fleet_link.config_sync import merge_settings
 from kiosk.fleet_link.registry import CentralFirstRegistry
@@ -44,6 +44,10 @@ class RuntimeTerminal:
         runtime.notices = tuple(document.notices)
         runtime.opening_hours = tuple(document.opening_hours)
         runtime.reconfigure(merge_settings(runtime.base_settings, document))
+        store = getattr(runtime, "store", None)
+        if store is not None:  # the audit line goes to the centre as well
+            store.audit.record("fleet_config", "applied", actor="system",
+                               detail=config_hash(document)[:16])
 
 
 def central_first_registry(runtime: Any) -> CentralFirstRegistry:

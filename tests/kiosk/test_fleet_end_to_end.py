@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -187,6 +188,8 @@ def test_a_running_terminal_reports_and_takes_its_configuration_without_a_restar
         link.heartbeat.beat_once()  # the thread would on its next beat; no need to wait
         assert SERVICE not in {s.id for s in runtime.catalog.enabled()}
         assert runtime.settings.hall_phone == "0371-6543"
+        assert [(e.action, e.detail) for e in runtime.store.audit.entries(5)
+                if e.action == "fleet_config"][0] == ("fleet_config", wanted[:16])
         link.heartbeat.beat_once()
         reported = status()
         assert reported["config_hash"] == wanted and reported["state"] == "in_service"
@@ -323,7 +326,10 @@ def test_a_certificate_from_terminal_a_verifies_at_the_centre_and_at_terminal_b(
     capsys.readouterr()
     assert a.admin("certificate", "issue", "--service", "pension.payment_certificate",
                    "--id-number", PERSON.id_number, "--out", str(pdf)) == 0
-    code = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
+    found = re.search(r"verification code ([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})",
+                      capsys.readouterr().out)
+    assert found is not None
+    code = found.group(1)
     # The paper sends whoever holds it to the centre's page, not to terminal A's loopback.
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout

@@ -197,3 +197,16 @@ def test_fleet_commands_on_a_standalone_terminal_say_so_in_one_line(capsys: Any)
         assert main(["fleet", action]) == 1
         err = capsys.readouterr().err.strip()
         assert err == "no [fleet] section in the config: this terminal runs on its own"
+
+
+def test_a_device_the_protocol_cannot_show_does_not_silence_the_heartbeat() -> None:
+    from kiosk.fleet_link.heartbeat import device_reports
+
+    newer = DeviceStatus(DeviceClass.PRINTER, DeviceState.ONLINE)
+    newer_json = newer.to_json()
+    odd = type("Odd", (), {"to_json": lambda self: {**newer_json, "device": "scanner"},
+                           "device_class": type("C", (), {"value": "scanner"})()})()
+    reports, unknown = device_reports([PRINTER_LOW, odd])  # type: ignore[list-item]
+    assert [r.device for r in reports] == ["printer"] and unknown == ["scanner"]
+    seal = DeviceStatus(DeviceClass.SEAL, DeviceState.ONLINE)
+    assert device_reports([seal])[1] == []  # the seal is in the protocol
