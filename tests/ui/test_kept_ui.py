@@ -94,3 +94,16 @@ def test_all_services_lists_enabled_services_with_hours_and_phone(kiosk, catalog
 
     kiosk.qtbot.mouseClick(page.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     kiosk.wait_screen(Screen.PLACE_CARD)
+
+
+def test_home_offers_collect_and_the_list_too(kiosk):
+    kiosk.click(kiosk.window.pages[Screen.ATTRACT])
+    kiosk.wait_screen(Screen.HOME)
+    kiosk.click(kiosk.find(QPushButton, "HomeAllServices"))
+    kiosk.wait_screen(Screen.ALL_SERVICES)
+    kiosk.click(kiosk.find(QPushButton, "BarHome"))
+    kiosk.wait_screen(Screen.HOME)
+    kiosk.card.hold = True
+    kiosk.click(kiosk.find(QPushButton, "HomeCollect"))
+    kiosk.wait_screen(Screen.PLACE_CARD)
+    assert kiosk.state.collecting

@@ -227,8 +227,21 @@ class HomePage(Page):
         self.switch.addWidget(self.results_box)
 
         self.body.addWidget(self.title)
+        # Also here, not only on the attract screen: a touch anywhere there lands on Home.
+        self.collect = make_button("", on_click=lambda: self.ctx.dispatch(flow.StartCollect()),
+                                   name="HomeCollect")
+        self.all_services = make_button(
+            "", on_click=lambda: self.ctx.dispatch(flow.ShowAllServices()),
+            name="HomeAllServices")
+        self.extras = QWidget()
+        extras = QHBoxLayout(self.extras)
+        extras.setContentsMargins(0, 0, 0, 0)
+        extras.setSpacing(24)
+        extras.addWidget(self.collect)
+        extras.addWidget(self.all_services)
         self.body.addLayout(search_row)
         self.body.addWidget(self.switch, 1)
+        self.body.addWidget(self.extras)
         self.close_search.hide()
         self._layout_grid()
 
@@ -257,6 +270,8 @@ class HomePage(Page):
             return
         self.language = language
         self.finish.setText(t("finish_session", language))
+        self.collect.setText(t("collect", language))
+        self.all_services.setText(t("all_services", language))
         self.title.setText(t("home_title", language))
         self.search.setPlaceholderText(t("search_hint", language))
         self.close_search.setText(t("close", language))
@@ -268,6 +283,7 @@ class HomePage(Page):
     def open_search(self) -> None:
         self.keyboard.show()
         self.title.hide()  # room for the keyboard; the search box says what it is
+        self.extras.hide()
         self.switch.setCurrentWidget(self.results_box)
         self.switch.updateGeometry()
         self.close_search.show()
@@ -276,6 +292,7 @@ class HomePage(Page):
     def end_search(self) -> None:
         self.keyboard.forget()
         self.title.show()
+        self.extras.show()
         self.search.clear()
         self.switch.setCurrentWidget(self.grid_box)
         self.switch.updateGeometry()
