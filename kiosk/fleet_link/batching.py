@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,8 +33,6 @@ def to_event(item: PendingItem) -> OutboxEvent:
 
 def check_item(kind: str, payload: dict[str, object]) -> None:
     """Does an item about to be stored fit the protocol? (seq, key and time are filled in.)"""
-    from datetime import UTC, datetime
-
     to_event(PendingItem(1, "check-key-0", kind, dict(payload), datetime.now(UTC)))
 
 
@@ -92,5 +91,5 @@ class Backoff:
     def delay(self, failures: int, rand: Callable[[], float] = random.random) -> float:
         if failures <= 0:
             return 0.0
-        window = min(self.cap_s, self.base_s * 2 ** min(failures - 1, 30))
+        window = min(self.cap_s, self.base_s * 2.0 ** min(failures - 1, 30))
         return window / 2 + rand() * window / 2

@@ -92,7 +92,8 @@ class HeartbeatLoop:
             log.info("fleet link is back")
         self.link_up = True
         self.sent += 1
-        self.interval_s = ack.heartbeat_interval_s
+        # The centre's word, within sane bounds: a bad answer must not make a busy loop.
+        self.interval_s = min(max(ack.heartbeat_interval_s, 1.0), 3600.0)
         self._on_ack(ack)
         return ack
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Protocol
 
-from fleet.protocol import ConfigDocument, HeartbeatAck
+from fleet.protocol import ConfigDocument, Heartbeat, HeartbeatAck
 from kiosk.config import Settings
 from kiosk.fleet_link.client import FleetClient, LinkDown, LinkRefused
 from kiosk.fleet_link.config_sync import ConfigSync
@@ -111,7 +111,7 @@ class FleetLink:
         self.heartbeat = HeartbeatLoop(self.client, self._make_heartbeat, self._on_ack,
                                        fleet.heartbeat_interval_s)
 
-    def _make_heartbeat(self) -> Any:
+    def _make_heartbeat(self) -> Heartbeat:
         in_service, reason, devices, in_session = self._terminal.fleet_snapshot()
         unknown = set(device_reports(devices)[1]) - self._unreported
         if unknown:

@@ -24,7 +24,7 @@ from kiosk.store.db import make_engine, migrate, session_factory
 from kiosk.store.issuance import Issuance
 from kiosk.store.jobs import DEFAULT_RETENTION, RetainedJobs
 from kiosk.store.keys import TerminalKeys
-from kiosk.store.outbox import Outbox
+from kiosk.store.outbox import ItemCheck, Outbox
 from kiosk.store.registry import SqlCertificateRegistry
 
 
@@ -59,9 +59,11 @@ class Store:
         sessions = session_factory(engine)
         keys = TerminalKeys.load_or_create(Path(key_dir), key_env)
         # Only a terminal that reports to a fleet collects what the centre must learn.
-        check = None
+        check: ItemCheck | None = None
         if fleet_outbox:  # items are checked against the protocol before they are kept
-            from kiosk.fleet_link.batching import check_item as check
+            from kiosk.fleet_link.batching import check_item
+
+            check = check_item
         outbox = Outbox(sessions, enabled=fleet_outbox, check=check)
         audit = AuditLog(sessions, keys, terminal_id, outbox)
         certificates = SqlCertificateRegistry(sessions, outbox)

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, event, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.models import OutboxCounter, OutboxItem
@@ -54,10 +54,11 @@ class PendingItem:
 
 
 # Built once: these run in every transaction that records an event.
-_COUNTER = OutboxCounter.__table__.c
-_BUMP = (update(OutboxCounter.__table__).where(_COUNTER.id == 1)
+_COUNTER_TABLE = cast(Table, OutboxCounter.__table__)
+_COUNTER = _COUNTER_TABLE.c
+_BUMP = (update(_COUNTER_TABLE).where(_COUNTER.id == 1)
          .values(last_seq=_COUNTER.last_seq + bindparam("n")).returning(_COUNTER.last_seq))
-_INSERT = insert(OutboxItem.__table__)
+_INSERT = insert(cast(Table, OutboxItem.__table__))
 
 
 def _write_staged(session: Session) -> None:
