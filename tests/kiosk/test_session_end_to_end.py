@@ -69,9 +69,17 @@ def test_card_to_printed_certificate_and_wipe(runtime: Runtime, tmp_path: Path) 
     runner.dispatch(flow.Finish())
     state = runner.state
     assert state.screen is Screen.ATTRACT and state.person is None and state.result is None
-    assert runtime.store.audit.verify_chain().intact
     actions = [e.action for e in runtime.store.audit.entries()]
-    assert {"card_read", "query", "print"} <= set(actions)
+    assert {"card_read", "query", "certificate_issue", "print"} <= set(actions)
+    # The session's end is anchored outside the database (after its own audit line).
+    end = runtime.store.audit.entries(1)[0]
+    anchor = runtime.store.anchors.file.load()
+    deadline = time.monotonic() + 20  # the anchor is written on the worker pool
+    while (anchor is None or anchor.seq < end.seq) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        end, anchor = runtime.store.audit.entries(1)[0], runtime.store.anchors.file.load()
+    assert anchor is not None and end.action == "session_end" and anchor.seq == end.seq
+    assert runtime.store.audit.verify_chain([anchor]).intact
 
 
 def test_no_card_then_a_checksum_error_then_a_good_read(runtime: Runtime) -> None:
