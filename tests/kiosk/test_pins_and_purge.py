@@ -14,7 +14,6 @@ from kiosk.housekeeping import Housekeeping
 from kiosk.store import Store
 from kiosk.store.models import PrintJob
 
-
 # Cheap argon2 parameters: these tests count tries, not hashing cost (a hash carries its own
 # parameters, so verifying works the same).
 FAST = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
