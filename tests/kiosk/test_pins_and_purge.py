@@ -107,9 +107,10 @@ def test_kept_jobs_are_purged_on_a_timer_without_a_restart(tmp_path: Path) -> No
     housekeeping.start()
     try:
         job_id = store.jobs.add("CODE-1", "title", b"%PDF-1.7 kept")
-        with store.engine.begin() as connection:  # it was kept four days ago
+        kept_since = datetime.now(UTC) - store.jobs.retention - timedelta(hours=1)
+        with store.engine.begin() as connection:  # kept past the retention window
             connection.execute(update(PrintJob).where(PrintJob.id == job_id)
-                               .values(created_at=datetime.now(UTC) - timedelta(days=4)))
+                               .values(created_at=kept_since))
         deadline = time.monotonic() + 30  # a safety net, not a speed check
         while store.jobs.get(job_id).status != "purged" and time.monotonic() < deadline:
             time.sleep(0.05)
