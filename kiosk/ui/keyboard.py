@@ -55,7 +55,7 @@ class CandidateBar(QWidget):
             self.buttons.append(button)
             row.addWidget(button, 1)
         self.more = make_button("›", "candidate", self._next_page, name="CandidatesMore")
-        self.more.setMaximumWidth(90)
+        self.more.setFixedWidth(90)
         row.addWidget(self.more)
         self._candidates: list[Candidate] = []
         self._shown: list[Candidate] = []

@@ -138,3 +138,20 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_english_search_types_letters_and_pinyin_can_be_turned_on(kiosk):
+    w = kiosk.window
+    kiosk.runner.dispatch(flow.Touch())
+    kiosk.wait_screen(Screen.HOME)
+    home = w.pages[Screen.HOME]
+    assert home.keyboard.pinyin
+    kiosk.runner.dispatch(flow.SetLanguage("en"))
+    kiosk.qtbot.waitUntil(lambda: not home.keyboard.pinyin)
+    kiosk.qtbot.mouseClick(home.search, _left())
+    for letter in "pension":
+        kiosk.click(home.keyboard.key(letter))
+    assert home.search.text() == "pension" and home.keyboard.composing() == ""
+    assert not home.keyboard.candidates.isVisible()
+    kiosk.click(home.keyboard.special("pinyin"))
+    assert home.keyboard.pinyin and home.keyboard.candidates.isVisible()

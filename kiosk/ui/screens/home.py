@@ -276,6 +276,7 @@ class HomePage(Page):
         self.search.setPlaceholderText(t("search_hint", language))
         self.close_search.setText(t("close", language))
         self.keyboard.set_language(language)
+        self.keyboard.set_pinyin(language == "zh")  # English searches type letters
         for category, button in self.category_buttons.items():
             button.setText(wrap_label(pick(CATEGORY_NAMES[category], language)))
         self._refresh_results()
