@@ -53,6 +53,10 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         pump(0.3)  # let the view settle (animations, layout) before the picture
 
     def shot(name: str) -> None:
+        # Layout requests still queued would leave a half-arranged picture: deliver them.
+        for _ in range(3):
+            app.sendPostedEvents()
+            app.processEvents()
         path = out_dir / f"{len(shots) + 1:02d}-{name}.png"
         window.grab_png(path)
         shots.append(path)
@@ -77,8 +81,9 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         shot("place-card")
         wait(lambda s: s.screen is not Screen.PLACE_CARD, "the card to be read")
         if runner.state.screen is Screen.FACE:
-            pump(1.0)  # a live preview with the oval guide and an instruction
-            shot("face")
+            pump(0.6)  # a live preview with the oval guide and an instruction
+            if runner.state.screen is Screen.FACE:  # not already accepted meanwhile
+                shot("face")
             wait(lambda s: s.screen is not Screen.FACE, "the face check", 45)
         if runner.state.screen is Screen.INPUTS:
             shot("inputs")
@@ -93,7 +98,7 @@ def run_tour(app: Any, window: Any, runtime: Runtime, out_dir: Path) -> int:
         shot("result-english")
         runner.dispatch(flow.SetLanguage("zh"))
         runner.dispatch(flow.ToggleElderly())  # bigger text, slower timeouts, voice on
-        pump(0.5)
+        pump(1.5)  # the whole window restyles: on a loaded machine that takes a while
         shot("result-elderly")
         runner.dispatch(flow.ToggleElderly())
         runner.dispatch(flow.RequestPrint())
