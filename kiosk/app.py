@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -124,6 +124,7 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         voice=voice,
         call_staff=lambda: runtime.staff_calls.ring(runtime.runner.state.screen.value,
                                                     runtime.runner.state.language),
+        service_reasons=runtime.out_of_service_reasons,
     )
     def central_config_changed() -> None:
         # Plain values the screens read when they paint or open (from the fleet's thread:
@@ -146,38 +147,47 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
     if args.exit_after_start:
         print(f"startup_s={time.perf_counter() - STARTED:.3f}", flush=True)
         return 0
-    # Devices, back-ends and the certificate engine come up behind the attract screen.
-    failure: list[BaseException] = []
+    # Devices, back-ends and the certificate engine come up behind the attract screen; a
+    # start that fails leaves the terminal out of service, saying why, and is tried again.
+    from kiosk.sdnotify import Notifier
+    from kiosk.supervisor import Supervisor
 
-    def bring_up() -> None:
-        try:
-            runtime.assemble()
-            runtime.start()
-        except Exception as exc:  # a terminal that cannot start says why in one line
-            log.exception("start-up failed")
-            failure.append(exc)
-            runtime.ready.set()  # wake a waiting tour: it reports the failure below
-            app.quit()
-
-    import threading
-
-    threading.Thread(target=bring_up, name="bring-up", daemon=True).start()
+    notifier = Notifier()
+    supervisor = Supervisor(runtime, notifier, retry=args.tour is None)
+    watchdog = start_watchdog(notifier, window)
+    supervisor.start()
     try:
         if args.tour is not None:
             from kiosk.tour import run_tour
 
-            if not runtime.ready.wait(120) or failure:
-                reason = failure[0] if failure else "start-up did not finish in 120 s"
+            if not runtime.ready.wait(120) or supervisor.failure:
+                reason = supervisor.failure or "start-up did not finish in 120 s"
                 print(f"kiosk: cannot start: {reason}", file=sys.stderr)
                 return 1
             return run_tour(app, window, runtime, args.tour)
-        code = int(app.exec())
-        if failure:
-            print(f"kiosk: cannot start: {failure[0]}", file=sys.stderr)
-            return 1
-        return code
+        return int(app.exec())
     finally:
+        if watchdog is not None:
+            watchdog.stop()
+        supervisor.stop()
         runtime.stop()
+        notifier.close()
+
+
+def start_watchdog(notifier: Any, parent: Any) -> Any:
+    """WATCHDOG=1 from a timer on the GUI thread: when the event loop freezes the pings stop
+    and systemd restarts the terminal (WatchdogSec= in kiosk.service)."""
+    interval = notifier.watchdog_interval_s()
+    if interval is None:
+        return None
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(parent)
+    timer.setInterval(max(1, int(interval * 1000)))
+    timer.timeout.connect(notifier.watchdog)
+    timer.start()
+    notifier.watchdog()
+    return timer
 
 
 if __name__ == "__main__":

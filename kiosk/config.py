@@ -6,11 +6,14 @@ with one sentence naming the file, the line (when TOML itself is broken) and the
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
+from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -131,6 +134,18 @@ class ServicesSettings(_Section):
     extra_catalog_dirs: tuple[Path, ...] = ()
 
 
+class HealthSettings(_Section):
+    """When the terminal takes itself out of service, and how it comes back."""
+
+    # Below this much free space in the data dir the terminal goes out of service before the
+    # next session, rather than failing in the middle of one.
+    min_free_mb: int = Field(default=200, ge=1, le=1_000_000)
+    check_interval_s: float = Field(default=5.0, ge=0.1, le=300)
+    # A failed start is tried again after retry_min_s, doubling up to retry_max_s.
+    retry_min_s: float = Field(default=2.0, ge=0.1, le=600)
+    retry_max_s: float = Field(default=60.0, ge=0.1, le=3600)
+
+
 class AttendantSettings(_Section):
     # argon2 hash of the attendant PIN; the demo PIN (246810) is used when empty in demo mode.
     pin_hash: str = ""
@@ -179,23 +194,18 @@ class Settings(_Section):
     services: ServicesSettings = ServicesSettings()
     attendant: AttendantSettings = AttendantSettings()
     fleet: FleetSettings | None = None
+    health: HealthSettings = HealthSettings()
 
     @model_validator(mode="after")
     def _no_stand_ins_in_service(self) -> Settings:
-        """A terminal in service must never fall back on the demo's stand-ins: a simulated
-        reader would authenticate everyone as the demo person."""
+        """A terminal in service must never fall back on the demo's stand-ins (a simulated
+        reader would authenticate everyone as the demo person), nor send ID numbers and faces
+        unencrypted, nor print a verification address no citizen can reach."""
         if self.demo:
             return self
-        stand_ins = [
-            ("reader.port", self.reader.port == "simulator"),
-            ("camera.source", self.camera.source == "simulator"),
-            ("face_verifier.base_url", self.face_verifier.base_url == "demo"),
-            *((f"backends.{name}.base_url", b.base_url == "demo")
-              for name, b in self.backends.items()),
-        ]
-        for where, bad in stand_ins:
-            if bad:
-                raise ValueError(f"{where} names a demo stand-in but demo = false")
+        problem = next(in_service_problems(self), None)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
     def resolved_data_dir(self) -> Path:
@@ -233,6 +243,58 @@ class Settings(_Section):
         return None
 
 
+def in_service_problems(settings: Settings) -> Iterator[str]:
+    """Each setting a terminal in service may not have, as '<key>: why' (one per key)."""
+    stand_ins = [
+        ("reader.port", settings.reader.port == "simulator"),
+        ("camera.source", settings.camera.source == "simulator"),
+        ("face_verifier.base_url", settings.face_verifier.base_url == "demo"),
+        *((f"backends.{name}.base_url", b.base_url == "demo")
+          for name, b in settings.backends.items()),
+    ]
+    for where, bad in stand_ins:
+        if bad:
+            yield f"{where} names a demo stand-in but demo = false"
+    if settings.printer.kind == "pdf_dir":
+        yield ("printer.kind: 'pdf_dir' writes certificates in clear to disk and prints "
+               "nothing; a terminal in service prints through CUPS (kind = 'cups')")
+    urls = [("face_verifier.base_url", settings.face_verifier.base_url),
+            *((f"backends.{n}.base_url", b.base_url) for n, b in settings.backends.items())]
+    for where, url in urls:
+        parts = urlsplit(url)
+        # Plain HTTP only to this machine itself (a local TLS proxy); never across a network.
+        loopback = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        if url != "demo" and parts.scheme != "https" and not loopback:
+            yield f"{where}: {url!r} is not https (ID numbers and faces would travel in clear)"
+    verify_url = settings.certificate_verify_url()
+    verify = urlsplit(verify_url)
+    if verify.scheme not in ("https", "http") or not verify.hostname:
+        yield f"certificates.verify_url: {verify_url!r} is not a web address"
+    elif _is_local_host(verify.hostname):
+        yield (f"certificates.verify_url: {verify.hostname} is a loopback or private address "
+               "that no citizen can open from the QR code")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_local_host(host: str) -> bool:
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: the central verification service
+    return address.is_loopback or address.is_private or address.is_link_local \
+        or address.is_unspecified
+
+
 def default_config_path() -> Path:
     env = os.environ.get("GOV_KIOSK_CONFIG")
     if env:
@@ -250,19 +312,32 @@ def load_settings(path: Path | str | None = None) -> Settings:
         if explicit:
             raise ConfigError(f"{config_path}: no such config file")
         return Settings()
+    if config_path.is_dir():
+        raise ConfigError(f"{config_path}: is a directory, not a config file")
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot read it ({exc.strerror or exc})") from None
+    return settings_from_mapping(parse_toml(text, str(config_path)), source=str(config_path))
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line L, column C)".
-        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
-    return settings_from_mapping(raw, source=str(config_path))
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply") from None
 
 
 def settings_from_mapping(raw: dict[str, Any], source: str = "<config>") -> Settings:
     try:
         return Settings.model_validate(raw)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
@@ -291,8 +366,32 @@ def set_service_enabled(path: Path, service_id: str, enabled: bool) -> None:
     services["disabled"] = sorted(disabled)
     services["enabled"] = sorted(enabled_ids)
     new_text = tomlkit.dumps(doc)
-    settings_from_mapping(tomllib.loads(new_text), source=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    os.replace(tmp, path)
+    settings_from_mapping(parse_toml(new_text, str(path)), source=str(path))
+    replace_file_text(path, new_text)
+
+
+def replace_file_text(path: Path, text: str) -> None:
+    """Atomically give `path` new contents, as an editor that respects the admin would: a
+    symlink stays a symlink (its target is replaced), and the file keeps its mode and owner."""
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        before: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        before = None
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                 before.st_mode & 0o7777 if before else 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            if before is not None:
+                os.fchmod(out.fileno(), before.st_mode & 0o7777)  # the umask narrowed it
+                if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(out.fileno(), before.st_uid, before.st_gid)
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

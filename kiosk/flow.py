@@ -332,6 +332,8 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if screen is Screen.OUT_OF_SERVICE:
         return state, []
     if screen is Screen.ATTRACT:
+        if not state.devices_ok:
+            return state, []  # still starting: no session until the terminal can serve
         if isinstance(event, Touch | ChooseCategory | ChooseService | StartCollect
                       | ShowAllServices):
             fresh = new_session(state.language, state.elderly, now, state.devices_ok,

@@ -124,6 +124,7 @@ class Runtime:
             language=settings.session.language,
             wall_clock=wall_clock,
             staff_absent=lambda now: staff_absent_hint(self.settings, now),
+            serving=False,  # the attract screen reacts once start-up has passed (start())
         )
         from kiosk.service_switches import ServiceSwitches
         from kiosk.staff_calls import StaffCalls
@@ -136,6 +137,12 @@ class Runtime:
             clock=lambda: self.runner.wall_clock(),
         )
         self.ready = threading.Event()
+        # Why the terminal cannot serve, by source ("start", "data_dir", ...); devices add
+        # theirs live. Listeners hear (serving, reasons) whenever that changes.
+        self._reasons: dict[str, tuple[str, ...]] = {}
+        self._service_listeners: list[Callable[[bool, tuple[str, ...]], None]] = []
+        self._last_service: tuple[bool, tuple[str, ...]] | None = None
+        self._service_lock = threading.Lock()
         self.simulation: Simulation | None = None
         self.verify_web: Any = None
         self.demo_trust_root: Path | None = None
@@ -164,6 +171,7 @@ class Runtime:
     def assemble(self) -> None:
         from devices.idcard.reader import IdCardReader
         from kiosk.certificates import CertificateDesk
+        from kiosk.data_mode import claim_data_dir
         from kiosk.housekeeping import Housekeeping
         from kiosk.ports import (
             CameraFacePort,
@@ -175,8 +183,11 @@ class Runtime:
         from services_catalog.registry import QueryGateway, build_adapters
 
         settings, simulate = self.settings, self.simulate
+        if not settings.demo:
+            _require_backends(settings, self.catalog)
         data_dir = settings.resolved_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
+        claim_data_dir(settings)
         stoppers = self._stoppers
         store = Store.open(
             settings.resolved_database_url(), data_dir, settings.terminal_id,
@@ -185,6 +196,7 @@ class Runtime:
             pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
             fleet_outbox=settings.fleet is not None,
             job_retention=timedelta(days=settings.certificates.keep_unprinted_days),
+            create_key=settings.demo,  # in service a lost key is a reason, never replaced
         )
         stoppers.append(store.close)
         self.store = store
@@ -195,8 +207,6 @@ class Runtime:
         if settings.attendant.pin_hash and store.credentials.apply_config_hash(
                 "attendant", settings.attendant.pin_hash):
             log.info("attendant PIN set from the config file (its pin_hash changed)")
-        if not settings.demo:
-            _require_backends(settings, self.catalog)
 
         simulation = Simulation(place_delay_s=self._place_delay_s) if simulate else None
 
@@ -314,11 +324,13 @@ class Runtime:
     # ---- running ------------------------------------------------------------------------
     def start(self) -> None:
         """Start the device workers and tell the flow whether the terminal can serve."""
-        self.ready.set()
+        self.store.audit.record("terminal_start", "ok", actor="system",
+                                detail="demo" if self.settings.demo else "")
         self.reader.start()
         self.camera.start()
         if hasattr(self.printer, "start"):
             self.printer.start()
+        self.ready.set()
         for publisher in self.status_publishers():
             publisher.subscribe(lambda _status: self._devices_changed())
         self._devices_changed()
@@ -329,8 +341,6 @@ class Runtime:
             self.fleet_link = FleetLink(self.settings, RuntimeTerminal(self), self.store.outbox)
             self.fleet_link.start()
             self._stoppers.append(self.fleet_link.stop)
-        self.store.audit.record("terminal_start", "ok", actor="system",
-                                detail="demo" if self.settings.demo else "")
         # Purges kept jobs past retention and anchors the audit chain now and every interval.
         self.housekeeping.start()
         self.staff_calls.subscribe(lambda call: self.store.audit.record(
@@ -374,6 +384,41 @@ class Runtime:
         return [self.reader.status_publisher, self.camera.publisher,
                 self.printer.status_publisher]
 
+    # ---- serving or not -----------------------------------------------------------------
+    def set_reasons(self, source: str, reasons: list[str] | tuple[str, ...]) -> None:
+        """Say why the terminal cannot serve (empty: that source has no objection)."""
+        with self._service_lock:
+            if reasons:
+                self._reasons[source] = tuple(reasons)
+            else:
+                self._reasons.pop(source, None)
+        self._devices_changed()
+
+    def out_of_service_reasons(self) -> tuple[str, ...]:
+        with self._service_lock:
+            reasons = [r for rs in self._reasons.values() for r in rs]
+        if not self.ready.is_set() and not reasons:
+            return ("starting",)
+        if not self.open_now():
+            reasons.append("outside opening hours")
+        required = self._required()
+        for status in self.device_statuses():
+            if required.get(status.device_class, False) and not status.ready and \
+                    status.state is not DeviceState.STARTING:
+                detail = f" ({status.detail})" if status.detail else ""
+                reasons.append(f"{status.device_class.value}: {status.state.value}{detail}")
+        return tuple(reasons)
+
+    def on_service_change(self, listener: Callable[[bool, tuple[str, ...]], None]) -> None:
+        self._service_listeners.append(listener)
+
+    def _required(self) -> dict[DeviceClass, bool]:
+        return {
+            DeviceClass.IDCARD_READER: self.settings.reader.required,
+            DeviceClass.CAMERA: self.settings.camera.required,
+            DeviceClass.PRINTER: self.settings.printer.required,
+        }
+
     def required_devices_ok(self) -> bool:
         required = {
             DeviceClass.IDCARD_READER: self.settings.reader.required,
@@ -395,7 +440,46 @@ class Runtime:
         return is_open(list(self.opening_hours), self.runner.wall_clock())
 
     def _devices_changed(self) -> None:
-        self.runner.dispatch(flow.DevicesChanged(self.required_devices_ok() and self.open_now()))
+        with self._service_lock:
+            blocked = bool(self._reasons)
+        if not blocked and not self.ready.is_set():
+            return  # still starting: the attract screen shows but does not react yet
+        serving = self.ready.is_set() and not blocked and self.required_devices_ok() \
+            and self.open_now()
+        self.runner.dispatch(flow.DevicesChanged(serving))
+        reasons = () if serving else self.out_of_service_reasons()
+        with self._service_lock:
+            changed = self._last_service != (serving, reasons)
+            self._last_service = (serving, reasons)
+        if not changed:
+            return
+        if serving:
+            log.info("in service")
+        else:
+            log.error("out of service: %s", "; ".join(reasons))
+        for listener in self._service_listeners:
+            try:
+                listener(serving, reasons)
+            except Exception:
+                log.exception("a service-state listener failed")
+
+    def abandon_start(self) -> None:
+        """Undo a start that failed halfway, so that the next attempt begins clean."""
+        self.ready.clear()
+        for device in (self.reader, self.camera, self.printer, self.receipt):
+            stop = getattr(device, "stop", None)
+            if stop is not None:
+                try:
+                    stop()
+                except Exception:
+                    log.exception("stopping a device failed")
+        self.reader = self.camera = self.printer = self.receipt = None
+        stoppers, self._stoppers = self._stoppers, []
+        for stop in reversed(stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("shutdown step failed")
 
     def reconfigure(self, settings: Settings) -> None:
         """New settings for the running terminal (a fleet's configuration over the file's):
@@ -432,16 +516,13 @@ class Runtime:
 
 
 def _require_backends(settings: Settings, catalog: Any) -> None:
-    """Every back-end family with an enabled service needs a real address outside demo mode."""
+    """Every back-end family and seal an enabled service uses needs configuring in service."""
     from kiosk.config import ConfigError
+    from kiosk.preflight import service_requirements
 
-    missing = sorted({s.adapter for s in catalog.enabled()
-                      if settings.backend(s.adapter).base_url == "demo"})
-    if missing:
-        raise ConfigError(
-            f"no back-end address for {', '.join(missing)}: set [backends.<family>] base_url, "
-            "or disable their services ([services] disabled)"
-        )
+    problems = list(service_requirements(settings, catalog))
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 def staff_absent_hint(settings: Settings, now: datetime) -> flow.Message | None:

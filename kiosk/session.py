@@ -158,14 +158,17 @@ class SessionRunner:
         staff_absent: Callable[[datetime], Message | None] | None = None,
         language: str = "zh",
         workers: int = 2,
+        serving: bool = True,
     ) -> None:
+        """`serving=False` starts on an attract screen that does not react yet: the terminal
+        says it can serve (DevicesChanged) once its start-up checks have passed."""
         self._voice = voice
         self.timeouts = timeouts or flow.Timeouts()
         self._clock = clock
         self.wall_clock = wall_clock  # opening hours are wall-clock times
         self._staff_absent = staff_absent
         self._lock = threading.RLock()
-        self._state = flow.SessionState(language=language)
+        self._state = flow.SessionState(language=language, devices_ok=serving)
         self._observers: list[Callable[[flow.SessionState], None]] = []
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="session")
         self._changed = threading.Condition(self._lock)

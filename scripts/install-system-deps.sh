@@ -20,6 +20,7 @@ PACKAGES=(
   xvfb xdotool x11-utils openbox  # the lockdown test: a real X server, key chords, a window manager
   prometheus  # its promtool checks the fleet service's /metrics text in the tests
   softhsm2  # a software PKCS#11 token for the seal keys in tests and --simulate
+  systemd  # systemd-analyze: the tests verify kiosk.service and score its hardening
 )
 
 missing=()

@@ -10,12 +10,14 @@ import argparse
 import importlib
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 # Modules under kiosk.cli that contribute commands, in the order `--help` lists them.
 COMMAND_MODULES = (
-    "services", "idcard", "certificate", "face", "devices", "attendant", "fleet",
+    "services", "idcard", "certificate", "face", "devices", "attendant", "fleet", "preflight",
+    "keys",
 )
 
 
@@ -66,6 +68,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return 128 + signal.SIGPIPE
+    except Exception as exc:
+        line = plain_failure(exc)
+        if line is None:
+            raise
+        print(f"kiosk-admin: {line}", file=sys.stderr)
+        return 1
+
+
+def plain_failure(exc: Exception) -> str | None:
+    """One line for failures of the machine rather than of the program: a file that cannot be
+    read or written, a database that cannot be opened, a key or config that is unusable."""
+    from kiosk.config import ConfigError
+    from kiosk.store.keys import TerminalKeyError
+
+    if isinstance(exc, ConfigError | TerminalKeyError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, sqlite3.Error) or \
+            any(c.__module__.startswith("sqlalchemy") for c in type(exc).__mro__):
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        return f"the database cannot be used: {first}"
+    return None
 
 
 if __name__ == "__main__":

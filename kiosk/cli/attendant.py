@@ -34,15 +34,13 @@ def register(subparsers: Any) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from kiosk.store import Store
+    from kiosk.cli.services import open_store
 
     try:
         settings: Settings = load_settings(args.config)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    return Store.open(settings.resolved_database_url(), settings.resolved_data_dir(),
-                      settings.terminal_id, key_env=settings.audit_key_env,
-                      fleet_outbox=settings.fleet is not None)
+    return open_store(settings)
 
 
 def read_pin(prompt: str) -> str:

@@ -60,7 +60,19 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def open_store(settings: Settings) -> Any:
-    """The terminal's store (audit log, registry, credentials), with the configured lockout."""
+    """The terminal's store (audit log, registry, credentials), with the configured lockout.
+    Outside demo mode a data dir the demo used first loses the demo's PINs, keys and data."""
+    from kiosk.data_mode import claim_data_dir
+    from kiosk.store.keys import TerminalKeyError
+
+    try:
+        claim_data_dir(settings)
+        return _open_store(settings)
+    except (ConfigError, TerminalKeyError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _open_store(settings: Settings) -> Any:
     from kiosk.store import Store
 
     return Store.open(
@@ -71,6 +83,7 @@ def open_store(settings: Settings) -> Any:
         pin_max_failures=settings.attendant.max_failures,
         pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
         fleet_outbox=settings.fleet is not None,
+        create_key=settings.demo,
     )
 
 

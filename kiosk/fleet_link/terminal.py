@@ -26,13 +26,9 @@ class RuntimeTerminal:
             runtime._devices_changed()  # opening hours pass by with no device event
         statuses = runtime.device_statuses()
         state = runtime.runner.state
-        reason = ""
-        if not runtime.open_now():
-            reason = "outside opening hours"
-        elif not runtime.required_devices_ok():
-            reason = "; ".join(f"{s.device_class.value}: {s.detail or s.state.value}"
-                               for s in statuses if not s.ready)
-        elif state.screen is flow.Screen.OUT_OF_SERVICE:
+        # Start-up failures, a full disk, hours and devices: what the attendant panel shows.
+        reason = "; ".join(runtime.out_of_service_reasons())
+        if not reason and state.screen is flow.Screen.OUT_OF_SERVICE:
             reason = "out of service"
         return not reason, reason, statuses, bool(state.token)
 

@@ -53,11 +53,14 @@ class Store:
         pin_lockout: timedelta = timedelta(minutes=5),
         fleet_outbox: bool = False,
         job_retention: timedelta = DEFAULT_RETENTION,
+        create_key: bool = True,
     ) -> Store:
+        """`create_key` only in the demo: a terminal in service never makes itself a new key
+        (TerminalKeyError instead)."""
+        keys = TerminalKeys.open(Path(key_dir), key_env, create=create_key)
         engine = make_engine(url)
         migrate(engine)
         sessions = session_factory(engine)
-        keys = TerminalKeys.load_or_create(Path(key_dir), key_env)
         # Only a terminal that reports to a fleet collects what the centre must learn.
         check: ItemCheck | None = None
         if fleet_outbox:  # items are checked against the protocol before they are kept

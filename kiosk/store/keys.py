@@ -2,7 +2,9 @@
 
 One random 32-byte secret per terminal, in a 0600 file of the data directory (or given by an
 environment variable); purpose-specific keys are derived from it so that one never serves two
-jobs.
+jobs. Only the demo creates the file by itself: a terminal in service whose key is gone must
+not start with a new one (kept jobs would no longer decrypt, ID hashes would stop matching),
+so `kiosk-admin keys init` creates it once and `kiosk-admin keys rotate` replaces it.
 """
 
 from __future__ import annotations
@@ -13,29 +15,76 @@ import os
 import secrets
 from pathlib import Path
 
+KEY_FILE = "terminal.key"
+MIN_SECRET = 16
+
+
+class TerminalKeyError(ValueError):
+    """The terminal key is missing or unusable; the message says what to do."""
+
 
 class TerminalKeys:
     def __init__(self, secret: bytes) -> None:
-        if len(secret) < 16:
+        if len(secret) < MIN_SECRET:
             raise ValueError("the terminal secret must be at least 16 bytes")
         self._secret = secret
 
     @classmethod
-    def load_or_create(cls, directory: Path, env_var: str = "") -> TerminalKeys:
-        if env_var:
-            value = os.environ.get(env_var, "")
-            if len(value) < 16:
-                # Never fall back on a fresh key file: hashes would stop matching the log's.
-                raise ValueError(f"environment variable {env_var} (audit_key_env) must hold "
-                                 "the terminal's audit key, at least 16 characters")
-            return cls(value.encode("utf-8"))
-        path = directory / "terminal.key"
+    def from_env(cls, env_var: str) -> TerminalKeys:
+        value = os.environ.get(env_var, "")
+        if len(value) < MIN_SECRET:
+            # Never fall back on a fresh key file: hashes would stop matching the log's.
+            raise TerminalKeyError(f"environment variable {env_var} (audit_key_env) must hold "
+                                   "the terminal's audit key, at least 16 characters")
+        return cls(value.encode("utf-8"))
+
+    @classmethod
+    def load(cls, directory: Path) -> TerminalKeys:
+        """The key file as it is; TerminalKeyError when it is missing or too short."""
+        path = Path(directory) / KEY_FILE
         if not path.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(32))
-        return cls(path.read_bytes())
+            raise TerminalKeyError(
+                f"{path} is missing: restore it from the terminal's backup, or on a new "
+                "terminal create it with: kiosk-admin keys init"
+            )
+        secret = path.read_bytes()
+        if len(secret) < MIN_SECRET:
+            raise TerminalKeyError(f"{path} is damaged ({len(secret)} bytes): restore it from "
+                                   "the terminal's backup")
+        return cls(secret)
+
+    @classmethod
+    def create(cls, directory: Path) -> TerminalKeys:
+        """A new key file (0600); refuses to replace one that exists."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_bytes(32)
+        try:
+            fd = os.open(directory / KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise TerminalKeyError(f"{directory / KEY_FILE} exists already") from None
+        with os.fdopen(fd, "wb") as out:
+            out.write(secret)
+            out.flush()
+            os.fsync(out.fileno())
+        return cls(secret)
+
+    @classmethod
+    def open(cls, directory: Path, env_var: str = "", *, create: bool = False) -> TerminalKeys:
+        """The environment's key when `env_var` names one, else the key file; the file is
+        created only when `create` (the demo) and it does not exist."""
+        if env_var:
+            return cls.from_env(env_var)
+        if create and not (Path(directory) / KEY_FILE).exists():
+            try:
+                return cls.create(directory)
+            except TerminalKeyError:
+                pass  # another process created it a moment ago: use theirs
+        return cls.load(directory)
+
+    @classmethod
+    def load_or_create(cls, directory: Path, env_var: str = "") -> TerminalKeys:
+        return cls.open(directory, env_var, create=True)
 
     def derive(self, purpose: str) -> bytes:
         return hmac.new(self._secret, b"gov-kiosk/" + purpose.encode(), hashlib.sha256).digest()

@@ -158,8 +158,10 @@ class AttendantPanel(QWidget):
 
     def __init__(self, attendant: AttendantActions | None,
                  device_statuses: Callable[[], Sequence[DeviceStatus]] | None,
-                 terminal_id: str, background: Background) -> None:
+                 terminal_id: str, background: Background,
+                 service_reasons: Callable[[], Sequence[str]] | None = None) -> None:
         super().__init__()
+        self.service_reasons = service_reasons
         self.setObjectName("Page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.attendant = attendant
@@ -260,6 +262,9 @@ class AttendantPanel(QWidget):
         # A device that is not ready is set in the error style, so it stands out at a glance.
         lines = [(device_line(status, self.language), "body" if status.ready else "error")
                  for status in statuses]
+        # Why the terminal cannot serve, first: devices are one reason among others.
+        reasons = list(self.service_reasons()) if self.service_reasons is not None else []
+        lines[:0] = [(s("cannot_serve", self.language, reason=r), "error") for r in reasons]
         if not lines:
             lines = [(s("no_devices", self.language), "body")]
         for line, role in lines:

@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         voice: VoicePrompts | None = None,
         call_staff: Callable[[], Any] | None = None,
         tick_ms: int = 1000,
+        service_reasons: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         super().__init__()
         theme.apply_app_font()
@@ -168,8 +169,9 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             self.stack.addWidget(page)
         self.pin_pad = PinPadPage(attendant, self.background)
+        self.service_reasons = service_reasons
         self.attendant_panel = AttendantPanel(attendant, device_statuses, terminal_id,
-                                              self.background)
+                                              self.background, service_reasons)
         self.admin_page = AdminServicesPage(attendant, self.background)  # type: ignore[arg-type]
         self.stack.addWidget(self.pin_pad)
         self.stack.addWidget(self.attendant_panel)
@@ -259,6 +261,7 @@ class MainWindow(QMainWindow):
             return
         page = self.pages[state.screen]
         page.show_state(state)
+        self._show_reasons(page)
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
         self.bar.setVisible(state.screen not in NO_BAR)
@@ -292,6 +295,10 @@ class MainWindow(QMainWindow):
             text = page.read_aloud(state)
         self.voice.say(text, state.language)
 
+    def _show_reasons(self, page: QWidget) -> None:
+        if isinstance(page, OutOfServicePage) and self.service_reasons is not None:
+            page.show_reasons(list(self.service_reasons()))
+
     def wipe_view(self) -> None:
         """Forget the last citizen on screen: every page, the keyboard, any open overlay, and
         whatever the voice was saying."""
@@ -321,6 +328,7 @@ class MainWindow(QMainWindow):
                 self.leave_attendant()
             return
         self._refresh_clock(self.runner.state)
+        self._show_reasons(self.stack.currentWidget())  # a reason may change, the screen not
 
     # ---- the bar --------------------------------------------------------------------------
     def _toggle_language(self) -> None:

@@ -122,6 +122,7 @@ UI: dict[str, Pair] = {
     "staff_phone": ("工作时间请找大厅工作人员，或拨打 {phone}。",
                     "In office hours ask staff in the hall, or call {phone}."),
     "out_of_service_title": ("本机暂停服务", "This terminal is out of service"),
+    "out_of_service_staff": ("维护信息：{reasons}", "For staff: {reasons}"),
     "out_of_service_body": ("设备正在维护，恢复后将自动开放。如需办理，请拨打 {phone}。",
                             "A device is being fixed; the terminal reopens by itself. "
                             "For help call {phone}."),
@@ -298,6 +299,7 @@ STAFF: dict[str, Pair] = {
     "not_ready": ("异常", "needs attention"),
     "terminal": ("终端 {id}", "Terminal {id}"),
     "no_devices": ("没有设备信息。", "No device information."),
+    "cannot_serve": ("暂停服务原因：{reason}", "Out of service: {reason}"),
 }
 
 DEVICE_NAMES: dict[str, Pair] = {

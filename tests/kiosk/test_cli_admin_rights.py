@@ -54,8 +54,13 @@ def admin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -
 def in_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoBackend]:
     """A terminal in service: no simulator, no demo back-end; its agency is a live server."""
     with DemoBackend() as backend:
-        lines = ["demo = false", "[reader]", 'port = "/dev/ttyS0"', "[camera]", 'source = "0"',
+        # The agency is reached over plain HTTP on loopback, as through a local TLS proxy.
+        lines = ["demo = false", 'audit_key_env = "TEST_AUDIT_KEY"',
+                 "[reader]", 'port = "/dev/ttyS0"', "[camera]", 'source = "0"',
+                 "[printer]", 'kind = "cups"', 'queue = "certificates"',
+                 "[certificates]", 'verify_url = "https://verify.example.gov.cn/verify"',
                  "[face_verifier]", 'base_url = "https://face-verify.example.gov.cn"']  # fmt: skip
+        monkeypatch.setenv("TEST_AUDIT_KEY", "a-test-audit-key-of-enough-length")
         for family in FAMILIES:
             lines += [f"[backends.{family}]", f'base_url = "{backend.base_url}"', "retries = 0"]
         config = tmp_path / "kiosk.toml"

@@ -178,9 +178,14 @@ class OutOfServicePage(Page):
         self.detail = make_label("", "subtitle", align=CENTRE)
         self.title_en = make_label("", "title", align=CENTRE)
         self.detail_en = make_label("", "body", align=CENTRE)
+        # What is wrong, for the attendant or technician who comes (the PIN pad needs a store
+        # that may be the very thing that failed); never anything about a citizen.
+        self.reasons = make_label("", "hint", align=CENTRE)
+        self.reasons.setObjectName("OutOfServiceReasons")
         for label in (self.title, self.detail, self.title_en, self.detail_en):
             self.body.addWidget(label)
         self.body.addStretch(3)
+        self.body.addWidget(self.reasons)
         self.staff = make_button("", name="StaffLogin")
         row = QHBoxLayout()
         row.addStretch(3)
@@ -195,3 +200,7 @@ class OutOfServicePage(Page):
         self.title_en.setText(t("out_of_service_title", "en"))
         self.detail_en.setText(t("out_of_service_body", "en", phone=phone))
         self.staff.setText(f"{t('staff_login', 'zh')} / {t('staff_login', 'en')}")
+
+    def show_reasons(self, reasons: list[str] | tuple[str, ...]) -> None:
+        self.reasons.setText(t("out_of_service_staff", "en", reasons="; ".join(reasons))
+                             if reasons else "")

@@ -1,0 +1,112 @@
+"""Which mode a data directory belongs to, and what leaving demo mode drops from it.
+
+The demo writes a PIN printed in the README, a terminal key, a demo CA with seal keys, demo
+certificates and printed PDFs in clear. None of that may follow a terminal into service: the
+first start in service (or admin command) on a demo data dir removes it, and a demo run on a
+data dir in service is refused rather than mixing demo records into real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from kiosk.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+MODE_FILE = "mode"  # "demo" or "service", written at the first start
+DEMO_PKI_DIR = "demo-pki"
+DEMO_LEFTOVERS = (DEMO_PKI_DIR, "printed")  # demo CA and seal keys; PDFs of the file sink
+SQLITE_NAME = "kiosk.sqlite3"
+
+
+def recorded_mode(data_dir: Path) -> str | None:
+    """'demo', 'service', or None for a fresh dir. A dir from before the mode file existed
+    counts as a demo dir when the demo CA is there (only the demo makes one)."""
+    try:
+        text = (data_dir / MODE_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return "demo" if (data_dir / DEMO_PKI_DIR).exists() else None
+    return text if text in ("demo", "service") else None
+
+
+def has_demo_leftovers(settings: Settings) -> bool:
+    return not settings.demo and recorded_mode(settings.resolved_data_dir()) == "demo"
+
+
+def claim_data_dir(settings: Settings) -> list[str]:
+    """Make the data dir this mode's before anything else uses it; returns what was dropped.
+
+    Outside demo mode a demo dir loses the demo's database (when it is the default SQLite file
+    there), terminal key, demo CA and printed PDFs. A demo on a dir in service is refused."""
+    data_dir = settings.resolved_data_dir()
+    mode = recorded_mode(data_dir)
+    dropped: list[str] = []
+    if settings.demo:
+        if mode == "service":
+            raise ConfigError(f"{data_dir} belongs to a terminal in service; run the demo with a "
+                              "data dir of its own (data_dir, or GOV_KIOSK_DATA_DIR)")
+    elif mode == "demo":
+        dropped = _drop_demo_data(settings, data_dir)
+        for line in dropped:
+            log.warning("leaving demo mode: dropped %s", line)
+    wanted = "demo" if settings.demo else "service"
+    if mode != wanted:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / MODE_FILE).write_text(wanted + "\n", encoding="utf-8")
+    return dropped
+
+
+def _drop_demo_data(settings: Settings, data_dir: Path) -> list[str]:
+    dropped = []
+    for name in DEMO_LEFTOVERS:
+        path = data_dir / name
+        if path.exists():
+            shutil.rmtree(path)
+            dropped.append(str(path))
+    key = data_dir / "terminal.key"
+    if key.exists():
+        key.unlink()
+        dropped.append(f"{key} (made by the demo)")
+    database = data_dir / SQLITE_NAME
+    if settings.resolved_database_url() == f"sqlite:///{database}":
+        for suffix in ("", "-wal", "-shm"):
+            part = database.with_name(database.name + suffix)
+            if part.exists():
+                part.unlink()
+                if not suffix:
+                    dropped.append(f"{database} (demo PINs, sessions and certificates)")
+    else:
+        dropped.extend(_drop_demo_pins(settings))
+    return dropped
+
+
+def _drop_demo_pins(settings: Settings) -> list[str]:
+    """An external database keeps its records; only PINs set by the demo go (the demo
+    attendant PIN is printed in the README)."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+    from sqlalchemy import select
+
+    from kiosk.runtime import DEMO_ATTENDANT_PIN
+    from kiosk.store.db import make_engine, migrate, session_factory
+    from kiosk.store.models import Credential
+
+    hasher = PasswordHasher()
+    engine = make_engine(settings.resolved_database_url())
+    dropped = []
+    try:
+        migrate(engine)
+        with session_factory(engine).begin() as session:
+            for cred in session.scalars(select(Credential)):
+                try:
+                    hasher.verify(cred.pin_hash, DEMO_ATTENDANT_PIN)
+                except (VerificationError, InvalidHashError):
+                    continue
+                session.delete(cred)
+                dropped.append(f"the demo {cred.role} PIN")
+    finally:
+        engine.dispose()
+    return dropped
