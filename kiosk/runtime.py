@@ -405,8 +405,8 @@ class Runtime:
         for status in self.device_statuses():
             if required.get(status.device_class, False) and not status.ready and \
                     status.state is not DeviceState.STARTING:
-                detail = f" ({status.detail})" if status.detail else ""
-                reasons.append(f"{status.device_class.value}: {status.state.value}{detail}")
+                reasons.append(f"{status.device_class.value}: "
+                               f"{status.detail or status.state.value}")
         return tuple(reasons)
 
     def on_service_change(self, listener: Callable[[bool, tuple[str, ...]], None]) -> None:

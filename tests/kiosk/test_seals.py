@@ -151,6 +151,8 @@ def test_a_token_pin_that_is_not_set_is_a_plain_failure(tmp_path):
     settings = Settings(
         demo=False, reader={"port": "/dev/ttyS9"}, camera={"source": "0"},
         face_verifier={"base_url": "https://face.example"},
+        printer={"kind": "cups", "queue": "certificates"},
+        certificates={"verify_url": "https://verify.example.gov.cn/verify"},
         seals={"a": {"name_zh": "甲局", "name_en": "A", "store": "token"}},
         seal_token={"module": "softhsm", "label": "nothing-here", "pin_env": "NO_SUCH_PIN_VAR"},
     )
