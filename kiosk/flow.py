@@ -311,10 +311,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
             # lost answer never strands the citizen (and their data) on a spinner.
             if state.screen is Screen.PRINTING:
                 # The issue-and-print may still be running: no retry may start a second one.
-                failed, effects = step(
+                failed, stopped = step(
                     state, StepFailed(state.token, PRINT_STILL_RUNNING, print_failed=True),
                     now, timeouts)
-                return replace(failed, print_in_flight=state.print_request), effects
+                return replace(failed, print_in_flight=state.print_request), stopped
             return step(state, StepFailed(state.token, STUCK), now, timeouts)
         return state, []
     if isinstance(event, SetLanguage):

@@ -35,6 +35,7 @@ from devices.status import DeviceState, DeviceStatus, StatusPublisher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RECOVERY_WAIT_S = 86400.0
 
 
 class DeadlinePassed(Exception):
@@ -72,10 +73,15 @@ class DeadlineRunner:
             except BaseException as exc:  # handed to the caller, who decides
                 future.set_exception(exc)
 
-    def call(self, fn: Callable[[], T], timeout_s: float) -> T:
+    def post(self, fn: Callable[[], T], deadline_s: float) -> Future[T]:
+        """Queue a call without waiting for it (it runs once the calls before it are done)."""
         future: Future[T] = Future()
         self._ensure_worker()
-        self._queue.put((future, fn, time.monotonic() + timeout_s))
+        self._queue.put((future, fn, time.monotonic() + deadline_s))
+        return future
+
+    def call(self, fn: Callable[[], T], timeout_s: float) -> T:
+        future = self.post(fn, timeout_s)
         try:
             return future.result(timeout=max(0.0, timeout_s))
         except FutureTimeout:
@@ -90,6 +96,7 @@ class DeadlinePrinter:
         self.inner = inner
         self.call_timeout_s = call_timeout_s
         self._runner = DeadlineRunner(f"printer-calls-{type(inner).__name__}")
+        self._recovery: Future[Any] | None = None
 
     def __getattr__(self, name: str) -> Any:  # queue, resume, ...: the printer's own
         return getattr(self.inner, name)
@@ -105,6 +112,10 @@ class DeadlinePrinter:
         self.inner.status_publisher.publish(
             dataclasses.replace(current, state=DeviceState.HARDWARE_ERROR, detail=detail)
         )
+        if self._recovery is None or self._recovery.done():
+            # Queued behind the hung call: the device's real state is published once it
+            # answers again, so the fault clears by itself (a day's deadline: not forever).
+            self._recovery = self._runner.post(self.inner.status, RECOVERY_WAIT_S)
         return PrinterHung(f"the printer did not answer {what} in time")
 
     def status(self) -> DeviceStatus:

@@ -14,6 +14,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 
 from devices.printer.base import PrinterError, PrinterHung, PrinterOffline
-from devices.printer.deadline import DeadlinePassed, DeadlineRunner
+from devices.printer.deadline import RECOVERY_WAIT_S, DeadlinePassed, DeadlineRunner
 from devices.status import (
     DeviceClass,
     DeviceState,
@@ -172,6 +173,7 @@ class ReceiptPrinter:
         # hold the session: each call to it has a deadline, and overrunning it is a fault.
         self.call_timeout_s = call_timeout_s
         self._runner = DeadlineRunner(f"receipt-{self.name}")
+        self._recovery: Future[DeviceStatus] | None = None
         # Raster QR (the default) prints on every ESC/POS printer; native GS ( k is smaller
         # and sharper but only some firmware has it.
         self.native_qr = native_qr
@@ -219,6 +221,8 @@ class ReceiptPrinter:
     def _hung(self, what: str) -> PrinterHung:
         detail = f"凭条打印机没有响应 / receipt printer not responding ({what})"
         self._publisher.publish(self._status(DeviceState.HARDWARE_ERROR, Paper.UNKNOWN, detail))
+        if self._recovery is None or self._recovery.done():  # clears once it answers again
+            self._recovery = self._runner.post(self._ask_status, RECOVERY_WAIT_S)
         return PrinterHung(f"receipt printer {self.name} did not answer {what} in time")
 
     def status(self) -> DeviceStatus:

@@ -44,7 +44,8 @@ class Credentials:
 
     def lockout_for(self, lockouts: int) -> timedelta:
         """The n-th lock in a row (n >= 1): twice as long as the one before, at most a day."""
-        return min(self._lockout * 2 ** min(lockouts - 1, 20), MAX_LOCKOUT)
+        doubled: timedelta = self._lockout * (2 ** min(lockouts - 1, 20))
+        return min(doubled, MAX_LOCKOUT)
 
     def set_pin(self, role: str, pin: str) -> None:
         if not (pin.isdigit() and 6 <= len(pin) <= 12):

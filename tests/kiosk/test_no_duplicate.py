@@ -8,9 +8,11 @@ shows as a fault.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +58,8 @@ class HungPrinter:
         return self.publisher
 
     def status(self) -> DeviceStatus:
+        self.publisher.publish(dataclasses.replace(self.publisher.status,
+                                                   state=DeviceState.ONLINE, detail=""))
         return self.publisher.status
 
     def submit(self, pdf: bytes, title: str) -> PrintJob:
@@ -202,8 +206,18 @@ def test_a_hand_off_past_its_deadline_is_a_fault_and_the_job_is_in_doubt(store: 
                                                        "issue_lines": 1}
     finally:
         hung.release.set()
+    # The fault clears by itself once the printer answers again.
+    assert settles(lambda: hung.publisher.status.state is DeviceState.ONLINE)
     # The queued second hand-off never runs late: only the first, released, reached the printer.
     assert len(hung.submitted) <= 1
+
+
+def settles(condition: Callable[[], bool]) -> bool:
+    """Wait for a background thread to make `condition` true (a safety net, not a timing)."""
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
 
 
 @pytest.fixture
@@ -267,3 +281,4 @@ def test_a_receipt_printer_that_stops_reading_is_a_fault_not_a_hang() -> None:
         assert receipt.status_publisher.status.state is DeviceState.HARDWARE_ERROR
     finally:
         release.set()
+    assert settles(lambda: receipt.status_publisher.status.state is DeviceState.ONLINE)
