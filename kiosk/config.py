@@ -120,9 +120,11 @@ class CertificateSettings(_Section):
 
 
 class SessionSettings(_Section):
-    idle_timeout_s: float = Field(default=60.0, ge=10, le=600)
+    # At least 45 s: the "need more time?" warning comes 30 s before the wipe (WCAG 2.2.1 asks
+    # for 20 s to answer it), and a screen should not open with the warning already up.
+    idle_timeout_s: float = Field(default=60.0, ge=45, le=600)
     elderly_idle_timeout_s: float = Field(default=120.0, ge=10, le=900)
-    result_timeout_s: float = Field(default=90.0, ge=10, le=900)
+    result_timeout_s: float = Field(default=90.0, ge=45, le=900)
     language: Literal["zh", "en"] = "zh"
 
 

@@ -10,7 +10,7 @@ import threading
 from dataclasses import replace
 
 import pytest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 from test_layout import states
 from ui_harness import FakeAudit, FakeCard, FakeCertificates, FakeClock, FakeFace, FakeQuery
 
@@ -213,3 +213,42 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_language_and_large_text_from_the_attract_screen_last_the_session(kiosk):
+    w = kiosk.window
+    attract = w.pages[Screen.ATTRACT]
+    kiosk.click(attract.language)  # the touch starts the session, the button sets English
+    kiosk.qtbot.waitUntil(lambda: kiosk.state.screen is Screen.HOME
+                          and kiosk.state.language == "en")
+    kiosk.runner.dispatch(flow.Finish())
+    kiosk.wait_screen(Screen.ATTRACT)
+    assert kiosk.state.language == "zh"  # the next citizen starts afresh
+    kiosk.click(attract.elderly)
+    kiosk.qtbot.waitUntil(lambda: kiosk.state.elderly)
+    kiosk.wait_screen(Screen.HOME)
+    kiosk.click(w.bar.language_button)
+    kiosk.qtbot.waitUntil(lambda: kiosk.state.language == "en")
+    kiosk.click(kiosk.find(QPushButton, "Category_pension"))
+    kiosk.wait_screen(Screen.SERVICE_LIST)
+    kiosk.click(w.bar.home_button)
+    kiosk.wait_screen(Screen.HOME)
+    assert kiosk.state.elderly and kiosk.state.language == "en" and kiosk.state.token
+
+
+def test_help_explains_the_categories_and_the_phones(kiosk):
+    w = kiosk.window
+    kiosk.runner.dispatch(flow.Touch())
+    kiosk.wait_screen(Screen.HOME)
+    for language, words in (("zh", ("不动产登记中心", "住房管理部门", "0379-12345", "12345")),
+                            ("en", ("legal title", "housing office", "0379-12345", "12345"))):
+        kiosk.runner.dispatch(flow.SetLanguage(language))
+        kiosk.qtbot.waitUntil(lambda lang=language: kiosk.state.language == lang)
+        kiosk.click(w.bar.help_button)
+        shown = " ".join(label.text() for label in w.help.findChildren(QLabel))
+        for word in words:
+            assert word in shown, (language, word)
+        assert len(w.help.categories) == 7 and all(c.text() for c in w.help.categories.values())
+        kiosk.click(w.help.staff)  # Call staff: no way to reach staff here, so the phone
+        assert "0379-12345" in w.help.staff_note.text()
+        kiosk.click(w.help.close_button)
