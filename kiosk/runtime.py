@@ -95,7 +95,7 @@ class Runtime:
         place_delay_s: float = 1.5,
         start_verify_web: bool = True,
         wall_clock: Callable[[], datetime] = datetime.now,
-        housekeeping_interval_s: float = 600.0,
+        housekeeping_interval_s: float = 60.0,
         config_path: Path | None = None,
     ) -> None:
         from services_catalog.catalog import load_catalog
@@ -172,7 +172,7 @@ class Runtime:
         from devices.idcard.reader import IdCardReader
         from kiosk.certificates import CertificateDesk
         from kiosk.data_mode import claim_data_dir
-        from kiosk.housekeeping import Housekeeping
+        from kiosk.housekeeping import Housekeeping, StorageHealth
         from kiosk.ports import (
             CameraFacePort,
             GatewayQueryPort,
@@ -286,7 +286,10 @@ class Runtime:
             receipt=slip if self.receipt is not None else None,
         )
         self.runner.on_session_end(lambda _reason: store.anchors.anchor("session_end"))
-        self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s)
+        storage = StorageHealth(store, self.set_reasons)
+        self.runner.on_storage_failure(storage.write_failed)
+        self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s,
+                                         storage=storage)
         stoppers.append(self.housekeeping.stop)
         self.runner.bind(
             card=card_port, face=self.face_port,

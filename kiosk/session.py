@@ -175,6 +175,7 @@ class SessionRunner:
         self._bound = threading.Event()
         self._pending: list[tuple[flow.Effect, flow.SessionState]] = []
         self._session_end_hooks: list[Callable[[str], None]] = []
+        self._storage_failure_hooks: list[Callable[[], None]] = []
         if card and face and query and certificates and audit:
             self.bind(card=card, face=face, query=query, certificates=certificates, audit=audit)
 
@@ -206,6 +207,18 @@ class SessionRunner:
         """Run `hook(reason)` on the worker pool after each session's end is audited (the
         store anchors the audit chain's head there)."""
         self._session_end_hooks.append(hook)
+
+    def on_storage_failure(self, hook: Callable[[], None]) -> None:
+        """Run `hook()` when a record of the session could not be written (the terminal then
+        takes itself out of service until the store writes again)."""
+        self._storage_failure_hooks.append(hook)
+
+    def _storage_failed(self) -> None:
+        for hook in list(self._storage_failure_hooks):
+            try:
+                hook()
+            except Exception:
+                log.exception("storage-failure hook failed")
 
     def attach_voice(self, voice: VoicePort | None) -> None:
         """The UI's voice arrives after the runner is built (it needs the GUI thread)."""
@@ -357,6 +370,7 @@ class SessionRunner:
             self._audit.record(action, outcome, person, detail)
         except Exception:
             log.exception("audit record %s/%s could not be written", action, outcome)
+            self._storage_failed()
             return False
         return True
 
@@ -413,6 +427,8 @@ class SessionRunner:
                 effect.service, effect.person, effect.result, effect.request_key
             )
         except PrintFailure as exc:
+            if exc.message is STORAGE_FAILED:
+                self._storage_failed()
             self.dispatch(flow.StepFailed(
                 effect.token, exc.message, print_failed=True,
                 verification_code=exc.verification_code, slip_printed=exc.slip_printed,

@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import Mock
 
 import pytest
 from sqlalchemy import event, text
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from devices.printer.pdf_dir import PdfDirectoryPrinter
 from kiosk import flow
 from kiosk.certificates import CertificateDesk
+from kiosk.housekeeping import STORAGE_REASON, Housekeeping, StorageHealth
 from kiosk.session import STORAGE_FAILED, PrintFailure, SessionRunner
 from kiosk.store import Store
 from services_catalog.model import QueryResult
@@ -191,3 +193,30 @@ class _NoFace:
 class _Query:
     def query(self, service, person, inputs):  # type: ignore[no-untyped-def]
         return QueryResult(service.id)
+
+
+def test_a_store_that_cannot_write_takes_the_terminal_out_of_service_until_it_can(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path, "T-1")
+    reasons: dict[str, list[str]] = {}
+    health = StorageHealth(store, lambda source, why: reasons.__setitem__(source, list(why)))
+    housekeeping = Housekeeping(store, storage=health)
+    runner = SessionRunner(card=_NoCard(), face=_NoFace(), query=_Query(),
+                           certificates=Mock(), audit=store.audit)
+    runner.on_storage_failure(health.write_failed)
+    try:
+        with failing_insert(store, "audit_log"):
+            runner.dispatch(flow.ChooseService(make_service()))
+            runner.dispatch(flow.CardAccepted(runner.state.token, PERSON))
+            state = runner.wait_for(lambda s: s.screen is not flow.Screen.QUERYING)
+            assert state.message is STORAGE_FAILED
+            assert reasons == {"storage": [STORAGE_REASON]}
+            housekeeping.run_once()  # still cannot write: stays out of service
+            assert reasons == {"storage": [STORAGE_REASON]}
+        housekeeping.run_once()  # the disk was cleared
+        assert reasons == {"storage": []}
+        assert store.audit.entries(1)[0].action == "storage"
+    finally:
+        runner.shutdown()
+        store.close()
