@@ -95,7 +95,10 @@ def register(url: str, count: int) -> list[SimulatedTerminal]:
 
 
 async def paced(
-    client: httpx.AsyncClient, terminals: list[SimulatedTerminal], rate: float, seconds: float
+    clients: list[httpx.AsyncClient],
+    terminals: list[SimulatedTerminal],
+    rate: float,
+    seconds: float,
 ) -> tuple[list[float], int]:
     """Heartbeats at `rate` per second spread over the terminals, for `seconds`.
     Returns (latencies in ms, errors)."""
@@ -107,6 +110,7 @@ async def paced(
     async def one(i: int) -> None:
         nonlocal errors
         terminal = terminals[i % len(terminals)]
+        client = clients[(i % len(terminals)) % len(clients)]
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -123,7 +127,7 @@ async def paced(
 
 
 async def every_second(
-    client: httpx.AsyncClient, terminals: list[SimulatedTerminal], seconds: float
+    clients: list[httpx.AsyncClient], terminals: list[SimulatedTerminal], seconds: float
 ) -> tuple[list[float], int]:
     """Each terminal beats once a second (30x compressed), never with one still unanswered:
     a tick missed while waiting is skipped, as a real terminal's timer would."""
@@ -133,6 +137,7 @@ async def every_second(
 
     async def one(index: int, terminal: SimulatedTerminal) -> None:
         nonlocal errors
+        client = clients[index % len(clients)]
         tick = index / len(terminals)  # spread the terminals over the second
         while tick < seconds:
             delay = start + tick - time.perf_counter()
@@ -152,37 +157,66 @@ async def every_second(
     return latencies, errors
 
 
+def client_group(base: str, count: int, connections: int) -> list[httpx.AsyncClient]:
+    """Several small clients: one httpx pool with a thousand waiting requests spends the
+    generator's time walking its queue, which would be measured as the server's latency."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return [httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits)
+            for _ in range(count)]
+
+
 async def heartbeat_figures(base: str, terminals: list[SimulatedTerminal], pid: int) -> None:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
-        for first in range(0, len(terminals), 100):
-            await asyncio.gather(*(t.enrol(client) for t in terminals[first:first + 100]))
-            await asyncio.gather(*(t.heartbeat(client) for t in terminals[first:first + 100]))
+    clients = client_group(base, 20, 50)
+    try:
+        await _heartbeat_figures(clients, terminals, pid)
+    finally:
+        for client in clients:
+            await client.aclose()
 
+
+async def _heartbeat_figures(
+    clients: list[httpx.AsyncClient], terminals: list[SimulatedTerminal], pid: int
+) -> None:
+    client = clients[0]
+    for first in range(0, len(terminals), 100):
+        await asyncio.gather(*(t.enrol(client) for t in terminals[first:first + 100]))
+        await asyncio.gather(*(t.heartbeat(client) for t in terminals[first:first + 100]))
+
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    latencies, errors = await every_second(clients, terminals, WINDOW_S)
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    emit(f"fleet_heartbeats_per_s_{len(terminals)}_terminals_every_1s",
+         len(latencies) / elapsed, "1/s")
+    emit("fleet_heartbeat_p50", percentile(latencies, 0.50), "ms")
+    emit("fleet_heartbeat_p99", percentile(latencies, 0.99), "ms")
+    emit("fleet_heartbeat_errors", errors, "count")
+    emit("fleet_server_cpu_per_heartbeat", 1000 * cpu / max(1, len(latencies)), "ms")
+    emit("fleet_terminals_per_core_at_30s_by_cpu", 30 * len(latencies) / max(cpu, 1e-9),
+         "terminals")
+
+    async def at_30s(count: int) -> tuple[float, float, bool]:
+        """(p99, server CPU share, held): `count` terminals at the real 30 s interval."""
         cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-        latencies, errors = await every_second(client, terminals, WINDOW_S)
-        elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
-        emit(f"fleet_heartbeats_per_s_{len(terminals)}_terminals_every_1s",
-             len(latencies) / elapsed, "1/s")
-        emit("fleet_heartbeat_p50", percentile(latencies, 0.50), "ms")
-        emit("fleet_heartbeat_p99", percentile(latencies, 0.99), "ms")
-        emit("fleet_heartbeat_errors", errors, "count")
-        emit("fleet_server_cpu_at_1000_per_s", 100 * cpu / elapsed, "% of one core")
+        latencies, errors = await paced(clients, terminals, count / 30, WINDOW_S)
+        share = 100 * (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+        p99 = percentile(latencies, 0.99)
+        return p99, share, errors == 0 and p99 < 50
 
-        best = 0
-        for count in (1000, 2000, 4000, 8000, 12000, 16000):
-            rate = count / 30
-            cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-            latencies, errors = await paced(client, terminals, rate, WINDOW_S)
-            share = 100 * (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
-            p99 = percentile(latencies, 0.99)
-            if count == 1000:
-                emit("fleet_30s_interval_1000_terminals_p99", p99, "ms")
-                emit("fleet_30s_interval_1000_terminals_server_cpu", share, "% of one core")
-            if errors or p99 >= 50:
+    p99, share, held = await at_30s(1000)
+    emit("fleet_30s_interval_1000_terminals_p99", p99, "ms")
+    emit("fleet_30s_interval_1000_terminals_server_cpu", share, "% of one core")
+    best = 1000 if held else 0
+    if held:  # up while it holds
+        for count in (2000, 4000, 8000, 16000):
+            if not (await at_30s(count))[2]:
                 break
             best = count
-        emit("fleet_terminals_at_30s_interval_p99_under_50ms", best, "terminals")
+    else:  # down until it holds
+        for count in (500, 250):
+            if (await at_30s(count))[2]:
+                best = count
+                break
+    emit("fleet_terminals_at_30s_interval_p99_under_50ms", best, "terminals")
 
 
 async def verification_figures(base: str, terminals: list[SimulatedTerminal]) -> None:
@@ -190,7 +224,7 @@ async def verification_figures(base: str, terminals: list[SimulatedTerminal]) ->
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
         for terminal in terminals:
             terminal.use_service(0)
-        await asyncio.gather(*(t.send_outbox(client) for t in terminals))
+        await asyncio.gather(*(t.send_outbox(client, retries=5) for t in terminals))
         codes = [t.issued[-1].verification_code for t in terminals]
         latencies: list[float] = []
         deadline = time.perf_counter() + WINDOW_S
@@ -219,7 +253,8 @@ async def drain_figure(base: str, terminals: list[SimulatedTerminal]) -> None:
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
         t0 = time.perf_counter()
-        acked = await asyncio.gather(*(t.send_outbox(client, batch_size=100) for t in terminals))
+        acked = await asyncio.gather(
+            *(t.send_outbox(client, batch_size=100, retries=5) for t in terminals))
         elapsed = time.perf_counter() - t0
     if sum(acked) != events:
         raise RuntimeError(f"drained {sum(acked)} of {events} events")
@@ -229,6 +264,8 @@ async def drain_figure(base: str, terminals: list[SimulatedTerminal]) -> None:
 
 
 def main() -> None:
+    # The machine is shared: its load says how much of a core each process could get.
+    emit("fleet_bench_load_average_1min", os.getloadavg()[0], "runnable processes")
     bindir = find_bindir()
     if bindir is None:
         print("bench_fleet: PostgreSQL is not installed; skipped", file=sys.stderr)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from fleet.db.models import Certificate
 from fleet.protocol import RegistryEntryShape, RegistryLookup
 
+_TABLE = Certificate.__table__
 
-def lookup(session: Session, code: str) -> RegistryLookup | None:
-    """The entry for a code in grouped form, with its revocation, or None."""
-    row = session.get(Certificate, code)
+
+def lookup(session: Session | Connection, code: str) -> RegistryLookup | None:
+    """The entry for a code in grouped form, with its revocation, or None. (Core, not the
+    ORM: this is what the public page asks for every look-up.)"""
+    row = session.execute(select(_TABLE).where(_TABLE.c.verification_code == code)).first()
     if row is None:
         return None
     entry = RegistryEntryShape(

@@ -45,8 +45,9 @@ def app_from_env() -> FastAPI:
 
 def run(settings: FleetSettings, host: str, port: int, workers: int = 1) -> None:
     """Serve until stopped. The access log is off: request lines carry verification codes."""
+    # Keep-alive longer than a heartbeat interval, so a terminal reuses its connection.
     common = {"host": host, "port": port, "access_log": False, "log_level": "warning",
-              "timeout_graceful_shutdown": 5}
+              "timeout_graceful_shutdown": 5, "timeout_keep_alive": 75}
     if workers <= 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return

@@ -8,6 +8,7 @@ stand-in for the terminal's real link in kiosk/, built only on `fleet.protocol`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -129,15 +130,26 @@ class SimulatedTerminal:
         self.outbox.append(p.DeviceEvent(**self._envelope(),
                                          status=p.DeviceStatusReport.model_validate(status)))
 
-    async def send_outbox(self, client: httpx.AsyncClient, batch_size: int = 100) -> int:
-        """Send until the outbox is empty; returns how many events the centre acked."""
+    async def send_outbox(self, client: httpx.AsyncClient, batch_size: int = 100,
+                          retries: int = 0) -> int:
+        """Send until the outbox is empty; returns how many events the centre acked. A batch
+        whose answer is lost (connection dropped) is sent again up to `retries` times: the
+        centre's idempotency makes that safe."""
         acked = 0
+        attempts_left = retries
         while self.outbox:
             batch = p.OutboxBatch(terminal_id=self.terminal_id,
                                   events=list(self.outbox)[:batch_size])
             path = p.OUTBOX_PATH.format(terminal_id=self.terminal_id)
-            response = await client.post(path, json=batch.model_dump(mode="json"),
-                                         headers=self.headers)
+            try:
+                response = await client.post(path, json=batch.model_dump(mode="json"),
+                                             headers=self.headers)
+            except httpx.TransportError:
+                if attempts_left <= 0:
+                    raise
+                attempts_left -= 1
+                await asyncio.sleep(0.5)
+                continue
             if response.status_code not in (200, 409):
                 response.raise_for_status()
             last_seq = int(response.json()["last_seq"])

@@ -7,19 +7,19 @@ from fastapi.responses import JSONResponse
 
 from fleet.intake import ForeignRow, SequenceConflict, apply_batch
 from fleet.protocol import OUTBOX_PATH, BatchAck, OutboxBatch
-from fleet.routes.deps import Now, OwnTerminal, Sessions, refuse_other
+from fleet.routes.deps import Now, OwnTerminal, refuse_other
 
 router = APIRouter()
 
 
 @router.post(OUTBOX_PATH, response_model=None)
 def outbox(
-    body: OutboxBatch, caller: OwnTerminal, request: Request, sessions: Sessions, now: Now
+    body: OutboxBatch, caller: OwnTerminal, request: Request, now: Now
 ) -> BatchAck | JSONResponse:
     refuse_other(caller, body.terminal_id)
     try:
-        with sessions() as session, session.begin():  # one batch, one transaction
-            ack = apply_batch(session, caller.id, body, now)
+        with request.app.state.engine.begin() as connection:  # one batch, one transaction
+            ack = apply_batch(connection, caller.id, body, now)
     except ForeignRow as exc:
         raise HTTPException(403, str(exc)) from None
     except SequenceConflict as exc:

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fleet import registry
 from fleet import verify_page as page
 from fleet.protocol import VERIFY_PATH
-from fleet.routes.deps import Sessions, client_address
+from fleet.routes.deps import client_address
 from printing.codes import InvalidVerificationCode, normalize_code
 
 router = APIRouter()
@@ -27,8 +27,7 @@ def root() -> RedirectResponse:
 
 
 @router.get(VERIFY_PATH)
-def verify(request: Request, sessions: Sessions, code: str = "", sha256: str | None = None
-           ) -> HTMLResponse:
+def verify(request: Request, code: str = "", sha256: str | None = None) -> HTMLResponse:
     typed = code.strip()
     if not typed:
         return _html(page.render("", ""))
@@ -44,8 +43,8 @@ def verify(request: Request, sessions: Sessions, code: str = "", sha256: str | N
     except InvalidVerificationCode as exc:
         metrics.verifications.labels("invalid").inc()
         return _html(page.render(typed, page.invalid_code_html(exc.message_zh, exc.message_en)))
-    with sessions() as session:
-        found = registry.lookup(session, grouped)
+    with request.app.state.engine.connect() as connection:
+        found = registry.lookup(connection, grouped)
     if found is None:
         metrics.verifications.labels("not_found").inc()
         return _html(page.render(typed, page.NOT_FOUND), 404)
