@@ -262,6 +262,8 @@ def in_service_problems(settings: Settings) -> Iterator[str]:
                "nothing; a terminal in service prints through CUPS (kind = 'cups')")
     urls = [("face_verifier.base_url", settings.face_verifier.base_url),
             *((f"backends.{n}.base_url", b.base_url) for n, b in settings.backends.items())]
+    if settings.fleet is not None:
+        urls.append(("fleet.url", settings.fleet.url))
     for where, url in urls:
         parts = urlsplit(url)
         # Plain HTTP only to this machine itself (a local TLS proxy); never across a network.
@@ -269,12 +271,15 @@ def in_service_problems(settings: Settings) -> Iterator[str]:
         if url != "demo" and parts.scheme != "https" and not loopback:
             yield f"{where}: {url!r} is not https (ID numbers and faces would travel in clear)"
     verify_url = settings.certificate_verify_url()
+    where = "certificates.verify_url"
+    if settings.fleet is not None:
+        where = "fleet.verify_url" if settings.fleet.verify_url else "fleet.url"
     verify = urlsplit(verify_url)
     if verify.scheme not in ("https", "http") or not verify.hostname:
-        yield f"certificates.verify_url: {verify_url!r} is not a web address"
+        yield f"{where}: {verify_url!r} is not a web address"
     elif _is_local_host(verify.hostname):
-        yield (f"certificates.verify_url: {verify.hostname} is a loopback or private address "
-               "that no citizen can open from the QR code")
+        yield (f"{where}: {verify.hostname} is a loopback or private address that no citizen "
+               "can open from the QR code")
 
 
 def _is_loopback(host: str) -> bool:

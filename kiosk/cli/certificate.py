@@ -152,6 +152,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     roots = trust_roots(settings)
     if not roots:
         raise CliError("no trust roots configured ([certificates] trust_roots)")
+    from kiosk.preflight import TrustRootError, read_trust_roots
+
+    try:
+        read_trust_roots(roots)  # a missing or garbage root file: one line, before anything
+    except TrustRootError as exc:
+        raise CliError(str(exc)) from None
     if args.at:
         return _verify_at(args, pdf, roots)
     store = open_store(settings)

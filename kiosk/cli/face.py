@@ -33,15 +33,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     detect.set_defaults(handler=cmd_detect)
 
 
+# Far above any camera frame (4K is 8.3 million pixels), far below what would exhaust memory:
+# a 30000x30000 PNG is under a megabyte on disk and 2.7 GB decoded.
+MAX_PIXELS = 40_000_000
+
+
 def _read_image(path: Path) -> np.ndarray:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    width, height = _header_size(path, data)
+    if width * height > MAX_PIXELS:
+        raise CliError(f"{path}: {width}x{height} is too large to be a camera picture "
+                       f"(limit {MAX_PIXELS // 1_000_000} million pixels); not decoded")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise CliError(f"{path}: not an image file OpenCV can decode")
     return image
+
+
+def _header_size(path: Path, data: bytes) -> tuple[int, int]:
+    """The image's dimensions from its header alone (Pillow reads no pixels to say them)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise CliError(f"{path}: the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as header:
+                return header.size
+    except Image.DecompressionBombError:
+        raise CliError(f"{path}: too large to be a camera picture; not decoded") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise CliError(f"{path}: not an image file") from None
 
 
 def cmd_detect(args: argparse.Namespace) -> int:

@@ -1,9 +1,11 @@
 """kiosk-admin keys init | rotate: the terminal key, created and replaced only on purpose.
 
-The terminal key hashes ID numbers in the audit log and registry and encrypts kept print
-jobs. A terminal in service never makes itself a new one; `init` creates it on a new
-terminal, `rotate` replaces it, re-encrypting every kept job, keeping the old key beside it
-(retired, 0600) so earlier ID hashes can still be matched, and writing an audit line.
+The terminal key encrypts kept print jobs and seal archive copies, hashes ID numbers and
+keys the audit chain. A terminal in service never makes itself a new one: `init` creates it
+on a new terminal; `rotate` replaces the encryption key, re-encrypting every kept document in
+one transaction, and keeps the first key (terminal-identity.key) for ID hashes and the audit
+chain, so earlier records still match and the chain still verifies; the old file stays as
+terminal.key.retired-<time>; an audit line says it happened.
 """
 
 from __future__ import annotations
@@ -23,10 +25,7 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     p = sub.add_parser("init", help="create the terminal key of a new terminal")
     p.set_defaults(handler=cmd_init)
-    p = sub.add_parser("rotate", help="replace the terminal key, re-encrypting kept jobs")
-    p.add_argument("--new-key-env", metavar="NAME",
-                   help="with audit_key_env: the environment variable holding the new key "
-                   "(then put it in the variable audit_key_env names)")
+    p = sub.add_parser("rotate", help="replace the terminal key, re-encrypting kept documents")
     p.set_defaults(handler=cmd_rotate)
 
 
@@ -60,59 +59,69 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
+    import secrets
+
     from kiosk.cli.services import open_store
     from kiosk.store.audit import AuditLog
     from kiosk.store.db import session_factory
-    from kiosk.store.jobs import rekey_jobs
-    from kiosk.store.keys import KEY_FILE, TerminalKeyError, TerminalKeys
+    from kiosk.store.keys import IDENTITY_FILE, KEY_FILE
 
     settings = _settings(args)
-    directory = settings.resolved_data_dir()
-    key_path = directory / KEY_FILE
     if settings.audit_key_env:
-        if not args.new_key_env:
-            raise CliError(f"the key comes from {settings.audit_key_env} (audit_key_env): give "
-                           "the new one in another variable with --new-key-env NAME")
-        try:
-            new = TerminalKeys.from_env(args.new_key_env)
-        except TerminalKeyError as exc:
-            raise CliError(str(exc).replace("(audit_key_env) ", "(--new-key-env) ")) from None
-        if os.environ.get(args.new_key_env) == os.environ.get(settings.audit_key_env):
-            raise CliError(f"{args.new_key_env} holds the same key as {settings.audit_key_env}")
-        new_file = None
-    elif args.new_key_env:
-        raise CliError("--new-key-env is for a key kept in the environment (audit_key_env)")
-    else:
-        import secrets
-
-        new_file = directory / (KEY_FILE + ".new")
-        secret = secrets.token_bytes(32)
-        new = TerminalKeys(secret)
-    store = open_store(settings)  # the current key: refuses when it is missing
+        raise CliError(f"this terminal's key comes from {settings.audit_key_env} "
+                       "(audit_key_env), which also keys the audit chain; it is not rotated "
+                       "here")
+    directory = settings.resolved_data_dir()
+    key_path, new_path = directory / KEY_FILE, directory / (KEY_FILE + ".new")
+    identity_path = directory / IDENTITY_FILE
     retired = directory / f"{KEY_FILE}.retired-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    store = open_store(settings)  # the current key: refuses when it is missing
     try:
-        if new_file is not None:
-            _write_secret(new_file, secret)
-        # The key file is swapped inside the jobs' transaction: a failed swap rolls the
-        # re-encryption back, so jobs and key never disagree.
+        old = store.keys
+        new = old.rotated(secrets.token_bytes(32))
+        _write_secret(new_path, new._secret)
+        # The key file is swapped inside the re-encryption's transaction: a failed swap rolls
+        # it back, so kept documents and the key never disagree.
         with session_factory(store.engine).begin() as session:
-            count = rekey_jobs(session, store.keys, new)
-            if new_file is not None:
-                os.link(key_path, retired)
-                os.replace(new_file, key_path)
+            counts = reencrypt(session, old, new)
+            if not identity_path.exists():
+                _write_secret(identity_path, old.identity_secret)
+            os.link(key_path, retired)
+            os.replace(new_path, key_path)
         audit = AuditLog(session_factory(store.engine), new, settings.terminal_id)
-        audit.record("key_rotate", "ok", actor="admin", detail=f"{count} kept jobs")
+        detail = ", ".join(f"{n} {what}" for what, n in counts.items())
+        audit.record("key_rotate", "ok", actor="admin", detail=f"re-encrypted {detail}")
     except OSError as exc:
-        raise CliError(f"key rotation failed: {exc.strerror or exc}") from None
+        new_path.unlink(missing_ok=True)
+        raise CliError(f"key rotation failed, nothing changed: {exc.strerror or exc}") from None
     finally:
         store.close()
-    if new_file is None:
-        print(f"{count} kept jobs re-encrypted; now put the new key in {settings.audit_key_env} "
-              "(e.g. in /etc/gov-kiosk/secrets.env) and restart the terminal")
-    else:
-        print(f"{key_path} replaced ({count} kept jobs re-encrypted; the old key is kept as "
-              f"{retired.name}); restart the terminal")
+    print(f"{key_path} replaced (re-encrypted {detail}); the old key is kept as "
+          f"{retired.name}; restart the terminal")
     return 0
+
+
+def reencrypt(session: Any, old: Any, new: Any) -> dict[str, int]:
+    """Every document kept encrypted (print jobs, seal archive copies) from the old key to the
+    new one, inside the caller's transaction. The blobs are nonce + AES-GCM with the
+    verification code as associated data."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from sqlalchemy import select
+
+    from kiosk.store.models import PrintJob, SealArchiveCopy
+
+    counts: dict[str, int] = {}
+    for what, model, purpose in (("kept print jobs", PrintJob, "print-jobs"),
+                                 ("archive copies", SealArchiveCopy, "seal-archive")):
+        before, after = AESGCM(old.derive(purpose)), AESGCM(new.derive(purpose))
+        rows = list(session.scalars(select(model).where(model.document.is_not(None))))
+        for row in rows:
+            code = row.verification_code.encode()
+            document = before.decrypt(row.document[:12], row.document[12:], code)
+            nonce = os.urandom(12)
+            row.document = nonce + after.encrypt(nonce, document, code)
+        counts[what] = len(rows)
+    return counts
 
 
 def _write_secret(path: Path, secret: bytes) -> None:

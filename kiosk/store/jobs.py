@@ -197,15 +197,3 @@ class RetainedJobs:
                 job.status, job.document = PURGED, None
             return len(expired)
 
-
-def rekey_jobs(session: Session, old: TerminalKeys, new: TerminalKeys) -> int:
-    """Re-encrypt every kept document under the new key, inside the caller's transaction
-    (key rotation); returns how many were re-encrypted."""
-    before = RetainedJobs(sessionmaker(), old)
-    after = RetainedJobs(sessionmaker(), new)
-    jobs = list(session.scalars(select(PrintJob).where(PrintJob.document.is_not(None))))
-    for job in jobs:
-        assert job.document is not None
-        document = before._open(job.verification_code, job.document)
-        job.document = after._seal(job.verification_code, document)
-    return len(jobs)

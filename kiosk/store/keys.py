@@ -16,6 +16,10 @@ import secrets
 from pathlib import Path
 
 KEY_FILE = "terminal.key"
+# After a rotation, the first key lives on here for what must keep matching earlier records:
+# ID-number hashes (a citizen's kept certificate, the registry) and the audit chain's MACs.
+IDENTITY_FILE = "terminal-identity.key"
+IDENTITY_PURPOSES = frozenset({"id-hash", "audit-chain", "audit-anchor"})
 MIN_SECRET = 16
 
 
@@ -24,10 +28,11 @@ class TerminalKeyError(ValueError):
 
 
 class TerminalKeys:
-    def __init__(self, secret: bytes) -> None:
-        if len(secret) < MIN_SECRET:
+    def __init__(self, secret: bytes, identity: bytes | None = None) -> None:
+        if len(secret) < MIN_SECRET or (identity is not None and len(identity) < MIN_SECRET):
             raise ValueError("the terminal secret must be at least 16 bytes")
         self._secret = secret
+        self._identity = identity
 
     @classmethod
     def from_env(cls, env_var: str) -> TerminalKeys:
@@ -51,7 +56,11 @@ class TerminalKeys:
         if len(secret) < MIN_SECRET:
             raise TerminalKeyError(f"{path} is damaged ({len(secret)} bytes): restore it from "
                                    "the terminal's backup")
-        return cls(secret)
+        identity_path = Path(directory) / IDENTITY_FILE
+        identity = identity_path.read_bytes() if identity_path.exists() else None
+        if identity is not None and len(identity) < MIN_SECRET:
+            raise TerminalKeyError(f"{identity_path} is damaged: restore it from the backup")
+        return cls(secret, identity)
 
     @classmethod
     def create(cls, directory: Path) -> TerminalKeys:
@@ -86,8 +95,18 @@ class TerminalKeys:
     def load_or_create(cls, directory: Path, env_var: str = "") -> TerminalKeys:
         return cls.open(directory, env_var, create=True)
 
+    @property
+    def identity_secret(self) -> bytes:
+        """The secret behind ID hashes and the audit chain: the first key, kept by rotation."""
+        return self._identity or self._secret
+
+    def rotated(self, new_secret: bytes) -> TerminalKeys:
+        """The keys after a rotation: encryption under the new secret, identity kept."""
+        return TerminalKeys(new_secret, self.identity_secret)
+
     def derive(self, purpose: str) -> bytes:
-        return hmac.new(self._secret, b"gov-kiosk/" + purpose.encode(), hashlib.sha256).digest()
+        base = self.identity_secret if purpose in IDENTITY_PURPOSES else self._secret
+        return hmac.new(base, b"gov-kiosk/" + purpose.encode(), hashlib.sha256).digest()
 
     def id_hash(self, id_number: str) -> str:
         """Keyed hash of an ID number: equal numbers match, but the number cannot be guessed

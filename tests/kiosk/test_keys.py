@@ -1,0 +1,94 @@
+"""The terminal key: never made silently outside demo mode; created and rotated on purpose."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main as admin
+from kiosk.store import Store
+from kiosk.store.keys import TerminalKeyError
+from services_catalog.model import AuthenticatedPerson
+from tests.kiosk.service_setup import service_terminal
+
+PERSON = AuthenticatedPerson(id_number="410402198805201238", name="", face_verified=True)
+
+
+def test_a_store_in_service_never_makes_a_new_key(tmp_path: Path) -> None:
+    with pytest.raises(TerminalKeyError, match="keys init"):
+        Store.open(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path, "T-1", create_key=False)
+    assert not (tmp_path / "terminal.key").exists()
+
+
+@pytest.fixture
+def file_keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """A terminal in service whose key is a file (no audit_key_env), created by keys init."""
+    terminal = service_terminal(tmp_path)
+    terminal.write(terminal.text().replace('audit_key_env = "GOV_KIOSK_AUDIT_KEY"', ""))
+    monkeypatch.setenv("GOV_KIOSK_CONFIG", str(terminal.config))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert admin(["keys", "init"]) == 0
+    key = terminal.data_dir / "terminal.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert admin(["keys", "init"]) == 1  # never over an existing key
+    assert "exists already" in capsys.readouterr().err
+    return terminal
+
+
+def _store(terminal) -> Store:
+    url = f"sqlite:///{terminal.data_dir / 'kiosk.sqlite3'}"
+    return Store.open(url, terminal.data_dir, "PDS-XH-0007", create_key=False)
+
+
+def test_rotation_re_encrypts_kept_documents_and_keeps_records_matching(file_keyed,
+                                                                       capsys) -> None:
+    terminal = file_keyed
+    store = _store(terminal)
+    job = store.jobs.add("ABCD-EFGH-JKLM-NPQR", "证明", b"%PDF kept job")
+    store.archive.add("ABCD-EFGH-JKLM-NPQR", "B-LT", b"%PDF archive copy")
+    store.audit.record("query", "ok", PERSON, "pension.payment_certificate")
+    id_hash = store.keys.id_hash(PERSON.id_number)
+    store.close()
+    old_key = (terminal.data_dir / "terminal.key").read_bytes()
+
+    assert admin(["keys", "rotate"]) == 0, capsys.readouterr().err
+    assert "re-encrypted 1 kept print jobs, 1 archive copies" in capsys.readouterr().out
+
+    assert (terminal.data_dir / "terminal.key").read_bytes() != old_key
+    retired = list(terminal.data_dir.glob("terminal.key.retired-*"))
+    assert len(retired) == 1 and retired[0].read_bytes() == old_key
+    store = _store(terminal)
+    try:
+        assert store.jobs.document(job) == b"%PDF kept job"
+        assert store.archive.document("ABCD-EFGH-JKLM-NPQR") == b"%PDF archive copy"
+        assert store.keys.id_hash(PERSON.id_number) == id_hash  # the citizen still matches
+        report = store.audit.verify_chain()
+        assert report.intact, report.problem
+        assert store.audit.entries(1)[0].action == "key_rotate"
+    finally:
+        store.close()
+    # Without the retired key the documents would not open: they really were re-encrypted.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from sqlalchemy import select
+
+    from kiosk.store.keys import TerminalKeys
+    from kiosk.store.models import PrintJob
+
+    store = _store(terminal)
+    with store.engine.connect() as connection:
+        blob = connection.execute(select(PrintJob.document)).scalar_one()
+    store.close()
+    stale = AESGCM(TerminalKeys(old_key).derive("print-jobs"))
+    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
+        stale.decrypt(blob[:12], blob[12:], b"ABCD-EFGH-JKLM-NPQR")
+
+
+def test_rotation_refuses_a_key_from_the_environment(tmp_path: Path, monkeypatch,
+                                                     capsys) -> None:
+    terminal = service_terminal(tmp_path)
+    for name, value in terminal.env.items():
+        monkeypatch.setenv(name, value)
+    assert admin(["--config", str(terminal.config), "keys", "rotate"]) == 1
+    assert "GOV_KIOSK_AUDIT_KEY" in capsys.readouterr().err
