@@ -37,7 +37,7 @@ class CardType(enum.Enum):
 
     RESIDENT = " "
     HMT_RESIDENCE_PERMIT = "J"  # Hong Kong / Macao / Taiwan residents' residence permit
-    FOREIGN_PERMANENT_OLD = "I"  # foreign permanent resident ID card, 2004 edition
+    FOREIGN_PERMANENT_OLD = "I"  # foreign permanent resident card, 15 characters (2004, 2017)
     FOREIGN_PERMANENT = "Y"  # foreign permanent resident ID card, 2023 edition
 
     @property
@@ -290,10 +290,10 @@ def check_consistency(card: CardData, sex_code: str) -> None:
     if card.valid_to is not None and card.valid_to < card.valid_from:
         raise UnreadableCard("valid-to date is before valid-from date")
     if card.card_type is CardType.FOREIGN_PERMANENT_OLD:
-        # 2004 edition: three-letter country code and twelve digits; no check digit.
+        # 15 characters (2004 and 2017 editions): country code, twelve digits, no check digit.
         number = card.id_number
         if len(number) != 15 or not number[:3].isalpha() or not number[3:].isdigit():
-            raise UnreadableCard("card number is not in the 2004 permanent-resident format")
+            raise UnreadableCard("card number is not in the 15-character permanent-resident format")
         return
     born = check_id_number(card.id_number)
     if born != card.birth:
