@@ -114,8 +114,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
         out.close()
         if not written and not existed:
             args.out.unlink(missing_ok=True)
-    print(f"{args.out}: {service.name_zh}, verification code {issued.verification_code}, "
-          f"seal {issued.seal_level}")
+    # The code stays the last word: scripts read it from there.
+    print(f"{args.out}: {service.name_zh}, seal {issued.seal_level}, "
+          f"verification code {issued.verification_code}")
     return 0
 
 
