@@ -138,10 +138,12 @@ def _demo_seals(settings: Settings, data_dir: Path) -> SealSetup:
         log.warning(setup.token_error)
         return setup
 
+    token_lock = threading.Lock()
+
     def loader(sid: str) -> Callable[[], SealSigner]:
         zh, en = seals[sid]
         return lambda: SealSigner.from_token(sid, zh, en, session, [pki.root_certificate],
-                                             **options)
+                                             lock=token_lock, **options)
 
     setup.keyring = SealKeyring({sid: loader(sid) for sid in seals})
     setup.store_kind = "token"
@@ -161,6 +163,7 @@ def _configured_seals(settings: Settings) -> SealSetup:
     }
     token_session: list[Any] = []
     lock = threading.Lock()
+    token_lock = threading.Lock()  # one signature at a time on the token's session
 
     def session() -> Any:
         with lock:
@@ -177,7 +180,8 @@ def _configured_seals(settings: Settings) -> SealSetup:
         seal = settings.seals[sid]
         if seal.store == "token":
             return lambda: SealSigner.from_token(sid, seal.name_zh, seal.name_en, session(),
-                                                 _pem_certs(seal.chain), **options)
+                                                 _pem_certs(seal.chain), lock=token_lock,
+                                                 **options)
         password = os.environ.get(seal.password_env, "").encode() if seal.password_env else None
         return lambda: SealSigner.from_pkcs12(sid, seal.name_zh, seal.name_en,
                                               seal.pkcs12 or "", password, **options)

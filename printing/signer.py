@@ -95,6 +95,7 @@ class SealSigner:
         location: str = "",
         trust_roots: tuple[asn1_x509.Certificate, ...] = (),
         timestamp_timeout_s: float = 5.0,
+        lock: threading.Lock | None = None,
     ) -> None:
         """`trust_roots` (with `timestamp_url`) turns on long-term validation data: the
         signer fetches OCSP responses and CRLs for the chain and embeds them (B-LT)."""
@@ -108,8 +109,9 @@ class SealSigner:
             if timestamp_url else None
         )
         self._trust_roots = tuple(trust_roots)
-        # A PKCS#11 session serves one call at a time.
-        self._lock = threading.Lock()
+        # A PKCS#11 session serves one operation at a time: the signers of one token session
+        # share its lock.
+        self._lock = lock or threading.Lock()
         # Reserving the signature's space up front spares pyHanko a trial signature that it
         # would otherwise make to measure the container.
         chain = [signer.signing_cert, *signer.cert_registry]

@@ -217,3 +217,26 @@ def test_the_attendant_panel_line_says_the_seal_expires_soon(terminal):
     line = device_line(status, "zh")
     assert line.startswith("电子印章") and "expires in 10 days" in line
     assert device_line(status, "en").startswith("Electronic seal")
+
+
+def test_two_seals_of_one_token_sign_at_the_same_time(terminal):
+    """Seals share the token's session and may be used from several threads at once
+    (SoftHSM copes either way; the shared lock is for tokens that do not)."""
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportlab.pdfgen import canvas
+
+    _settings, _store, seals, _issue_fn = terminal
+    if seals.store_kind != "token":
+        pytest.skip("no SoftHSM2 token")
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf)
+    page.drawString(100, 700, "two at once")
+    page.save()
+    pdf = buf.getvalue()
+    signers = [seals.keyring.get(SEAL_ID), seals.keyring.get(SERVICES["real_estate"].seal)]
+    assert signers[0] is not signers[1]
+    with ThreadPoolExecutor(4) as pool:
+        signed = list(pool.map(lambda i: signers[i % 2].sign(pdf, timestamp=False), range(8)))
+    assert all(s.startswith(b"%PDF") and len(s) > len(pdf) for s in signed)
