@@ -17,16 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QPushButton
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QPushButton  # noqa: E402
-
-from kiosk.config import Settings  # noqa: E402
-from kiosk.flow import Screen  # noqa: E402
-from kiosk.runtime import Runtime  # noqa: E402
-from kiosk.ui.main_window import MainWindow  # noqa: E402
+from kiosk.config import Settings
+from kiosk.flow import Screen
+from kiosk.runtime import Runtime
+from kiosk.ui.main_window import MainWindow
 
 SERVICE = "real_estate.registration_info"
 
@@ -50,8 +48,10 @@ class Route:
 
     def touch(self, widget: Any, pos: Any = None) -> None:
         self.touches += 1
-        QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos) if pos is not None \
-            else QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
+        if pos is None:
+            QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
+        else:
+            QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
         self.app.processEvents()
 
     def touch_service(self, view: Any) -> None:
@@ -91,6 +91,7 @@ def by_search(route: Route) -> None:
 
 
 def main() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when QApplication starts
     app = QApplication.instance() or QApplication([])
     noon = datetime.now().replace(hour=12, minute=0)
     with tempfile.TemporaryDirectory() as data:
