@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleet.config_store import MergedConfigCache
+from fleet.console.routes import router as console_router
 from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.metrics import FleetMetrics
 from fleet.ratelimit import TokenBuckets
@@ -79,6 +80,7 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
     def health() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    app.include_router(console_router)  # the operations console, and `/` leads to it
     for module in (enrol, heartbeat, config, outbox, registry, verify_page, metrics_route):
         app.include_router(module.router)
     return app

@@ -127,7 +127,25 @@ def _admin_parser() -> argparse.ArgumentParser:
     cshow.add_argument("code", type=_code)
 
     sub.add_parser("usage", help="usage counters per service, all terminals")
+
+    user = sub.add_parser("user", help="the console's staff accounts").add_subparsers(
+        dest="verb", required=True)
+    uadd = user.add_parser("add", help="add an account or set its password and role "
+                                       "(password from a prompt, or stdin when piped)")
+    uadd.add_argument("name")
+    uadd.add_argument("--role", required=True, choices=("viewer", "operator", "admin"))
+    user.add_parser("list")
     return parser
+
+
+def _read_password() -> str:
+    """Typed twice at a prompt, or the first line of stdin when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise admin.AdminError("the two passwords differ; nothing changed")
+    return first
 
 
 def admin_main(argv: Sequence[str] | None = None) -> int:
@@ -185,4 +203,17 @@ def _dispatch(args: argparse.Namespace, session):  # type: ignore[no-untyped-def
             return admin.show_certificate(session, args.code)
         case "usage", _:
             return admin.usage(session)
+        case "user", "add":
+            from fleet.console import auth
+
+            try:
+                auth.add_user(session, args.name, args.role, _read_password(), now, args.by)
+            except auth.AuthError as exc:
+                raise admin.AdminError(str(exc)) from None
+            session.commit()
+            return None
+        case "user", "list":
+            from fleet.console.users import list_users
+
+            return list_users(session)
     raise admin.AdminError("unknown command")

@@ -113,6 +113,24 @@ class DeviceStatusReport(_Shape):
 TerminalState = Literal["in_service", "out_of_service"]
 
 
+# Remote actions an operator may ask of a terminal (RemoteActionOrder.action). A terminal
+# runs one only at its attract screen, never during a citizen's session, and reports it in a
+# later heartbeat's `actions_done`. The centre repeats an order in every answer until then,
+# so the terminal keeps the ids it has run (across a restart too) and runs each once.
+REMOTE_ACTIONS = ("reload_config", "self_test", "restart_app")
+
+
+class RemoteActionOrder(_Shape):
+    id: int
+    action: str  # one of REMOTE_ACTIONS; a terminal reports an unknown one "failed"
+
+
+class ActionResult(_Shape):
+    id: int
+    outcome: Literal["ok", "failed"]
+    detail: str = Field(default="", max_length=200)
+
+
 class Heartbeat(_Shape):
     terminal_id: TerminalId
     sent_at: AwareDatetime
@@ -125,12 +143,15 @@ class Heartbeat(_Shape):
     outbox_length: int = Field(default=0, ge=0)
     outbox_oldest_at: AwareDatetime | None = None  # when the oldest unsent event happened
     in_session: bool = False  # a citizen is using the terminal right now
+    staff_call: bool = False  # a citizen pressed "call staff" and nobody has come yet
+    actions_done: list[ActionResult] = Field(default_factory=list)
 
 
 class HeartbeatAck(_Shape):
     server_time: AwareDatetime
     heartbeat_interval_s: float
     config_hash: str  # the configuration the centre wants; pull CONFIG_PATH when it differs
+    actions: list[RemoteActionOrder] = Field(default_factory=list)  # to run at the attract screen
 
 
 # --- Configuration -------------------------------------------------------------------------

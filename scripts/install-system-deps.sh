@@ -21,6 +21,7 @@ PACKAGES=(
   prometheus  # its promtool checks the fleet service's /metrics text in the tests
   softhsm2  # a software PKCS#11 token for the seal keys in tests and --simulate
   systemd  # systemd-analyze: the tests verify kiosk.service and score its hardening
+  chromium  # the operations console's browser tests (Playwright drives it; no browser download)
 )
 
 missing=()

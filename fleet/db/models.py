@@ -88,6 +88,7 @@ class TerminalStatus(Base):
     outbox_length: Mapped[int] = mapped_column(Integer, default=0)
     outbox_oldest_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     in_session: Mapped[bool] = mapped_column(default=False)
+    staff_call: Mapped[bool] = mapped_column(default=False)  # a citizen asked for staff
     heartbeats: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

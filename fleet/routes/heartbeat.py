@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
+from fleet.console import actions as remote_actions
+from fleet.console.models import RemoteAction
 from fleet.db.models import ConfigLayer, Terminal, TerminalStatus
 from fleet.protocol import HEARTBEAT_PATH, TERMINAL_ID_PATTERN, Heartbeat, HeartbeatAck
 from fleet.routes.deps import Now, Presented, Settings, check_credentials, refuse_other
@@ -24,14 +26,18 @@ _own_layer = aliased(ConfigLayer)
 _CALLER = (
     select(Terminal.id, Terminal.group, Terminal.secret_hash, Terminal.revoked_at,
            _group_layer.revision.label("group_revision"),
-           _own_layer.revision.label("own_revision"))
+           _own_layer.revision.label("own_revision"),
+           # Remote actions waiting: known in the same round trip, fetched only when true.
+           exists().where(RemoteAction.terminal_id == Terminal.id,
+                          RemoteAction.done_at.is_(None)).label("actions_waiting"))
     .outerjoin(_group_layer, (_group_layer.scope == "group")
                & (_group_layer.name == Terminal.group))
     .outerjoin(_own_layer, (_own_layer.scope == "terminal") & (_own_layer.name == Terminal.id))
     .where(Terminal.id == bindparam("terminal_id"))
 )
 _FIELDS = ("last_seen_at", "sent_at", "interval_s", "app_version", "uptime_s", "state",
-           "reason", "devices", "config_hash", "outbox_length", "outbox_oldest_at", "in_session")
+           "reason", "devices", "config_hash", "outbox_length", "outbox_oldest_at", "in_session",
+           "staff_call")
 _TABLE = TerminalStatus.__table__
 _TOUCH = (
     update(_TABLE)
@@ -73,14 +79,18 @@ def heartbeat(
             "outbox_length": body.outbox_length,
             "outbox_oldest_at": body.outbox_oldest_at,
             "in_session": body.in_session,
+            "staff_call": body.staff_call,
         }
         params = {f"v_{name}": value for name, value in values.items()}
         updated = connection.execute(_TOUCH, {"b_terminal_id": caller.id, **params})
         if updated.rowcount == 0:  # the terminal's first heartbeat
             connection.execute(insert(_TABLE), {"terminal_id": caller.id, "heartbeats": 1,
                                                 **values})
+        orders = []
+        if caller.actions_waiting or body.actions_done:
+            orders = remote_actions.exchange(connection, caller.id, body.actions_done, now)
         connection.commit()
     app_state.metrics.heartbeats.inc()
     ack = HeartbeatAck(server_time=now, heartbeat_interval_s=document.heartbeat_interval_s,
-                       config_hash=wanted_hash)
+                       config_hash=wanted_hash, actions=orders)
     return Response(ack.model_dump_json(), media_type="application/json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from fleet import registry
 from fleet import verify_page as page
@@ -19,11 +19,6 @@ def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -
     response.headers["Content-Security-Policy"] = page.CSP
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@router.get("/")
-def root() -> RedirectResponse:
-    return RedirectResponse(VERIFY_PATH, status_code=302)
 
 
 @router.get(VERIFY_PATH)

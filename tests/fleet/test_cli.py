@@ -53,7 +53,8 @@ def test_fleet_server_serves_health_on_postgresql(settings: FleetSettings) -> No
     try:
         assert httpx.get(server.url + "/health").json() == {"status": "ok"}
         root = httpx.get(server.url + "/", follow_redirects=True)
-        assert "Certificate verification" in root.text
+        assert 'action="/console/login"' in root.text  # `/` is the console's door
+        assert "Certificate verification" in httpx.get(server.url + "/verify").text
     finally:
         server.stop()
     assert server.process.returncode in (0, -15)  # stopped by SIGTERM, not killed

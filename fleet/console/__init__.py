@@ -1,0 +1,1 @@
+"""The operations console: the service centre's web pages, served by the central service."""

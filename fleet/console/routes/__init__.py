@@ -1,0 +1,9 @@
+"""The console's pages, one module per area; `router` gathers them."""
+
+from fastapi import APIRouter
+
+from fleet.console.routes import login, terminals
+
+router = APIRouter()
+for _module in (login, terminals):
+    router.include_router(_module.router)
