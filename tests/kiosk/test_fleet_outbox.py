@@ -84,8 +84,10 @@ def test_events_and_their_items_commit_together_in_sequence(url: str, tmp_path: 
         store.close()
 
 
-def test_an_id_number_in_free_text_leaves_masked(url: str, tmp_path: Path) -> None:
-    store = open_store(url, tmp_path)
+def test_an_id_number_in_free_text_leaves_masked(tmp_path: Path) -> None:
+    # SQLite only: the local audit line keeps the text as typed, and the shared PostgreSQL
+    # server's write-ahead log would then hold it for the rest of the run.
+    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path)
     try:
         store.audit.record("certificate_verify", "valid", detail="410402198805201238.pdf",
                            actor="admin")
