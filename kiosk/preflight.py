@@ -214,6 +214,31 @@ def check_seals(ctx: Preflight) -> Iterator[str]:
         setup.stop()
 
 
+def check_timestamp(ctx: Preflight) -> Iterator[str]:
+    """The time-stamping authority answers with a token its trust roots vouch for. Probed
+    like a device: a running terminal does not stop for it (it seals B-B with a note and a
+    retry adds the time stamp), but a wrong address or root should be seen before service."""
+    settings = ctx.settings
+    if settings.demo:
+        return  # the demo starts its own authority
+    url = settings.certificates.timestamp_url
+    if not url:
+        yield ("certificates.timestamp_url: not set; certificates would carry no trusted time "
+               "and could not be checked once the seal certificate expires")
+        return
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from kiosk.seals import timestamp_problems
+
+    try:
+        roots = read_trust_roots(settings.certificates.trust_roots)
+    except TrustRootError:
+        return  # the trust_roots check names it
+    yield from timestamp_problems(
+        url, tuple(asn1_x509.Certificate.load(r.public_bytes(Encoding.DER)) for r in roots))
+
+
 def check_trust_roots(ctx: Preflight) -> Iterator[str]:
     for path in ctx.settings.certificates.trust_roots:
         try:
@@ -323,6 +348,7 @@ CHECKS: list[Check] = [
     Check("terminal_key", check_terminal_key),
     Check("seals", check_seals),
     Check("trust_roots", check_trust_roots),
+    Check("timestamp", check_timestamp, device=True),
     Check("printer", check_printer, device=True),
     Check("reader", check_reader, device=True),
     Check("camera", check_camera, device=True),

@@ -318,3 +318,40 @@ def seal_device_status(checks: list[SealCheck]) -> Any:
 
 def printable_seal_ids(catalog: Any) -> list[str]:
     return sorted({s.seal for s in catalog.enabled() if s.printable and s.seal})
+
+
+def timestamp_problems(url: str, trust_roots: tuple[asn1_x509.Certificate, ...],
+                       timeout_s: float = 5.0) -> list[str]:
+    """Ask the time-stamping authority for a token over a test digest and check that the
+    token is intact and made by a certificate chaining to the trust roots. Empty when fine."""
+    import asyncio
+    import hashlib
+
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
+    from pyhanko_certvalidator import ValidationContext
+
+    digest = hashlib.sha256(b"gov-kiosk time-stamp probe").digest()
+
+    async def probe() -> TimestampSignatureStatus:
+        token = await HTTPTimeStamper(url, timeout=timeout_s).async_timestamp(digest, "sha256")
+        context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=True,
+                                    revocation_mode="soft-fail")
+        found = await validate_tst_signed_data(token["content"], context,
+                                               lambda _algorithm: digest)
+        return TimestampSignatureStatus(**found)
+
+    try:
+        status = asyncio.run(probe())
+    except TimestampRequestError as exc:
+        return [f"{url}: no time stamp ({exc}); until it answers, certificates are sealed "
+                "B-B with a 'timestamp pending' note"]
+    except Exception as exc:  # noqa: BLE001 - any malformed answer is one plain line
+        return [f"{url}: the answer is not a usable time stamp ({type(exc).__name__})"]
+    if not (status.intact and status.valid):
+        return [f"{url}: the time stamp does not match what was asked"]
+    if not status.trusted:
+        return [f"{url}: the authority's certificate does not chain to the trust roots "
+                "([certificates] trust_roots), so no certificate could be checked later"]
+    return []

@@ -18,13 +18,13 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "preflight", help="run every start-up check",
         description="Run every start-up check (config, data dir, database, keys, seals, trust "
-        "roots, printer, reader, camera). Exit 0 when all pass; otherwise 1, with one line per "
-        "failure.",
+        "roots, time-stamping authority, printer, reader, camera). Exit 0 when all pass; "
+        "otherwise 1, with one line per failure.",
     )
     p.add_argument("--json", action="store_true",
                    help='print {"ok": bool, "checks": [{"name", "ok", "problems"}]}')
     p.add_argument("--no-devices", action="store_true",
-                   help="skip the printer, reader and camera probes")
+                   help="skip the time-stamping authority, printer, reader and camera probes")
     p.set_defaults(handler=cmd_preflight)
 
 

@@ -240,3 +240,25 @@ def test_two_seals_of_one_token_sign_at_the_same_time(terminal):
     with ThreadPoolExecutor(4) as pool:
         signed = list(pool.map(lambda i: signers[i % 2].sign(pdf, timestamp=False), range(8)))
     assert all(s.startswith(b"%PDF") and len(s) > len(pdf) for s in signed)
+
+
+def test_preflight_asks_the_time_stamping_authority(terminal, tmp_path):
+    """The probe gets a real token from the local authority and checks who made it."""
+    from kiosk.seals import timestamp_problems
+    from printing.demo_pki import ensure_demo_pki
+
+    _settings, _store, seals, _issue_fn = terminal
+    assert timestamp_problems(seals.timestamp_url, seals.trust_roots) == []
+    stranger = ensure_demo_pki(tmp_path / "other", {})
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    other_root = asn1_x509.Certificate.load(stranger.root_certificate.public_bytes(Encoding.DER))
+    problems = timestamp_problems(seals.timestamp_url, (other_root,))
+    assert len(problems) == 1 and "does not chain to the trust roots" in problems[0]
+    seals.services.set_tsa_up(False)
+    try:
+        problems = timestamp_problems(seals.timestamp_url, seals.trust_roots)
+    finally:
+        seals.services.set_tsa_up(True)
+    assert len(problems) == 1 and "sealed B-B" in problems[0]
