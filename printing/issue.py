@@ -19,7 +19,7 @@ from printing.errors import NotPrintable, SealUnavailable, TimestampUnavailable,
 from printing.fonts import CjkFont, find_cjk_font, register_reportlab_font
 from printing.layout import CertificateContent, render_certificate
 from printing.registry import CertificateRegistry, RegistryEntry
-from printing.signer import LEVEL_B, SealKeyring, SealSigner
+from printing.signer import LEVEL_B, DocumentSeal, SealKeyring
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service, mask_name
 from services_catalog.presentation import ValueFormatError
 
@@ -62,7 +62,7 @@ def _now() -> datetime:
 
 def issue_certificate(
     request: CertificateRequest,
-    signer: SealSigner,
+    signer: DocumentSeal,
     *,
     holder_id_key: bytes,
     font: CjkFont | None = None,

@@ -19,7 +19,7 @@ import io
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
@@ -54,6 +54,28 @@ LEVEL_T = "B-T"  # + a trusted time stamp
 LEVEL_LT = "B-LT"  # + the OCSP responses and CRLs needed to check it without the network
 LEVEL_LTA = "B-LTA"  # + a document time stamp over all of it (renewable before it ages)
 LEVELS = (LEVEL_B, LEVEL_T, LEVEL_LT, LEVEL_LTA)
+
+
+@runtime_checkable
+class DocumentSeal(Protocol):
+    """What issuing needs of a department's seal. `SealSigner` (PAdES with pyHanko) is the one
+    built here; a seal of another format, e.g. GB/T 38540 with SM2/SM3 in a compliant token,
+    would implement the same few members."""
+
+    seal_id: str
+    name_zh: str
+    name_en: str
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def certificate(self) -> asn1_x509.Certificate: ...
+
+    def sign(self, pdf: bytes, placement: SealPlacement | None = None,
+             reason: str = ..., *, timestamp: bool = True) -> bytes: ...
+
+    def archive_copy(self, signed: bytes) -> bytes: ...
 
 
 class _KeptKeySigner(signers.SimpleSigner):

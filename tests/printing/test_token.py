@@ -91,6 +91,9 @@ def test_a_certificate_sealed_with_the_token_key_validates(session, token_pki):
 
     signer = SealSigner.from_token("token_bureau", "令牌局", "Token Bureau", session,
                                    [token_pki.root_certificate])
+    from printing.signer import DocumentSeal
+
+    assert isinstance(signer, DocumentSeal)  # what issuing asks of any seal
     buf = io.BytesIO()
     page = canvas.Canvas(buf)
     page.drawString(100, 700, "token")
