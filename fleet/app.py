@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleet.config_store import MergedConfigCache
+from fleet.console.alerts import AlertEngine, AlertLoop
 from fleet.console.routes import router as console_router
 from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.metrics import FleetMetrics
@@ -60,7 +61,9 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _app.state.alert_loop.start()
         yield
+        await _app.state.alert_loop.stop()
         engine.dispose()
 
     app = FastAPI(title="gov-kiosk fleet", docs_url=None, redoc_url=None, openapi_url=None,
@@ -73,6 +76,9 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
     app.state.enrol_buckets = TokenBuckets(settings.enrol_rate_per_s, settings.enrol_burst)
     app.state.metrics = FleetMetrics(app.state.sessions, settings)
     app.state.config_cache = MergedConfigCache()
+    app.state.alerts = AlertEngine(app.state.sessions, settings.clock,
+                                   settings.alert_webhook_url, settings.public_url)
+    app.state.alert_loop = AlertLoop(app.state.alerts, settings.alert_interval_s)
 
     app.add_middleware(SecurityHeaders)
 

@@ -38,6 +38,9 @@ def server_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verify-burst", type=float, default=20)
     parser.add_argument("--enrol-rate", type=float, default=1.0, metavar="PER_SECOND")
     parser.add_argument("--enrol-burst", type=float, default=30)
+    parser.add_argument("--alert-webhook", default="", metavar="URL",
+                        help="POST each alert as JSON here (the console shows them anyway)")
+    parser.add_argument("--alert-interval", type=float, default=15, metavar="SECONDS")
     args = parser.parse_args(argv)
     from fleet.serve import run
 
@@ -45,7 +48,8 @@ def server_main(argv: Sequence[str] | None = None) -> int:
         database_url=args.database_url, heartbeat_interval_s=args.heartbeat_interval,
         public_url=args.public_url, verify_rate_per_s=args.verify_rate,
         verify_burst=args.verify_burst, enrol_rate_per_s=args.enrol_rate,
-        enrol_burst=args.enrol_burst,
+        enrol_burst=args.enrol_burst, alert_webhook_url=args.alert_webhook,
+        alert_interval_s=args.alert_interval,
     )
     print(f"fleet-server on http://{args.host}:{args.port}/ (database: "
           f"{_redacted(args.database_url)})", flush=True)

@@ -34,6 +34,10 @@ class FleetSettings:
     public_url: str = ""  # how the world reaches this service, e.g. https://verify.example.gov
     enrol_token_ttl_h: float = 72
     pool_size: int = 10
+    # The operations console: how often alert rules run (0: never, tests run them by hand),
+    # and where alerts are POSTed as JSON ("" = shown on the console only).
+    alert_interval_s: float = 15
+    alert_webhook_url: str = ""
     clock: Callable[[], datetime] = utc_now
 
     @property

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from fleet.console.routes import login, terminals
+from fleet.console.routes import alerts, login, terminals
 
 router = APIRouter()
-for _module in (login, terminals):
+for _module in (login, terminals, alerts):
     router.include_router(_module.router)
