@@ -3,6 +3,7 @@ CSRF checks, and the headers of an HTML answer."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,7 +42,15 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return value.astimezone(UTC).strftime(fmt)
 
 
+def plain_json(value: Any) -> str:
+    """A setting as JSON, Chinese left readable (the template escapes it)."""
+    if value is None:
+        return "—"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 _ENV.filters["when"] = local_time
+_ENV.filters["plainjson"] = plain_json
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
