@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
 from kiosk.store.models import AuditEntry
-from kiosk.store.outbox import Outbox, audit_items
+from kiosk.store.outbox import Outbox, audit_items, masked_text
 from services_catalog.model import AuthenticatedPerson, mask_id_number
 
 GENESIS = "0" * 64
@@ -145,11 +145,12 @@ class AuditLog:
             at=datetime.now(UTC),
             terminal_id=self._terminal_id,
             actor=actor,
-            action=action[:48],
-            outcome=outcome[:48],
+            # Free text is masked too: a file named after an ID number must not put it here.
+            action=masked_text(action)[:48],
+            outcome=masked_text(outcome)[:48],
             id_hash=self._keys.id_hash(person.id_number) if person else "",
             id_masked=mask_id_number(person.id_number) if person else "",
-            detail=detail[:200],
+            detail=masked_text(detail)[:200],
             prev_hash=last.entry_hash if last else GENESIS,
         )
         entry.entry_hash = keyed_mac(self._mac_key, entry)

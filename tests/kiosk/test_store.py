@@ -108,6 +108,12 @@ def test_audit_log_never_stores_the_id_number_or_name_in_clear(
     assert "张伟".encode() not in raw
 
 
+def test_an_id_number_in_free_text_is_masked_in_the_audit_log(store: Store) -> None:
+    store.audit.record("certificate_verify", "valid", detail="410402198805201238.pdf")
+    assert store.audit.entries(1)[0].detail == "4104**********1238.pdf"
+    assert store.audit.verify_chain().intact
+
+
 def test_audit_chain_detects_an_edited_line(store: Store) -> None:
     for outcome in ("ok", "BackendTimeout", "ok"):
         store.audit.record("query", outcome, PERSON)
