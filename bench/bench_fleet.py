@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
+from bench.fleet_load import TIMEOUT, LoadGenerator, beats  # noqa: E402
 from fleet import admin  # noqa: E402
 from fleet.db.engine import make_engine, migrate, session_factory  # noqa: E402
 from fleet.settings import utc_now  # noqa: E402
@@ -36,11 +37,9 @@ from tests.kiosk.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 TERMINALS = int(os.environ.get("FLEET_BENCH_TERMINALS", "1000"))
 WINDOW_S = float(os.environ.get("FLEET_BENCH_WINDOW_S", "10"))
+GENERATORS = int(os.environ.get("FLEET_BENCH_GENERATORS", "4"))  # load generator processes
 SESSIONS_PER_OUTAGE = 5  # a busy terminal serves about one citizen every two minutes
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-# A request may wait for one of the generator's connections as long as it takes (the work is
-# bounded); the figures are measured from the moment a request is sent.
-TIMEOUT = httpx.Timeout(60, pool=None)
 
 
 def emit(name: str, value: float, unit: str) -> None:
@@ -94,129 +93,54 @@ def register(url: str, count: int) -> list[SimulatedTerminal]:
     return terminals
 
 
-async def paced(
-    clients: list[httpx.AsyncClient],
-    terminals: list[SimulatedTerminal],
-    rate: float,
-    seconds: float,
-) -> tuple[list[float], int]:
-    """Heartbeats at `rate` per second spread over the terminals, for `seconds`.
-    Returns (latencies in ms, errors)."""
-    latencies: list[float] = []
-    errors = 0
-    total = int(rate * seconds)
-    start = time.perf_counter()
-
-    async def one(i: int) -> None:
-        nonlocal errors
-        terminal = terminals[i % len(terminals)]
-        client = clients[(i % len(terminals)) % len(clients)]
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        sent = time.perf_counter()
-        try:
-            await terminal.heartbeat(client)
-        except httpx.HTTPError:
-            errors += 1
-            return
-        latencies.append((time.perf_counter() - sent) * 1000)
-
-    await asyncio.gather(*(one(i) for i in range(total)))
-    return latencies, errors
+async def enrol_all(base: str, terminals: list[SimulatedTerminal]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as client:
+        for first in range(0, len(terminals), 100):
+            await asyncio.gather(*(t.enrol(client) for t in terminals[first:first + 100]))
+            await asyncio.gather(*(t.heartbeat(client) for t in terminals[first:first + 100]))
 
 
-async def every_second(
-    clients: list[httpx.AsyncClient], terminals: list[SimulatedTerminal], seconds: float
-) -> tuple[list[float], int]:
-    """Each terminal beats once a second (30x compressed), never with one still unanswered:
-    a tick missed while waiting is skipped, as a real terminal's timer would."""
-    latencies: list[float] = []
-    errors = 0
-    start = time.perf_counter()
-
-    async def one(index: int, terminal: SimulatedTerminal) -> None:
-        nonlocal errors
-        client = clients[index % len(clients)]
-        tick = index / len(terminals)  # spread the terminals over the second
-        while tick < seconds:
-            delay = start + tick - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sent = time.perf_counter()
-            try:
-                await terminal.heartbeat(client)
-                latencies.append((time.perf_counter() - sent) * 1000)
-            except httpx.HTTPError:
-                errors += 1
-            tick += 1.0
-            while start + tick < time.perf_counter():
-                tick += 1.0
-
-    await asyncio.gather(*(one(i, t) for i, t in enumerate(terminals)))
-    return latencies, errors
-
-
-def client_group(base: str, count: int, connections: int) -> list[httpx.AsyncClient]:
-    """Several small clients: one httpx pool with a thousand waiting requests spends the
-    generator's time walking its queue, which would be measured as the server's latency."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return [httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits)
-            for _ in range(count)]
-
-
-async def heartbeat_figures(base: str, terminals: list[SimulatedTerminal], pid: int) -> None:
-    clients = client_group(base, 20, 50)
+def heartbeat_figures(base: str, terminals: list[SimulatedTerminal], pid: int) -> None:
+    asyncio.run(enrol_all(base, terminals))
+    load = LoadGenerator(base, beats(terminals), GENERATORS)
     try:
-        await _heartbeat_figures(clients, terminals, pid)
-    finally:
-        for client in clients:
-            await client.aclose()
+        cpu0 = cpu_seconds(pid)
+        latencies, errors = load.every_second(WINDOW_S)
+        cpu = cpu_seconds(pid) - cpu0
+        emit(f"fleet_heartbeats_per_s_{len(terminals)}_terminals_every_1s",
+             len(latencies) / WINDOW_S, "1/s")
+        emit("fleet_heartbeat_p50", percentile(latencies, 0.50), "ms")
+        emit("fleet_heartbeat_p99", percentile(latencies, 0.99), "ms")
+        emit("fleet_heartbeat_errors", errors, "count")
+        emit("fleet_server_cpu_per_heartbeat", 1000 * cpu / max(1, len(latencies)), "ms")
+        emit("fleet_terminals_per_core_at_30s_by_cpu", 30 * len(latencies) / max(cpu, 1e-9),
+             "terminals")
 
+        def at_30s(count: int) -> tuple[float, float, bool]:
+            """(p99, server CPU share, held): `count` terminals at the real 30 s interval."""
+            cpu0 = cpu_seconds(pid)
+            latencies, errors = load.paced(count / 30, WINDOW_S)
+            share = 100 * (cpu_seconds(pid) - cpu0) / WINDOW_S
+            p99 = percentile(latencies, 0.99)
+            return p99, share, errors == 0 and p99 < 50
 
-async def _heartbeat_figures(
-    clients: list[httpx.AsyncClient], terminals: list[SimulatedTerminal], pid: int
-) -> None:
-    client = clients[0]
-    for first in range(0, len(terminals), 100):
-        await asyncio.gather(*(t.enrol(client) for t in terminals[first:first + 100]))
-        await asyncio.gather(*(t.heartbeat(client) for t in terminals[first:first + 100]))
-
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-    latencies, errors = await every_second(clients, terminals, WINDOW_S)
-    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
-    emit(f"fleet_heartbeats_per_s_{len(terminals)}_terminals_every_1s",
-         len(latencies) / elapsed, "1/s")
-    emit("fleet_heartbeat_p50", percentile(latencies, 0.50), "ms")
-    emit("fleet_heartbeat_p99", percentile(latencies, 0.99), "ms")
-    emit("fleet_heartbeat_errors", errors, "count")
-    emit("fleet_server_cpu_per_heartbeat", 1000 * cpu / max(1, len(latencies)), "ms")
-    emit("fleet_terminals_per_core_at_30s_by_cpu", 30 * len(latencies) / max(cpu, 1e-9),
-         "terminals")
-
-    async def at_30s(count: int) -> tuple[float, float, bool]:
-        """(p99, server CPU share, held): `count` terminals at the real 30 s interval."""
-        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
-        latencies, errors = await paced(clients, terminals, count / 30, WINDOW_S)
-        share = 100 * (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
-        p99 = percentile(latencies, 0.99)
-        return p99, share, errors == 0 and p99 < 50
-
-    p99, share, held = await at_30s(1000)
-    emit("fleet_30s_interval_1000_terminals_p99", p99, "ms")
-    emit("fleet_30s_interval_1000_terminals_server_cpu", share, "% of one core")
-    best = 1000 if held else 0
-    if held:  # up while it holds
-        for count in (2000, 4000, 8000, 16000):
-            if not (await at_30s(count))[2]:
-                break
-            best = count
-    else:  # down until it holds
-        for count in (500, 250):
-            if (await at_30s(count))[2]:
+        p99, share, held = at_30s(1000)
+        emit("fleet_30s_interval_1000_terminals_p99", p99, "ms")
+        emit("fleet_30s_interval_1000_terminals_server_cpu", share, "% of one core")
+        best = 1000 if held else 0
+        if held:  # up while it holds
+            for count in (2000, 4000, 8000, 16000):
+                if not at_30s(count)[2]:
+                    break
                 best = count
-                break
-    emit("fleet_terminals_at_30s_interval_p99_under_50ms", best, "terminals")
+        else:  # down until it holds
+            for count in (500, 250):
+                if at_30s(count)[2]:
+                    best = count
+                    break
+        emit("fleet_terminals_at_30s_interval_p99_under_50ms", best, "terminals")
+    finally:
+        load.close()
 
 
 async def verification_figures(base: str, terminals: list[SimulatedTerminal]) -> None:
@@ -279,7 +203,7 @@ def main() -> None:
         port = free_port()
         server = start_server(url, port)
         base = f"http://127.0.0.1:{port}"
-        asyncio.run(heartbeat_figures(base, terminals, server.pid))
+        heartbeat_figures(base, terminals, server.pid)
         asyncio.run(verification_figures(base, terminals))
         asyncio.run(drain_figure(base, terminals))
     finally:
