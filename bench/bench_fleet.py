@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -188,6 +189,9 @@ async def drain_figure(base: str, terminals: list[SimulatedTerminal]) -> None:
 
 
 def main() -> None:
+    # A SIGTERM (make's timeout, Ctrl-C in a wrapper) still runs the `finally`s below, so the
+    # server process and the private PostgreSQL stop with the bench.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     # The machine is shared: its load says how much of a core each process could get.
     emit("fleet_bench_load_average_1min", os.getloadavg()[0], "runnable processes")
     bindir = find_bindir()
