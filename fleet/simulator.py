@@ -48,6 +48,11 @@ class SimulatedTerminal:
         self.config_hash = ""
         self.config: p.ConfigDocument | None = None
         self.issued: list[p.RegistryEntryShape] = []
+        self.in_session = False  # remote actions wait while a citizen is served
+        self.staff_call = False
+        self.sheets_left = 500
+        self.actions_run: dict[int, str] = {}  # id -> action: each runs once
+        self.actions_to_report: list[p.ActionResult] = []
 
     @property
     def headers(self) -> dict[str, str]:
@@ -64,7 +69,8 @@ class SimulatedTerminal:
 
     def heartbeat_body(self) -> p.Heartbeat:
         printer = {"device": "printer", "state": "online", "ready": self.paper not in
-                   ("out", "jammed"), "paper": self.paper, "media": "none"}
+                   ("out", "jammed"), "paper": self.paper, "media": "none",
+                   "info": {"sheets_left": str(self.sheets_left)}}
         reader = {"device": "idcard_reader", "state": "online", "ready": True, "card": "absent"}
         oldest = self.outbox[0].occurred_at if self.outbox else None
         return p.Heartbeat(
@@ -72,18 +78,44 @@ class SimulatedTerminal:
             uptime_s=time.monotonic() - self.started, state=self.state, reason=self.reason,
             devices=[p.DeviceStatusReport.model_validate(d) for d in (printer, reader)],
             config_hash=self.config_hash, outbox_length=len(self.outbox),
-            outbox_oldest_at=oldest,
+            outbox_oldest_at=oldest, in_session=self.in_session, staff_call=self.staff_call,
+            actions_done=list(self.actions_to_report),
         )
 
     async def heartbeat(self, client: httpx.AsyncClient) -> p.HeartbeatAck:
         path = p.HEARTBEAT_PATH.format(terminal_id=self.terminal_id)
-        response = await client.post(path, json=self.heartbeat_body().model_dump(mode="json"),
+        body = self.heartbeat_body()
+        response = await client.post(path, json=body.model_dump(mode="json"),
                                      headers=self.headers)
         response.raise_for_status()
+        reported = len(body.actions_done)
         ack = p.HeartbeatAck.model_validate(response.json())
+        del self.actions_to_report[:reported]  # the centre has them now
         if ack.config_hash != self.config_hash:
             await self.pull_config(client)
+        await self.run_actions(client, ack.actions)
         return ack
+
+    async def run_actions(self, client: httpx.AsyncClient,
+                          orders: list[p.RemoteActionOrder]) -> None:
+        """What the terminal does with remote actions: only at the attract screen (not in a
+        session), each id once; the outcome goes back in the next heartbeat."""
+        if self.in_session:
+            return
+        for order in orders:
+            if order.id in self.actions_run:
+                continue
+            self.actions_run[order.id] = order.action
+            outcome: str = "ok"
+            detail = ""
+            if order.action == "reload_config":
+                await self.pull_config(client)
+            elif order.action == "restart_app":
+                self.started = time.monotonic()
+            elif order.action != "self_test":
+                outcome, detail = "failed", f"unknown action {order.action}"
+            self.actions_to_report.append(p.ActionResult(id=order.id, outcome=outcome,
+                                                         detail=detail))
 
     async def pull_config(self, client: httpx.AsyncClient) -> p.ConfigResponse:
         path = p.CONFIG_PATH.format(terminal_id=self.terminal_id)
@@ -93,6 +125,11 @@ class SimulatedTerminal:
         self.config = config.document
         self.config_hash = p.config_hash(config.document)  # applied: what the terminal holds
         return config
+
+    def catalog(self) -> list[str]:
+        """The services this terminal offers under the configuration it has applied."""
+        disabled = set(self.config.services_disabled) if self.config else set()
+        return [service for service, _ in SERVICES if service not in disabled]
 
     # --- events ------------------------------------------------------------------------
 
@@ -119,6 +156,7 @@ class SimulatedTerminal:
                 demo=True, issuer_name_zh="演示政务服务中心",
             )
             self.issued.append(entry)
+            self.sheets_left = max(0, self.sheets_left - 1)
             self.outbox.append(p.CertificateEvent(**self._envelope(), entry=entry))
             self.outbox.append(p.UsageEvent(**self._envelope(), service_id=service_id,
                                             counter="certificates"))
