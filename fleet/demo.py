@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import secrets
 import tempfile
 import threading
 from pathlib import Path
@@ -21,10 +22,12 @@ import uvicorn
 from fleet import admin
 from fleet.app import create_app
 from fleet.config_store import change_setting
+from fleet.console import auth
 from fleet.settings import FleetSettings, utc_now
 from fleet.simulator import SimulatedTerminal
 from printing.codes import qr_payload
 
+DEMO_PASSWORD = secrets.token_urlsafe(9)  # the console's demo account, printed at start
 TERMINALS = (("ZZ-0001", "zhengzhou"), ("ZZ-0002", "zhengzhou"), ("ZZ-0003", "zhengzhou"),
              ("LY-0001", "luoyang"), ("LY-0002", "luoyang"))
 
@@ -32,6 +35,7 @@ TERMINALS = (("ZZ-0001", "zhengzhou"), ("ZZ-0002", "zhengzhou"), ("ZZ-0003", "zh
 def prepare(settings: FleetSettings, app_sessions) -> dict[str, str]:  # type: ignore[no-untyped-def]
     tokens = {}
     with app_sessions() as session:
+        auth.add_user(session, "demo", "admin", DEMO_PASSWORD, utc_now(), "demo")
         for terminal_id, group in TERMINALS:
             tokens[terminal_id] = admin.add_terminal(session, terminal_id, group, utc_now(), 1)
         for group in {g for _, g in TERMINALS}:
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     url = f"http://127.0.0.1:{args.port}"
     print(f"Fleet centre: {url}  (metrics {url}/metrics; database {folder})", flush=True)
+    print(f"Operations console: {url}/  user demo, password {DEMO_PASSWORD}", flush=True)
     print(f"Terminals: fleet-admin --database-url {settings.database_url} terminal list",
           flush=True)
     stop = threading.Event()

@@ -12,7 +12,7 @@ GRID = "#c8c8c8"
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
-              width: int = 640, height: int = 220, label_every: int = 1) -> str:
+              width: int = 480, height: int = 220, label_every: int = 1) -> str:
     """Vertical bars, one per label, scaled to the largest value (a zero chart stays flat).
     The SVG scales to its container through its viewBox."""
     if len(labels) != len(values):
@@ -29,9 +29,9 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
         f'<text x="{left}" y="16" fill="{INK}" font-size="14">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="{GRID}"/>',
-        f'<text x="{left - 4}" y="{top + 10}" fill="{INK}" font-size="12" '
+        f'<text x="{left - 4}" y="{top + 10}" fill="{INK}" font-size="14" '
         f'text-anchor="end">{_number(peak)}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h}" fill="{INK}" font-size="12" '
+        f'<text x="{left - 4}" y="{top + plot_h}" fill="{INK}" font-size="14" '
         f'text-anchor="end">0</text>',
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -44,7 +44,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
         if index % label_every == 0:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{height - 10}" fill="{INK}" '
-                f'font-size="12" text-anchor="middle">{escape(label)}</text>')
+                f'font-size="14" text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -137,6 +137,8 @@ ZH: dict[str, str] = {
     "Page not found.": "页面不存在。",
     "Staff call": "呼叫工作人员",
     "Counter": "计数",
+    "Services off": "已关闭事项",
+    "Services on": "已开启事项",
     "Count": "数量",
 }
 
