@@ -67,7 +67,9 @@ def test_attendant_unlocks_with_pin_sees_devices_and_reprints(kiosk, shots_dir):
     kiosk.attendant.in_doubt_first = True
     confirm = kiosk.find(QPushButton, "ConfirmReprint")
     assert not confirm.isVisible()
-    kiosk.qtbot.waitUntil(lambda: 7 in w.attendant_panel.job_buttons)
+    # A row added to a shown panel appears when the event loop comes round (a queued show).
+    kiosk.qtbot.waitUntil(lambda: 7 in w.attendant_panel.job_buttons
+                          and w.attendant_panel.job_buttons[7].isVisible())
     kiosk.click(w.attendant_panel.job_buttons[7])
     kiosk.qtbot.waitUntil(lambda: kiosk.attendant.reprints == 1)
     kiosk.qtbot.waitUntil(lambda: "出纸口" in kiosk.find(QLabel, "ActionResult").text())
