@@ -10,6 +10,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -361,20 +362,37 @@ def set_service_enabled(path: Path, service_id: str, enabled: bool) -> None:
     """
     import tomlkit
 
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    doc = tomlkit.parse(text)
-    services = doc.get("services")
-    if services is None:
-        services = tomlkit.table()
-        doc["services"] = services
-    disabled = [s for s in services.get("disabled", []) if s != service_id]
-    enabled_ids = [s for s in services.get("enabled", []) if s != service_id]
-    (enabled_ids if enabled else disabled).append(service_id)
-    services["disabled"] = sorted(disabled)
-    services["enabled"] = sorted(enabled_ids)
-    new_text = tomlkit.dumps(doc)
-    settings_from_mapping(parse_toml(new_text, str(path)), source=str(path))
-    replace_file_text(path, new_text)
+    with _edit_lock(path):  # two admins at once: each edit reads the other's result
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        doc = tomlkit.parse(text)
+        services = doc.get("services")
+        if services is None:
+            services = tomlkit.table()
+            doc["services"] = services
+        disabled = [s for s in services.get("disabled", []) if s != service_id]
+        enabled_ids = [s for s in services.get("enabled", []) if s != service_id]
+        (enabled_ids if enabled else disabled).append(service_id)
+        services["disabled"] = sorted(disabled)
+        services["enabled"] = sorted(enabled_ids)
+        new_text = tomlkit.dumps(doc)
+        settings_from_mapping(parse_toml(new_text, str(path)), source=str(path))
+        replace_file_text(path, new_text)
+
+
+@contextmanager
+def _edit_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock for editing `path`, held on a file beside it: the config file itself
+    is replaced by each edit, so a lock on it would be a lock on a file already gone."""
+    import fcntl
+
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target.with_name(f".{target.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def replace_file_text(path: Path, text: str) -> None:

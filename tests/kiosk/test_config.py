@@ -82,3 +82,22 @@ def test_switching_a_service_keeps_comments_and_validates(tmp_path: Path) -> Non
     assert settings.services.disabled == ("housing_fund.deposit_certificate",)
     assert settings.services.enabled == ("pension.payment_details",)
     assert isinstance(settings, Settings)
+
+
+def _switch_off(path: str, service_id: str) -> None:
+    set_service_enabled(Path(path), service_id, False)
+
+
+def test_switches_from_several_processes_at_once_are_all_kept(tmp_path: Path) -> None:
+    """Two admins (or a script and the admin screen) switching at the same moment: each
+    read-modify-write waits for the other, so no switch is silently lost."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from services_catalog.catalog import load_catalog
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text("# shared\n", encoding="utf-8")
+    ids = [s.id for s in load_catalog().services][:24]
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_switch_off, [str(path)] * len(ids), ids))
+    assert sorted(load_settings(path).services.disabled) == sorted(ids)
