@@ -155,6 +155,12 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
     notifier = Notifier()
     supervisor = Supervisor(runtime, notifier, retry=args.tour is None)
     watchdog = start_watchdog(notifier, window)
+    if args.tour is None:
+        import signal
+
+        # systemctl stop: leave the event loop, so the store closes and systemd hears STOPPING
+        # (Python runs the handler at the next timer tick: the window's clock runs every second).
+        signal.signal(signal.SIGTERM, lambda _signo, _frame: app.quit())
     supervisor.start()
     try:
         if args.tour is not None:

@@ -142,11 +142,11 @@ def test_the_terminal_says_ready_only_when_it_can_serve(tmp_path: Path) -> None:
         sock.wait_for(lambda m: m == "WATCHDOG=1")
         assert sock.messages.count("WATCHDOG=1") > pings  # still pinging once in service
         assert process.poll() is None
+        process.send_signal(signal.SIGTERM)  # systemctl stop
+        assert process.wait(timeout=60) == 0
+        sock.wait_for(lambda m: m == "STOPPING=1", 10)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             process.kill()
             process.wait()
         stderr = process.stderr.read().decode() if process.stderr else ""
