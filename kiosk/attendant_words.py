@@ -99,6 +99,44 @@ def job_state(status: str, reason: str, language: str) -> str:
     return pick(("未打出", "not printed"), language)
 
 
+# Why the terminal cannot serve: the runtime's reasons are "source: detail" lines for logs and
+# the heartbeat; the panel names the source in words and keeps an English detail for English.
+_SOURCES: dict[str, Pair] = {
+    **{cls: (f"{zh}不能使用", f"{en} cannot be used") for cls, (zh, en) in DEVICE_NAMES.items()},
+    "reader": ("身份证阅读器不能使用", "ID-card reader cannot be used"),
+    "seals": ("电子印章不能使用", "Electronic seal cannot be used"),
+    "timestamp": ("时间戳服务不能使用", "Time-stamping service cannot be used"),
+    "trust_roots": ("信任根证书有误", "Trust roots are wrong"),
+    "storage": ("数据无法写入", "Data cannot be written"),
+    "database": ("数据库不能使用", "Database cannot be used"),
+    "data_dir": ("数据目录空间不足或不可用", "Data directory is full or unusable"),
+    "config": ("配置文件有误", "Config file is wrong"),
+    "audit_key": ("审计密钥不能使用", "Audit key cannot be used"),
+    "terminal_key": ("终端密钥不能使用", "Terminal key cannot be used"),
+    "start": ("启动未完成，正在自动重试", "Start-up did not finish; retrying by itself"),
+}
+_WHOLE_REASONS: dict[str, Pair] = {
+    "outside opening hours": ("不在开放时间", "outside opening hours"),
+    "starting": ("正在启动", "starting"),
+}
+_OTHER_REASON: Pair = ("其他原因，请运行 kiosk-admin preflight 查看",
+                       "another reason: run kiosk-admin preflight")
+
+
+def reason_line(reason: str, language: str) -> str:
+    """One reason the terminal cannot serve, in words (never a source code such as
+    `idcard_reader`); in English the detail follows, for the staff who fix it."""
+    if reason in _WHOLE_REASONS:
+        return pick(_WHOLE_REASONS[reason], language)
+    source, _, detail = reason.partition(": ")
+    words = _SOURCES.get(source)
+    if words is None:
+        return pick(_OTHER_REASON, language)
+    if language == "zh" or not detail or "_" in detail or "=" in detail:
+        return pick(words, language)
+    return f"{words[1]} ({detail})"
+
+
 class KeptJob(Protocol):
     """The shape of kiosk.store.jobs.WaitingJob that the list needs."""
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from devices.status import DeviceStatus
-from kiosk.attendant_words import device_line, job_rows, paper_line, screen_name
+from kiosk.attendant_words import device_line, job_rows, paper_line, reason_line, screen_name
 from kiosk.ui.texts import STAFF, pick
 from kiosk.ui.widgets import Background, make_button, make_label
 
@@ -264,7 +264,8 @@ class AttendantPanel(QWidget):
                  for status in statuses]
         # Why the terminal cannot serve, first: devices are one reason among others.
         reasons = list(self.service_reasons()) if self.service_reasons is not None else []
-        lines[:0] = [(s("cannot_serve", self.language, reason=r), "error") for r in reasons]
+        lines[:0] = [(s("cannot_serve", self.language, reason=reason_line(r, self.language)),
+                     "error") for r in reasons]
         if not lines:
             lines = [(s("no_devices", self.language), "body")]
         for line, role in lines:

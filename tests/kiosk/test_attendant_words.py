@@ -49,3 +49,20 @@ def test_kept_jobs_in_words() -> None:
     (row,) = job_rows(jobs, "zh", UTC)
     assert row.job_id == 3 and not row.in_doubt
     assert row.text == "05-04 02:17 · 张* · 无房证明 · 未打出：缺纸"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("reason", [
+    "idcard_reader: stopped", "camera: camera stopped", "printer: media-jam-error",
+    "outside opening hours", "starting",
+    "storage: the audit log or the certificate registry cannot be written",
+    "data_dir: 12 MB free, 200 MB needed", "start: OSError: [Errno 5] I/O error",
+    "seals: token_absent", "something_new: odd_detail",
+])
+def test_why_the_terminal_cannot_serve_is_words(reason: str, language: str) -> None:
+    from kiosk.attendant_words import reason_line
+
+    line = reason_line(reason, language)
+    assert line and not CODES.search(line), line
+    if language == "zh":
+        assert not re.search(r"[A-Za-z]{3,}", line.replace("kiosk-admin preflight", "")), line

@@ -222,3 +222,15 @@ def test_window_turns_voice_on_with_elderly_mode(qtbot, catalog):
     runner.dispatch(ToggleElderly())
     qtbot.waitUntil(lambda: ("elderly_on", "zh") in voice.spoken)
     window.close()
+
+
+def test_out_of_service_reasons_are_words_in_both_languages(kiosk):
+    from kiosk.flow import DevicesChanged
+
+    kiosk.runner.dispatch(DevicesChanged(required_ok=False))
+    kiosk.wait_screen(Screen.OUT_OF_SERVICE)
+    page = kiosk.window.pages[Screen.OUT_OF_SERVICE]
+    page.show_reasons(["idcard_reader: the reader is not connected", "outside opening hours"])
+    text = page.reasons.text()
+    assert "idcard_reader" not in text
+    assert "身份证阅读器不能使用" in text and "ID-card reader cannot be used" in text

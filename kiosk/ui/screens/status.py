@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar
 
 from kiosk import flow
+from kiosk.attendant_words import reason_line
 from kiosk.ui.screens.base import Page, UiContext
 from kiosk.ui.spoken import joined, spell_code
 from kiosk.ui.texts import t
@@ -202,5 +203,8 @@ class OutOfServicePage(Page):
         self.staff.setText(f"{t('staff_login', 'zh')} / {t('staff_login', 'en')}")
 
     def show_reasons(self, reasons: list[str] | tuple[str, ...]) -> None:
-        self.reasons.setText(t("out_of_service_staff", "en", reasons="; ".join(reasons))
-                             if reasons else "")
+        # Both languages, in words: whoever comes to fix it reads one of them.
+        lines = [t("out_of_service_staff", lang,
+                   reasons=sep.join(reason_line(r, lang) for r in reasons))
+                 for lang, sep in (("zh", "；"), ("en", "; "))]
+        self.reasons.setText("\n".join(lines) if reasons else "")
