@@ -120,6 +120,11 @@ class AttendantDesk:
                                              detail=str(answered))
         return answered
 
+    def config_problem(self) -> str:
+        """Why the config file's last edit was not applied ("" when it was)."""
+        problem: str = self._runtime.switches.problem
+        return problem
+
     # ---- admin: services ---------------------------------------------------------------
     def services(self) -> list[ServiceSwitch]:
         return [ServiceSwitch(s.id, s.name_zh, s.name_en, s.category.value, s.enabled)

@@ -21,6 +21,9 @@ class ServiceSwitches:
     def __init__(self, runtime: Any, config_path: Path | None) -> None:
         self._runtime = runtime
         self.config_path = config_path
+        # Why the file's last edit was not applied ("" when it was): the panel shows it, so
+        # staff learn the terminal still runs on its last good switches.
+        self.problem = ""
 
     def enabled_ids(self) -> set[str]:
         return {s.id for s in self._runtime.catalog.enabled()}
@@ -33,8 +36,13 @@ class ServiceSwitches:
         try:
             from_file = load_settings(self.config_path)
         except ConfigError as exc:  # a broken edit: keep serving with the switches we have
-            log.warning("config file not applied: %s", exc)
+            log.warning("config file not applied, the last good switches stay: %s", exc)
+            if str(exc) != self.problem:
+                runtime.store.audit.record("config_rejected", "kept_last", actor="system",
+                                           detail=str(exc)[:200])
+            self.problem = str(exc)
             return set(), set()
+        self.problem = ""
         if from_file.services == runtime.base_settings.services:
             return set(), set()
         before = self.enabled_ids()

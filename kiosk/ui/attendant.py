@@ -266,6 +266,9 @@ class AttendantPanel(QWidget):
         reasons = list(self.service_reasons()) if self.service_reasons is not None else []
         lines[:0] = [(s("cannot_serve", self.language, reason=reason_line(r, self.language)),
                      "error") for r in reasons]
+        problem = getattr(self.attendant, "config_problem", lambda: "")()
+        if problem:
+            lines.insert(0, (s("config_kept", self.language, detail=problem), "error"))
         if not lines:
             lines = [(s("no_devices", self.language), "body")]
         for line, role in lines:

@@ -300,6 +300,8 @@ STAFF: dict[str, Pair] = {
     "terminal": ("终端 {id}", "Terminal {id}"),
     "no_devices": ("没有设备信息。", "No device information."),
     "cannot_serve": ("暂停服务原因：{reason}", "Out of service: {reason}"),
+    "config_kept": ("配置文件有误，本机仍按上次的设置运行（运行 kiosk-admin preflight 查看）。",
+                    "The config file has an error; the last good settings stay: {detail}"),
 }
 
 DEVICE_NAMES: dict[str, Pair] = {

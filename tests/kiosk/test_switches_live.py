@@ -121,3 +121,21 @@ def test_the_panel_counts_todays_sessions(running) -> None:
     rt.runner.dispatch(flow.Touch())
     rt.runner.dispatch(flow.Finish())
     _wait(lambda: desk.sessions_today() == before + 1)
+
+
+def test_a_running_terminal_keeps_its_switches_when_the_file_breaks_and_says_so(running) -> None:
+    rt, config, _ = running
+    desk = AttendantDesk(rt)
+    config.write_text(f"[services]\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+    rt.switches.reload()
+    assert not rt.catalog.get(SERVICE).enabled and desk.config_problem() == ""  # type: ignore[union-attr]
+    config.write_text("[services\ndisabled = ", encoding="utf-8")  # an editor saved half
+    rt.switches.reload()
+    rt.switches.reload()
+    assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    assert "not valid TOML" in desk.config_problem()
+    rejected = [e for e in rt.store.audit.entries(100) if e.action == "config_rejected"]
+    assert len(rejected) == 1  # once per problem, not once per look
+    config.write_text("", encoding="utf-8")
+    rt.switches.reload()
+    assert rt.catalog.get(SERVICE).enabled and desk.config_problem() == ""  # type: ignore[union-attr]

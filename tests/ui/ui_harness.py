@@ -160,6 +160,10 @@ class FakeAttendant:
         self.calls: list[Any] = []
         self.switched_off: set[str] = set()
         self.catalog: Any = None
+        self.problem = ""
+
+    def config_problem(self) -> str:
+        return self.problem
 
     def verify_pin(self, pin: str, role: str = "attendant") -> bool:
         return pin == ("135790" if role == "admin" else "246810")
