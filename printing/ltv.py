@@ -59,6 +59,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "no_revocation_data": ("文件未内嵌签章证书的吊销信息，无法离线核验。",
                            "The file does not carry the seal certificate's revocation data, "
                            "so it cannot be checked offline."),
+    "not_yet_sealed": ("核验日期早于盖章时间：该日期时文件尚未盖章。",
+                       "The checking date is before the document was sealed."),
     "revoked": ("签章证书在盖章前已被吊销。",
                 "The seal's certificate was revoked before the document was sealed."),
     "untrusted": ("签章证书在盖章时不可信。",
@@ -196,6 +198,9 @@ def verify_at(pdf: bytes, trust_roots: Sequence[asn1_x509.Certificate], at: date
         tsv = status.timestamp_validity
         if tsv is None or not (tsv.intact and tsv.valid and tsv.trusted):
             return report("timestamp_untrusted", level)
+    if proven > at:
+        # Nothing can be valid as of a date before it existed.
+        return report("not_yet_sealed", level, proven)
     signer_cn = status.signing_cert.subject.native.get("common_name")
     signer = str(signer_cn) if signer_cn else None
     if not status.intact or not status.valid:

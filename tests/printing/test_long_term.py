@@ -255,3 +255,12 @@ def test_services_stop_by_themselves(tmp_path):
     services2.stop()
     assert again.services_url == pki.services_url  # the address its certificates name
     assert Path(tmp_path / "pki" / "tsa.pem").is_file()
+
+
+def test_a_date_before_the_seal_was_made_is_not_valid(local_pki, blank_pdf):
+    """As of a day before its time stamp the document did not exist yet: not 'valid'."""
+    signed = _fresh_signer(local_pki).sign(blank_pdf)
+    report = verify_at(signed, _roots(local_pki), datetime.now(UTC) - timedelta(days=1))
+    assert not report.valid
+    assert report.problem == "not_yet_sealed"
+    assert report.proven_time is not None and report.proven_time > report.at
