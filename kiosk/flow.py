@@ -130,6 +130,11 @@ class Screen(enum.Enum):
 # Screens where the citizen waits on the machine: the idle clock does not run there.
 _WAITING = {Screen.QUERYING, Screen.PRINTING, Screen.COLLECTING}
 _NO_SESSION = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
+# The face check has time limits of its own (kiosk.ports); a "need more time?" prompt there
+# would cover the camera preview during the blink challenge.
+_OWN_LIMIT = {Screen.FACE}
+# Help is read slowly, but a citizen who opens it and walks away must still be wiped.
+HELP_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ class SessionState:
     history: tuple[Screen, ...] = ()
     devices_ok: bool = True
     voice: bool = False  # the citizen asked for voice guidance (kept for the session)
-    help_open: bool = False  # the idle clock stands still while Help is read
+    help_open: bool = False  # Help is open: the idle limit is HELP_FACTOR times longer
     answers: int = 0  # query answers in this session: numbers the print requests
     # The request key of a print the waiting net gave up on while its issue-and-print still
     # runs: that request may not start again, and its late answer still counts.
@@ -183,7 +188,7 @@ class SessionState:
         return f"SessionState(screen={self.screen.name}, token={self.token[:4]}…)"
 
     def idle_limit(self, timeouts: Timeouts) -> float | None:
-        if self.screen in _NO_SESSION or self.screen in _WAITING or self.help_open:
+        if self.screen in _NO_SESSION or self.screen in _WAITING or self.screen in _OWN_LIMIT:
             return None
         if self.screen is Screen.DONE:
             limit = timeouts.done_s
@@ -194,6 +199,8 @@ class SessionState:
         if self.elderly:
             floor = timeouts.elderly_idle_s if self.screen is not Screen.DONE else 0.0
             limit = max(limit * ELDERLY_FACTOR, floor)
+        if self.help_open:
+            limit *= HELP_FACTOR
         return limit
 
     def warning_due(self, now: float, timeouts: Timeouts) -> bool:

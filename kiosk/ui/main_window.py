@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         self.runner.dispatch(flow.SetLanguage(language))
 
     def _open_help(self) -> None:
-        self.runner.dispatch(flow.SetHelpOpen(True))  # the idle clock waits while they read
+        self.runner.dispatch(flow.SetHelpOpen(True))  # a longer idle limit while they read
         self.help.show_state(self.runner.state.language)
         self.help.open()
 

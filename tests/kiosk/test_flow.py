@@ -197,16 +197,39 @@ def test_idle_warning_comes_at_least_twenty_seconds_before_the_wipe() -> None:
     assert state.screen is Screen.ATTRACT
 
 
-def test_idle_clock_stands_still_while_help_is_open() -> None:
+def test_help_has_a_longer_limit_of_its_own_then_warns_and_wipes() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.ChooseCategory(Category.REAL_ESTATE), 5)
+    state, _ = run(state, flow.SetHelpOpen(True), 10)
+    limit = T.idle_s * flow.HELP_FACTOR
+    assert state.seconds_left(10 + T.idle_s + 1, T) == limit - T.idle_s - 1
+    state, _ = run(state, flow.Tick(), 10 + T.idle_s + 1)
+    assert state.screen is Screen.SERVICE_LIST  # reading Help is not idleness...
+    assert state.warning_due(10 + limit - T.warning_s, T)
+    state, effects = run(state, flow.Tick(), 10 + limit + 0.1)
+    assert state.screen is Screen.ATTRACT and state.token == ""  # ...but walking away is
+    assert not state.help_open and flow.SessionEnded("idle") in effects
+
+
+def test_closing_help_restarts_the_idle_clock_in_full() -> None:
     state, _ = run(flow.SessionState(), flow.Touch(), 0)
     state, _ = run(state, flow.SetHelpOpen(True), 10)
-    assert state.seconds_left(10 + T.idle_s * 5, T) is None
-    state, _ = run(state, flow.Tick(), 10 + T.idle_s * 5)
-    assert state.screen is Screen.HOME
-    state, _ = run(state, flow.SetHelpOpen(False), 10 + T.idle_s * 5)
-    assert state.seconds_left(10 + T.idle_s * 5, T) == T.idle_s
-    state, _ = run(state, flow.Tick(), 10 + T.idle_s * 6 + 1)
+    state, _ = run(state, flow.SetHelpOpen(False), 10 + T.idle_s * 1.5)
+    assert state.seconds_left(10 + T.idle_s * 1.5, T) == T.idle_s
+    state, _ = run(state, flow.Tick(), 10 + T.idle_s * 2.5 + 1)
     assert state.screen is Screen.ATTRACT
+
+
+def test_the_idle_clock_waits_during_the_face_check_which_has_its_own_limits() -> None:
+    state, _ = run(flow.SessionState(), flow.Touch(), 0)
+    state, _ = run(state, flow.ChooseService(make_service(auth=AuthMethod.CARD_FACE)), 1)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 2)
+    assert state.screen is Screen.FACE
+    assert not state.warning_due(2 + T.idle_s - 1, T)  # no prompt over the camera preview
+    state, _ = run(state, flow.Tick(), 2 + T.idle_s + 1)
+    assert state.screen is Screen.FACE
+    state, _ = run(state, flow.FaceVerified(state.token), 2 + T.idle_s + 5)
+    assert state.screen is Screen.QUERYING
 
 
 def test_large_text_doubles_idle_limits_and_the_face_check_time() -> None:
