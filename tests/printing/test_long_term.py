@@ -230,13 +230,13 @@ def test_pdfsig_and_pyhanko_agree_where_pdfsig_can_judge(local_pki, blank_pdf, n
     archive = good.archive_copy(good.sign(blank_pdf))
     verdict = _pdfsig(nss_db, archive, tmp_path)
     assert "Signature is Valid." in verdict and "Certificate is Trusted." in verdict
-    assert verify_at(archive, roots, now).valid
+    assert verify_at(archive, roots, datetime.now(UTC)).valid
 
     tampered = bytearray(archive)
     tampered[tampered.index(b"ReportLab")] = ord("r")  # inside the signed byte range
     verdict = _pdfsig(nss_db, bytes(tampered), tmp_path)
     assert "Signature is Valid." not in verdict
-    assert verify_at(bytes(tampered), roots, now).problem == "modified"
+    assert verify_at(bytes(tampered), roots, datetime.now(UTC)).problem == "modified"
 
     stolen = _fresh_signer(local_pki)
     authority.revoke(_serial(stolen), now - timedelta(hours=1))
@@ -244,7 +244,7 @@ def test_pdfsig_and_pyhanko_agree_where_pdfsig_can_judge(local_pki, blank_pdf, n
                       crls=[asn1_crl.CertificateList.load(authority.crl())])
     verdict = _pdfsig(nss_db, forged, tmp_path)
     assert "Certificate has been Revoked." in verdict
-    assert verify_at(forged, roots, now).problem == "revoked"
+    assert verify_at(forged, roots, datetime.now(UTC)).problem == "revoked"
 
 
 def test_services_stop_by_themselves(tmp_path):
