@@ -373,8 +373,10 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, StartCollect):
         if screen in _WAITING:
             return state, []
+        # Always card and face again, even inside a live session: whoever stands here now
+        # may not be the card holder who was signed in a minute ago.
         collect = replace(
-            state, collecting=True, service=None, category=None, inputs={},
+            state, collecting=True, person=None, service=None, category=None, inputs={},
             inputs_submitted=False, result=None, message=None, verification_code="",
             print_failed=False, slip_printed=False,
         )

@@ -83,6 +83,17 @@ def test_collecting_from_home_and_a_failed_face_check_can_be_retried() -> None:
     assert state.screen is Screen.COLLECTING
     assert any(isinstance(e, flow.CollectKept) for e in effects)
 
+def test_collect_inside_a_live_session_asks_card_and_face_again() -> None:
+    state, token, _ = _at_result()  # A signed in (card only); a passer-by taps Home, Collect
+    state, _ = run(state, flow.GoHome(), 3)
+    state, effects = run(state, flow.StartCollect(), 4)
+    assert state.screen is Screen.PLACE_CARD and state.person is None
+    assert flow.ArmCardReader(token) in effects
+    assert not any(isinstance(e, flow.CollectKept) for e in effects)
+    state, effects = run(state, flow.CardAccepted(token, PERSON), 5)
+    assert state.screen is Screen.FACE
+
+
 def test_back_from_the_collect_card_step_leaves_collect_mode() -> None:
     state, _ = run(flow.SessionState(), flow.Touch(), 0)
     state, _ = run(state, flow.StartCollect(), 1)
