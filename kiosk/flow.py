@@ -149,6 +149,9 @@ class Timeouts:
     warning_s: float = 30.0
 
 
+# `print_in_flight` of a collect the waiting net gave up on (a print's is its request key).
+COLLECT_IN_FLIGHT = "collect"
+
 # Large-text mode is for citizens who read and move slowly: every idle limit and the face
 # check's own time limits are this many times longer.
 ELDERLY_FACTOR = 2.0
@@ -316,12 +319,14 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         if state.screen in _WAITING and now - state.last_activity > timeouts.waiting_s:
             # Adapters and printers have their own timeouts; this is the net under them, so a
             # lost answer never strands the citizen (and their data) on a spinner.
-            if state.screen is Screen.PRINTING:
-                # The issue-and-print may still be running: no retry may start a second one.
+            if state.screen in (Screen.PRINTING, Screen.COLLECTING):
+                # The print may still be running: no retry may start a second one.
                 failed, stopped = step(
                     state, StepFailed(state.token, PRINT_STILL_RUNNING, print_failed=True),
                     now, timeouts)
-                return replace(failed, print_in_flight=state.print_request), stopped
+                in_flight = state.print_request if state.screen is Screen.PRINTING \
+                    else COLLECT_IN_FLIGHT
+                return replace(failed, print_in_flight=in_flight), stopped
             return step(state, StepFailed(state.token, STUCK), now, timeouts)
         return state, []
     if isinstance(event, SetLanguage):
@@ -415,8 +420,16 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         done = _go(state, Screen.DONE, now, verification_code=event.verification_code,
                    print_in_flight="", message=None)
         return done, []
+    if state.print_in_flight and screen is Screen.ERROR and isinstance(event, Collected):
+        codes = ", ".join(event.verification_codes)
+        done = _go(state, Screen.DONE, now, verification_code=codes, collecting=False,
+                   print_in_flight="", message=None)
+        return done, []
     if state.print_in_flight and screen is Screen.ERROR and isinstance(event, StepFailed):
-        # The late end of the print: now the citizen may try again if it allows.
+        # The late end of the print: a kept certificate still gives its code and slip; else
+        # the citizen may now try again if the failure allows.
+        if event.verification_code:
+            return _print_failed(replace(state, print_in_flight=""), event, now)
         return replace(state, message=event.message, print_in_flight="",
                        last_activity=now), []
     if isinstance(event, QueryAnswered) and screen is Screen.QUERYING:

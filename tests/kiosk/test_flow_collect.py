@@ -143,3 +143,38 @@ def test_the_list_of_services_opens_from_attract_and_a_tap_chooses_one() -> None
     assert state.screen is Screen.ALL_SERVICES  # back where the service was chosen
     state, _ = run(state, flow.GoBack(), 3)
     assert state.screen is Screen.HOME
+
+
+def _collecting(timeouts: flow.Timeouts):  # noqa: ANN202
+    state, _ = flow.step(flow.SessionState(), flow.StartCollect(), 0.0, timeouts)
+    state, _ = flow.step(state, flow.CardAccepted(state.token, PERSON), 0.0, timeouts)
+    state, _ = flow.step(state, flow.FaceVerified(state.token), 0.0, timeouts)
+    assert state.screen is Screen.COLLECTING
+    return state
+
+
+def test_a_collect_given_up_on_offers_no_retry_and_its_late_answer_still_counts() -> None:
+    timeouts = flow.Timeouts(waiting_s=10.0)
+    state, _ = flow.step(_collecting(timeouts), flow.Tick(), 11.0, timeouts)
+    assert state.screen is Screen.ERROR and state.message is not None
+    assert not state.message.can_retry and state.print_in_flight
+    _, effects = flow.step(state, flow.Retry(), 12.0, timeouts)
+    assert not any(isinstance(e, flow.CollectKept) for e in effects)
+    done, _ = flow.step(state, flow.Collected(state.token, ("AAAA-BBBB",)), 30.0, timeouts)
+    assert done.screen is Screen.DONE and done.verification_code == "AAAA-BBBB"
+    late, _ = flow.step(state, flow.StepFailed(state.token, flow.retryable(JAM)), 30.0,
+                        timeouts)
+    assert late.message is not None and late.message.can_retry and not late.print_in_flight
+
+
+def test_a_print_failing_after_the_waiting_net_still_shows_the_kept_code() -> None:
+    timeouts = flow.Timeouts(waiting_s=10.0)
+    state, token, _ = _at_result()
+    state, _ = flow.step(state, flow.RequestPrint(), 3.0, timeouts)
+    state, _ = flow.step(state, flow.Tick(), 14.0, timeouts)
+    assert state.screen is Screen.ERROR and state.print_in_flight
+    state, _ = flow.step(state, flow.StepFailed(
+        token, JAM, print_failed=True, verification_code="ABCD-EFGH", slip_printed=True),
+        200.0, timeouts)
+    assert state.screen is Screen.PRINT_KEPT and state.verification_code == "ABCD-EFGH"
+    assert state.slip_printed and not state.print_in_flight
