@@ -249,7 +249,7 @@ class ArchiveUpkeep:
         """`renew_after`: a B-LTA copy whose last time stamp is older gets a new one (well
         before the authority's certificate expires). `on_round` runs after every round (the
         runtime re-checks the seals' expiry there)."""
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from printing.signer import AuthorityTimeStamper
 
         self._setup = setup
         self._archive = archive
@@ -257,7 +257,8 @@ class ArchiveUpkeep:
         self._interval = interval_s
         self._renew_after = renew_after
         self._on_round = on_round
-        self._timestamper = HTTPTimeStamper(setup.timestamp_url) if setup.timestamp_url else None
+        self._timestamper = (AuthorityTimeStamper(setup.timestamp_url)
+                             if setup.timestamp_url else None)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -103,6 +103,21 @@ class _KeptKeySigner(signers.SimpleSigner):
         return self._kept_key.sign(data, PKCS1v15(), hash_algo)  # type: ignore[no-any-return]
 
 
+class AuthorityTimeStamper(timestamps.HTTPTimeStamper):
+    """pyHanko's HTTP time stamper, with an answer that is not a time-stamp response (an HTML
+    error page, a truncated body) reported as the authority being unavailable, as a refusal
+    is: the citizen then gets the B-B certificate instead of nothing."""
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
+        try:
+            return await super().async_timestamp(message_digest, md_algorithm)
+        except TimestampRequestError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise TimestampRequestError(
+                f"the authority's answer is not a time stamp ({type(exc).__name__})") from exc
+
+
 class SealSigner:
     """Signs PDFs as one issuing department. Construct once per department and reuse."""
 
@@ -127,7 +142,7 @@ class SealSigner:
         self.location = location
         self._signer = signer
         self._timestamper = (
-            timestamps.HTTPTimeStamper(timestamp_url, timeout=timestamp_timeout_s)
+            AuthorityTimeStamper(timestamp_url, timeout=timestamp_timeout_s)
             if timestamp_url else None
         )
         self._trust_roots = tuple(trust_roots)

@@ -264,3 +264,38 @@ def test_a_date_before_the_seal_was_made_is_not_valid(local_pki, blank_pdf):
     assert not report.valid
     assert report.problem == "not_yet_sealed"
     assert report.proven_time is not None and report.proven_time > report.at
+
+
+@pytest.mark.parametrize("answer", [b"<html>502 Bad Gateway</html>", b"\x30\x03\x02\x01\x05"])
+def test_an_authority_answering_garbage_is_unavailable_so_b_b_still_signs(
+    local_pki, blank_pdf, answer
+):
+    """A proxy's error page or a broken answer is no time stamp: the citizen gets the B-B
+    certificate (TimestampUnavailable), not an unexplained failure."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Garbage(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        signer = _fresh_signer(local_pki, url=f"http://127.0.0.1:{server.server_address[1]}/tsa")
+        with pytest.raises(TimestampUnavailable):
+            signer.sign(blank_pdf)
+        assert signer.sign(blank_pdf, timestamp=False).startswith(b"%PDF")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
