@@ -84,6 +84,12 @@ STILL_IN_PROGRESS = Message(
     can_retry=False,
     offer_attendant=True,
 )
+ALREADY_PRINTING = Message(
+    "这份证明正在打印，请留意出纸口，不要重复打印。",
+    "This certificate is being printed right now: watch the output tray; it is not sent twice.",
+    can_retry=False,
+    offer_attendant=True,
+)
 CHECK_TRAY_FIRST = Message(
     "这份证明之前的打印可能已经打出。请先查看出纸口和打印机；确认没有打出后再确认重新打印。",
     "An earlier attempt at this certificate may already have printed. Check the output tray "
@@ -186,6 +192,8 @@ class CertificateDesk:
         self._in_flight: set[str] = set()
         # Printer handles (without the document) of jobs in doubt, to ask about them again.
         self._in_doubt: dict[int, PrintJob] = {}
+        # Kept jobs on their way to the printer now (a collect, a reprint): never two at once.
+        self._printing: set[int] = set()
 
     # CertificatePort
     def issue_and_print(
@@ -282,10 +290,25 @@ class CertificateDesk:
         did not print, or `confirm_in_doubt` is given (someone looked in the tray). Every
         outcome is written with its audit line; a store that cannot write fails closed.
         """
+        with self._lock:
+            busy = job_id in self._printing
+            self._printing.add(job_id)
+        if busy:  # nothing is sent; the refusal is audited when the store can write
+            code = ""
+            try:
+                view = self._jobs.get(job_id)
+                code = view.verification_code if view is not None else ""
+                self._note(who, "already_printing", code)
+            except Exception:
+                log.warning("print job %d: a second attempt refused (not audited)", job_id)
+            return PrintOutcome(job_id, code, False, ALREADY_PRINTING)
         try:
             return self._print_job(job_id, service_name, confirm_in_doubt, who)
         except _StoreDown:
             return PrintOutcome(job_id, "", False, STORAGE_FAILED)
+        finally:
+            with self._lock:
+                self._printing.discard(job_id)
 
     def _print_job(
         self, job_id: int, service_name: str, confirm_in_doubt: bool, who: _Who

@@ -67,6 +67,17 @@ def test_collecting_asks_for_card_and_face_then_prints_the_kept_ones() -> None:
     assert state.screen is Screen.DONE
     assert state.verification_code == "AAAA-BBBB, CCCC-DDDD"
 
+def test_a_collect_that_takes_too_long_offers_no_second_collect() -> None:
+    state, _ = run(flow.SessionState(), flow.StartCollect(), 0)
+    state, _ = run(state, flow.CardAccepted(state.token, PERSON), 1)
+    state, _ = run(state, flow.FaceVerified(state.token), 2)
+    assert state.screen is Screen.COLLECTING
+    state, _ = run(state, flow.Tick(), 2 + T.waiting_s + 1)
+    assert state.screen is Screen.ERROR and state.message is not None
+    assert not state.message.can_retry  # the first may still be printing: watch the tray
+    state, effects = run(state, flow.Retry(), 2 + T.waiting_s + 2)
+    assert not any(isinstance(e, flow.CollectKept) for e in effects)
+
 def test_collecting_from_home_and_a_failed_face_check_can_be_retried() -> None:
     state, _ = run(flow.SessionState(), flow.Touch(), 0)
     state, _ = run(state, flow.StartCollect(), 1)

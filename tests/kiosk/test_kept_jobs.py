@@ -187,3 +187,38 @@ def test_kept_jobs_survive_a_restart_of_the_store(tmp_path: Path) -> None:
         assert printer.submitted[-1] == b"%PDF-1.7 certificate CODE-0001"
     finally:
         again.close()
+
+
+def test_a_kept_job_already_printing_is_not_sent_a_second_time(desk_setup) -> None:
+    """A collect that is slow (the screen gave up and the citizen pressed Try again) or the
+    attendant's reprint at the same moment: the job already on its way is not sent again."""
+    import threading
+
+    desk, printer, _, store = desk_setup
+    printer.fault = PaperJam
+    _jam(desk, ZHANG, "real_estate.registration_info")
+    printer.fault = None
+    entered, release = threading.Event(), threading.Event()
+    slow_wait = printer.wait
+
+    def wait(job, timeout_s):  # noqa: ANN001, ANN202
+        entered.set()
+        release.wait(10)
+        return slow_wait(job, timeout_s)
+
+    printer.wait = wait  # type: ignore[method-assign]
+    first: list[tuple[str, ...]] = []
+    worker = threading.Thread(target=lambda: first.append(desk.collect(ZHANG)))
+    worker.start()
+    assert entered.wait(10)
+    job_id = store.jobs.waiting()[0].id
+    again = desk.reprint(job_id)  # the attendant, meanwhile
+    with pytest.raises(PrintFailure) as info:
+        desk.collect(ZHANG)  # Try again, meanwhile
+    release.set()
+    worker.join(10)
+    assert first == [("CODE-0001",)]
+    assert len(printer.submitted) == 1  # one copy came out
+    assert again is not None and not again.printed
+    assert again.message is not None and "正在打印" in again.message.zh
+    assert "正在打印" in info.value.message.zh
