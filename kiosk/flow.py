@@ -274,7 +274,9 @@ def _next_step_for(state: SessionState, now: float) -> Transition:
     Collecting kept certificates always asks for card and face, then prints."""
     person = state.person
     if person is None:
-        return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token)]
+        face_follows = state.collecting or (
+            state.service is not None and state.service.auth is AuthMethod.CARD_FACE)
+        return _go(state, Screen.PLACE_CARD, now), [ArmCardReader(state.token, face_follows)]
     if state.collecting:
         if not person.face_verified:
             factor = ELDERLY_FACTOR if state.elderly else 1.0

@@ -185,6 +185,9 @@ class Effect:
 @dataclass(frozen=True)
 class ArmCardReader(Effect):
     token: str
+    # A face check against the card follows: a card left on the reader may be read, since
+    # only its holder gets past the camera (the same citizen coming back to collect).
+    face_follows: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,10 +91,12 @@ class ReaderCardPort:
         with self._lock:
             return self._left_behind
 
-    def arm(self, on_card: CardCallback) -> None:
+    def arm(self, on_card: CardCallback, *, face_follows: bool = False) -> None:
+        """Wait for a card. With `face_follows` a card left on the reader is read too: the
+        face check that comes next lets only its holder on (who came back to collect)."""
         with self._lock:
             self._callback = on_card
-            if self._left_behind and not self._card_present():
+            if self._left_behind and (face_follows or not self._card_present()):
                 self._left_behind, self._left_card = False, None
         # Armed even when a card was left: what lies there is read once, to be compared.
         self._reader.arm()

@@ -32,7 +32,7 @@ FaceCallback = Callable[[bool, Message | None], None]
 class CardPort(Protocol):
     """The ID-card reader as the session sees it: armed only during the card step."""
 
-    def arm(self, on_card: CardCallback) -> None: ...
+    def arm(self, on_card: CardCallback, *, face_follows: bool = False) -> None: ...
 
     def disarm(self) -> None: ...
 
@@ -325,7 +325,8 @@ class SessionRunner:
             self._pending.append((effect, state))
             return
         if isinstance(effect, flow.ArmCardReader):
-            self._card.arm(functools.partial(self._on_card, effect.token))
+            self._card.arm(functools.partial(self._on_card, effect.token),
+                           face_follows=effect.face_follows)
         elif isinstance(effect, flow.DisarmCardReader):
             self._card.disarm()
         elif isinstance(effect, flow.StartFaceCheck):

@@ -86,6 +86,27 @@ def test_a_quick_swap_serves_the_next_citizen_and_the_left_card_stays_unread() -
         reader.stop()
 
 
+def test_a_card_left_on_the_reader_is_read_when_a_face_check_follows() -> None:
+    """A print failed, the citizen pressed Finish, then Collect: their card still lies on the
+    reader. The camera decides whose it is, so it is read instead of waiting for a lift."""
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader)
+        first = Reads()
+        sim.place_card(ZHANG)
+        port.arm(first)
+        assert first.event.wait(5)
+        port.disarm()
+        port.session_ended()
+        assert port.guarding
+        collect = Reads()
+        port.arm(collect, face_follows=True)
+        assert collect.event.wait(5) and collect.people == [ZHANG.id_number]
+    finally:
+        reader.stop()
+
+
 def test_the_same_card_put_back_after_a_lift_is_read() -> None:
     sim = SimulatedReader()
     reader = _reader(sim)

@@ -180,7 +180,7 @@ def test_on_a_full_disk_the_citizen_is_told_and_nothing_is_registered(
 
 
 class _NoCard:
-    def arm(self, on_card) -> None: ...  # type: ignore[no-untyped-def]
+    def arm(self, on_card, *, face_follows=False) -> None: ...  # type: ignore[no-untyped-def]
     def disarm(self) -> None: ...
     def session_ended(self) -> None: ...
 

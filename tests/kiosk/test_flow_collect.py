@@ -53,7 +53,7 @@ def test_collecting_asks_for_card_and_face_then_prints_the_kept_ones() -> None:
     state, effects = run(flow.SessionState(), flow.StartCollect(), 0)
     token = state.token
     assert state.screen is Screen.PLACE_CARD and state.collecting and token
-    assert flow.ArmCardReader(token) in effects
+    assert flow.ArmCardReader(token, face_follows=True) in effects
     state, effects = run(state, flow.CardAccepted(token, PERSON), 1)
     assert state.screen is Screen.FACE  # always: a kept certificate goes to its holder only
     assert any(isinstance(e, flow.StartFaceCheck) for e in effects)
@@ -99,7 +99,7 @@ def test_collect_inside_a_live_session_asks_card_and_face_again() -> None:
     state, _ = run(state, flow.GoHome(), 3)
     state, effects = run(state, flow.StartCollect(), 4)
     assert state.screen is Screen.PLACE_CARD and state.person is None
-    assert flow.ArmCardReader(token) in effects
+    assert flow.ArmCardReader(token, face_follows=True) in effects
     assert not any(isinstance(e, flow.CollectKept) for e in effects)
     state, effects = run(state, flow.CardAccepted(token, PERSON), 5)
     assert state.screen is Screen.FACE

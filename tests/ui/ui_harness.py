@@ -41,7 +41,7 @@ class FakeCard:
         self.fail_with: flow.Message | None = None
         self.hold = False  # keep waiting for a card (to look at the screen)
 
-    def arm(self, on_card: Any) -> None:
+    def arm(self, on_card: Any, *, face_follows: bool = False) -> None:
         self.armed = True
         self.on_card = on_card
         if self.hold:
