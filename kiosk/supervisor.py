@@ -46,6 +46,9 @@ class Supervisor:
         self.failure: str | None = None  # the last start failure, for a caller that gives up
         self.attempts = 0
         runtime.on_service_change(self._service_changed)
+        # Also right after each session: the next citizen must not start on a full disk that
+        # filled since the last periodic look.
+        runtime.runner.on_session_end(lambda _reason: self.watch_once())
 
     # ---- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:

@@ -105,6 +105,26 @@ def test_low_free_space_takes_the_terminal_out_before_the_next_session(
         runtime.stop()
 
 
+def test_free_space_is_looked_at_again_as_each_session_ends(
+        tmp_path: Path, systemd: NotifySocket, monkeypatch) -> None:
+    slow = {**FAST, "check_interval_s": 300}  # the periodic look will not come in this test
+    runtime, supervisor = _run(Settings(data_dir=tmp_path / "data", health=slow), systemd)
+    runner = runtime.runner
+    supervisor.start()
+    try:
+        runner.wait_for(lambda s: s.screen is Screen.ATTRACT and s.devices_ok, 60)
+        assert supervisor.started.wait(30)  # its look at start-up is done
+        runner.dispatch(flow.Touch())
+        monkeypatch.setattr("kiosk.supervisor.free_space_problem",
+                            lambda d, f: iter([f"{d} has 1 MB free"]))
+        runner.dispatch(flow.Finish())
+        runner.wait_for(lambda s: s.screen is Screen.OUT_OF_SERVICE, 10)
+        assert any(r.startswith("data_dir:") for r in runtime.out_of_service_reasons())
+    finally:
+        supervisor.stop()
+        runtime.stop()
+
+
 def test_a_lost_terminal_key_is_a_reason_never_a_new_key(
         tmp_path: Path, systemd: NotifySocket, monkeypatch) -> None:
     terminal = service_terminal(tmp_path)
