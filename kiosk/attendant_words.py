@@ -142,6 +142,7 @@ class KeptJob(Protocol):
 
     id: int
     created_at: datetime
+    verification_code: str
     service_name_zh: str
     holder_masked_name: str
     status: str
@@ -158,13 +159,14 @@ class JobRow:
 
 
 def job_rows(jobs: Sequence[KeptJob], language: str, zone: tzinfo | None = None) -> list[JobRow]:
-    """Time (local), masked name, service and state of each kept job, in the given order."""
+    """Time (local), masked name, service, verification code and state of each kept job, in
+    the given order. The code is the one on the citizen's claim slip (not personal data)."""
     unknown = pick(("（未知）", "(unknown)"), language)
     return [
         JobRow(job.id,
                f"{job.created_at.astimezone(zone):%m-%d %H:%M} · "
                f"{job.holder_masked_name or unknown} · {job.service_name_zh} · "
-               f"{job_state(job.status, job.reason, language)}",
+               f"{job.verification_code} · {job_state(job.status, job.reason, language)}",
                "in-doubt" in job.reason)
         for job in jobs
     ]

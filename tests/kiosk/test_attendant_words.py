@@ -48,7 +48,8 @@ def test_kept_jobs_in_words() -> None:
     jobs = [WaitingJob(3, at, "CODE", "无房证明", "张*", "failed", "PaperOut", 1)]
     (row,) = job_rows(jobs, "zh", UTC)
     assert row.job_id == 3 and not row.in_doubt
-    assert row.text == "05-04 02:17 · 张* · 无房证明 · 未打出：缺纸"
+    # The code the claim slip tells the citizen to show staff.
+    assert row.text == "05-04 02:17 · 张* · 无房证明 · CODE · 未打出：缺纸"
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
