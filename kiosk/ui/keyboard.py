@@ -295,6 +295,7 @@ class OnScreenKeyboard(QWidget):
     def forget(self) -> None:
         """Drop what is being composed without typing it (the session ended)."""
         self.composer.clear()
+        self.composer.table.forget_typed()
         self._refresh_candidates()
 
     def _refresh_candidates(self) -> None:

@@ -12,6 +12,7 @@ come first: a citizen at a government terminal types "不动产" more often than
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,11 +80,16 @@ def syllables_match(letters: str, syllables: tuple[str, ...], *, by_start: bool 
     return match_quality(letters, syllables, by_start=by_start) is not None
 
 
+FOUND_KEPT = 64  # prefixes of matches kept: a few words' worth of typing
+
+
 @dataclass
 class PinyinTable:
     entries: list[Entry] = field(default_factory=list)
     _by_initial: dict[str, list[Entry]] = field(default_factory=dict)
-    _found: dict[str, list[Entry]] = field(default_factory=dict)  # typing repeats prefixes
+    # Typing repeats prefixes, so matches are kept; but the prefixes are what citizens typed:
+    # a few only, and forgotten when the session ends.
+    _found: OrderedDict[str, list[Entry]] = field(default_factory=OrderedDict)
 
     def add(self, entry: Entry) -> None:
         self._found.clear()
@@ -102,8 +108,18 @@ class PinyinTable:
                                by_start=len(phrase) > 2))
                 known.add(phrase)
 
+    @property
+    def prefixes_kept(self) -> int:
+        return len(self._found)
+
+    def forget_typed(self) -> None:
+        """Drop the prefixes kept from typing (the session ended)."""
+        self._found.clear()
+
     def _matching(self, letters: str) -> list[Entry]:
-        if letters not in self._found:
+        if letters in self._found:
+            self._found.move_to_end(letters)
+        else:
             ranked: list[tuple[int, int, Entry]] = []
             for entry in self._by_initial.get(letters[0], ()):
                 if not entry.by_start and len(entry.hanzi) > len(letters):
@@ -115,6 +131,8 @@ class PinyinTable:
                     ranked.append((min(qualities), -entry.frequency, entry))
             ranked.sort(key=lambda item: item[:2])
             self._found[letters] = [entry for _, _, entry in ranked]
+            while len(self._found) > FOUND_KEPT:
+                self._found.popitem(last=False)
         return self._found[letters]
 
     def candidates(self, letters: str, limit: int = 40) -> list[Candidate]:

@@ -11,6 +11,7 @@ from kiosk.flow import Screen
 from kiosk.ui import forms
 from kiosk.ui.pinyin_input import (
     EXACT,
+    FOUND_KEPT,
     PARTIAL,
     Composer,
     Entry,
@@ -55,6 +56,18 @@ def test_the_terminal_phrases_come_before_common_words():
     table.add_phrases(["不动产", "不动产登记信息查询"])
     found = [c.hanzi for c in table.candidates("bdc")]
     assert found[:2] == ["不动产", "不动产登记信息查询"]
+
+
+def test_typed_prefixes_are_kept_only_a_few_and_forgotten_on_request():
+    table = common_table()
+    table.forget_typed()
+    for first in "abcdefghjklmnopqrstwxyz":
+        for second in "aeiou":
+            table.candidates(first + second)
+    assert 0 < table.prefixes_kept <= FOUND_KEPT
+    table.forget_typed()
+    assert table.prefixes_kept == 0
+    assert [c.hanzi for c in table.candidates("zhang")][:1]  # still answers
 
 
 def test_the_shipped_table_has_common_characters_and_words():

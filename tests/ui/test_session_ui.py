@@ -251,6 +251,7 @@ def test_idle_prompt_then_wipe_clears_everything(kiosk, shots_dir):
     assert not w.help.isVisible() and not w.more_time.isVisible()
     assert home.search.text() == "" and home.keyboard.composing() == ""
     assert home.results.model().rowCount() == 0
+    assert home.keyboard.composer.table.prefixes_kept == 0  # what was typed, forgotten
 
 
 def test_error_screen_says_what_happened_and_retry_works(kiosk, shots_dir):
