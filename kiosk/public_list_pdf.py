@@ -53,6 +53,10 @@ def render_public_list(
     widths = [64 * mm, 56 * mm, 32 * mm, 22 * mm]
     header = [Paragraph(esc(text), cell) for text in
               ("事项 Service", "办理部门 Agency", "办理时间 Hours", "咨询电话 Phone")]
+    if not count:  # every service switched off: the notice still tells people where to go
+        story.append(Paragraph(esc(f"本机暂时没有可办理的事项。请到人工窗口办理，或拨打 {HOTLINE}。"
+                                   "No service is offered on this terminal at present: please "
+                                   f"go to a staffed counter or call {HOTLINE}."), cell))
     for group in groups:
         rows = [header]
         for s in group.services:

@@ -144,6 +144,10 @@ UI: dict[str, Pair] = {
     "collecting_body": ("打印完成后请从出纸口取走。", "Take them from the slot when they are out."),
     "all_services_title": ("本机可办理的业务", "Services on this terminal"),
     "all_services_note": ("点任一业务即可开始办理。", "Tap a service to start it."),
+    "all_services_none": ("本机暂时没有可办理的业务。工作日 {hours} 可到人工窗口办理；"
+                          "政务服务热线 12345（全天）。",
+                          "No service is offered on this terminal at present. Staffed "
+                          "counters: weekdays {hours}; the 12345 hotline answers day and night."),
     "hours": ("办理时间 {hours}", "Hours {hours}"),
     "phone": ("咨询电话 {phone}", "Enquiries {phone}"),
     # help overlay

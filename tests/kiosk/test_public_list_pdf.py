@@ -50,3 +50,16 @@ def test_without_out_it_is_one_plain_line(tmp_path: Path) -> None:
                  env_extra={"GOV_KIOSK_CONFIG": str(tmp_path / "kiosk.toml")})
     assert done.returncode != 0 and "--out" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_with_every_service_off_the_notice_says_where_to_go(tmp_path: Path) -> None:
+    from datetime import date
+
+    from kiosk.public_list_pdf import render_public_list
+
+    out = tmp_path / "none.pdf"
+    out.write_bytes(render_public_list([], hall_name_zh="大厅", hall_name_en="Hall",
+                                       hall_phone="0375-1234567", terminal_id="T-1",
+                                       today=date(2026, 5, 4)))
+    text = _text(out)
+    assert "本机暂时没有可办理的事项" in text and "orcall12345" in text

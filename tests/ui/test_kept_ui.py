@@ -107,3 +107,19 @@ def test_home_offers_collect_and_the_list_too(kiosk):
     kiosk.click(kiosk.find(QPushButton, "HomeCollect"))
     kiosk.wait_screen(Screen.PLACE_CARD)
     assert kiosk.state.collecting
+
+
+def test_all_services_with_every_service_switched_off_says_where_to_go(kiosk, catalog):
+    from services_catalog.catalog import Catalog
+
+    saved = Catalog(list(catalog.services), list(catalog.problems))
+    catalog.replace_with(Catalog([s.model_copy(update={"enabled": False})
+                                  for s in catalog.services]))
+    try:
+        kiosk.click(kiosk.find(QPushButton, "AttractAllServices"))
+        kiosk.wait_screen(Screen.ALL_SERVICES)
+        page = kiosk.window.pages[Screen.ALL_SERVICES]
+        assert page.list.count() == 0
+        assert "12345" in page.note.text() and "人工窗口" in page.note.text()
+    finally:
+        catalog.replace_with(saved)

@@ -58,7 +58,8 @@ class AllServicesPage(Page):
             return  # a touch must not rebuild the list and lose the scroll position
         self._key = key
         self.title.setText(t("all_services_title", language))
-        self.note.setText(t("all_services_note", language))
+        self.note.setText(t("all_services_note", language) if services else
+                          t("all_services_none", language, hours=self.ctx.counter_hours))
         self.list.clear()
         for group in public_list(services, self.phones):
             header = QListWidgetItem(group.name_zh if language == "zh" else group.name_en)
