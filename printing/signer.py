@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -240,6 +241,7 @@ class SealSigner:
         """Return `pdf` with an incremental-update PAdES signature appended, at `self.level`
         (B-B with `timestamp` False). TimestampUnavailable when the TSA does not answer,
         SealRevoked when the seal's own certificate is reported revoked."""
+        self._check_valid_now()
         spec = None
         if placement is not None:
             x1, y1, x2, y2 = (round(v) for v in placement.box)
@@ -279,6 +281,18 @@ class SealSigner:
             raise _signing_error(exc, f"seal {self.seal_id}") from None
         signed: bytes = out.getvalue()
         return signed
+
+    def _check_valid_now(self) -> None:
+        """An expired (or not yet valid) seal signs nothing, at any level: without a time
+        stamp and revocation data nobody else would notice."""
+        validity = self.certificate["tbs_certificate"]["validity"]
+        now = datetime.now(UTC)
+        not_after = validity["not_after"].native
+        if now > not_after:
+            raise SealUnavailable(f"seal {self.seal_id}: its certificate expired on "
+                                  f"{not_after:%Y-%m-%d}")
+        if now < validity["not_before"].native:
+            raise SealUnavailable(f"seal {self.seal_id}: its certificate is not valid yet")
 
     def archive_copy(self, signed: bytes) -> bytes:
         """`signed` (B-LT) with a document time stamp over it (B-LTA): the copy a department

@@ -299,3 +299,28 @@ def test_an_authority_answering_garbage_is_unavailable_so_b_b_still_signs(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("days", [(-60, -1), (1, 60)], ids=["expired", "not-yet-valid"])
+def test_a_seal_outside_its_validity_signs_nothing_at_any_level(local_pki, blank_pdf, days):
+    """Not even B-B (the TSA-down path), where no validation would have noticed."""
+    from printing.errors import SealUnavailable
+
+    good = _fresh_signer(local_pki)
+    pki = local_pki[0]
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = make_seal_cert(pki.root_key(), pki.root_certificate, key.public_key(), "测试局",
+                          "Test Bureau", now + timedelta(days=days[0]),
+                          now + timedelta(days=days[1]), pki.services_url)
+    inner = signers.SimpleSigner(
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        signing_cert=_asn1(cert), cert_registry=good._signer.cert_registry)
+    for signer in (SealSigner("test_bureau", "测试局", "Test Bureau", inner),  # B-B only
+                   SealSigner("test_bureau", "测试局", "Test Bureau", inner,
+                              timestamp_url=local_pki[1].timestamp_url)):  # B-T
+        for timestamp in (True, False):
+            with pytest.raises(SealUnavailable):
+                signer.sign(blank_pdf, timestamp=timestamp)
