@@ -107,3 +107,16 @@ def test_certificate_lookup_is_masked_and_revocation_reaches_the_public_page(
     public = client.get("/verify", params={"code": CODE}).text
     assert "REVOKED" in public and "issued in error" in public
     assert client.get("/console/certificates", params={"code": "nonsense"}).status_code == 400
+
+
+def test_the_terminal_page_forecasts_paper_from_usage_by_hour(app, client, settings,
+                                                              clock: FakeClock) -> None:
+    headers = enrol(client, settings, "ZZ-1")
+    beat(client, headers, "ZZ-1", clock)  # the printer reports 12 sheets left
+    # 24 certificates printed in the 02:00 hour today: 24/7 sheets per 02:00 hour, on average.
+    send(client, headers, "ZZ-1", usage_events(clock, "ZZ-1", 1, [2] * 24))
+    add_user(app, role="viewer")
+    sign_in(client)
+    page = client.get("/console/terminals/ZZ-1").text
+    # 12 sheets at 3.43 per 02:00 hour: three nights, then half of the fourth's hour.
+    assert "纸张预计用完于 <strong>12-03 02:30</strong>" in page
