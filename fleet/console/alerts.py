@@ -2,9 +2,9 @@
 delivered by webhook.
 
 `evaluate()` runs on a timer in the application (AlertLoop) and in tests by hand with the
-test's clock. With several server processes, a PostgreSQL advisory lock lets one evaluate at
-a time. Delivery happens after the commit, outside any transaction: a POST with a few quick
-retries, and an alert not delivered is tried again at the next evaluation (up to
+test's clock. With several server processes, a PostgreSQL advisory lock lets one evaluate
+(and deliver) at a time. Delivery happens after the commit, outside any transaction: a POST
+with a few quick retries, and an alert not delivered is tried again at the next evaluation (up to
 MAX_DELIVERY_ATTEMPTS), so a receiver down for a minute still hears of it.
 """
 
@@ -57,15 +57,24 @@ class AlertEngine:
         self.backoff_s = backoff_s
 
     def evaluate(self) -> None:
-        now = self.clock()
-        with self.sessions() as session:
-            if session.get_bind().dialect.name == "postgresql" and not session.scalar(
-                    select(func.pg_try_advisory_xact_lock(_LOCK_KEY))):
+        """Apply the rules, then deliver. On PostgreSQL a session-level advisory lock, held on
+        a connection of its own through both steps, keeps other server processes out, so no
+        alert is opened or POSTed twice."""
+        with self.sessions() as guard:
+            postgres = guard.get_bind().dialect.name == "postgresql"
+            if postgres and not guard.scalar(select(func.pg_try_advisory_lock(_LOCK_KEY))):
                 return  # another process is at it
-            self._apply(session, now)
-            session.commit()
-        if self.webhook_url:
-            self.deliver()
+            try:
+                now = self.clock()
+                with self.sessions() as session:
+                    self._apply(session, now)
+                    session.commit()
+                if self.webhook_url:
+                    self.deliver()
+            finally:
+                if postgres:
+                    guard.scalar(select(func.pg_advisory_unlock(_LOCK_KEY)))
+                    guard.commit()
 
     def _apply(self, session: Session, now: datetime) -> None:
         open_rows = {(a.terminal_id, a.rule): a for a in session.scalars(

@@ -131,3 +131,21 @@ def test_the_app_evaluates_on_its_own_timer(settings, clock: FakeClock) -> None:
             assert done.is_set() and app.state.alert_loop.runs >= 1
     finally:
         app.state.engine.dispose()
+
+
+def test_one_server_process_evaluates_at_a_time(app, client, settings,
+                                                clock: FakeClock) -> None:
+    from sqlalchemy import func
+
+    from fleet.console.alerts import _LOCK_KEY
+
+    headers = enrol(client, settings, "ZZ-1")
+    beat(client, headers, "ZZ-1", clock)
+    with app.state.sessions() as other_process:
+        assert other_process.scalar(select(func.pg_try_advisory_lock(_LOCK_KEY)))
+        app.state.alerts.evaluate()
+        assert _alerts(app) == []  # the other process holds the lock: nothing done twice
+        other_process.scalar(select(func.pg_advisory_unlock(_LOCK_KEY)))
+        other_process.commit()
+    app.state.alerts.evaluate()
+    assert [a.rule for a in _alerts(app)] == ["paper_low"]
