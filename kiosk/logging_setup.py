@@ -16,20 +16,19 @@ import re
 import sys
 from typing import TextIO
 
-from services_catalog.model import mask_id_number
+from services_catalog.model import mask_id_numbers_in
 
 LEVEL_ENV = "GOV_KIOSK_LOG"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _URL_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _EXCEPTIONS = logging.Formatter()
 
 
 def redact(text: str) -> str:
     """`text` without URL query strings and with every ID-number-shaped run masked."""
     text = _URL_QUERY.sub(r"\1?[redacted]", text)
-    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    return mask_id_numbers_in(text)
 
 
 class PrivacyFilter(logging.Filter):

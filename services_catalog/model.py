@@ -200,6 +200,22 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
+# Every holder number the terminal accepts, wherever it stands in free text: 18 characters
+# (resident ID, Hong Kong/Macao/Taiwan residence permit, 2023 foreign permanent resident card),
+# the 15-character foreign permanent resident number (three letters, twelve digits), and any
+# other run of 15 or more digits (a first-generation ID number; masking too much is harmless).
+_HOLDER_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15,})(?![0-9])"
+    r"|(?<![A-Za-z])[A-Za-z]{3}[0-9]{12}(?![0-9])"
+)
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """`text` with every ID-number-shaped run masked (the one rule for logs, the audit
+    outbox and the voice)."""
+    return _HOLDER_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+
+
 def mask_name(name: str) -> str:
     """张* / 欧阳** : the form a name takes on the public verification page."""
     if not name:

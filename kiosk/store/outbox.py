@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from sqlalchemy import Table, bindparam, delete, event, func, insert, select, up
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.models import OutboxCounter, OutboxItem
-from services_catalog.model import mask_id_number
+from services_catalog.model import mask_id_numbers_in
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +147,11 @@ class Outbox:
 ANCHOR_EVERY = 50  # audit entries between two anchors of the chain
 # Audit actions that count as a use of a service, and the counter each one adds to.
 USAGE_COUNTERS = {"query": "queries", "print": "certificates"}
-_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 def masked_text(text: str) -> str:
     """Free text with any full ID number in it masked (a file name, say)."""
-    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    return mask_id_numbers_in(text)
 
 
 def audit_items(entry: Any) -> list[tuple[str, dict[str, Any]]]:

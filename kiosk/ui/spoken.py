@@ -2,26 +2,24 @@
 
 Summaries, never everything: the first few answers, the number of entries of a table, the
 verification code letter by letter. An ID number is never spoken in full (the hall may hear
-it): any run of 15 or more digits is read as its masked form.
+it): every ID-number-shaped run is read as its masked form (services_catalog.model).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from kiosk.ui.table_layout import shown_value
-from services_catalog.model import QueryResult, Service, mask_id_number
+from services_catalog.model import QueryResult, Service, mask_id_numbers_in
 
 MAX_SPOKEN_FIELDS = 6  # a summary, not the whole page: the rest is on the screen
 MAX_SPOKEN_SERVICES = 5
 
-_LONG_NUMBER = re.compile(r"\d{14,17}[\dXx]")
 
 
 def without_id_numbers(text: str) -> str:
     """Every ID-number-like run masked as on the audit log (4104**********1238)."""
-    return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    return mask_id_numbers_in(text)
 
 
 def joined(parts: Sequence[str], language: str) -> str:
