@@ -125,12 +125,14 @@ def test_every_page_fits_a_phone_and_every_field_has_a_label(browser, fleet) -> 
     server, _ = fleet
     page = browser.new_page(viewport=PHONE)
     sign_in(page, server.url, "wang", PASSWORD)
-    for path in ("/console/login", *PAGES):
-        page.goto(server.url + path)
-        assert horizontal_overflow(page) == 0, path
-        unlabeled = page.evaluate("""() => [...document.querySelectorAll(
-            'input:not([type=hidden]), select, textarea')].filter(
-            f => !(f.labels && f.labels.length) && !f.getAttribute('aria-label')).map(
-            f => f.name)""")
-        assert unlabeled == [], (path, unlabeled)
+    for lang in ("zh", "en"):
+        page.goto(f"{server.url}/console/lang/{lang}?next=/console/")
+        for path in ("/console/login", *PAGES):
+            page.goto(server.url + path)
+            assert horizontal_overflow(page) == 0, (lang, path)
+            unlabeled = page.evaluate("""() => [...document.querySelectorAll(
+                'input:not([type=hidden]), select, textarea')].filter(
+                f => !(f.labels && f.labels.length) && !f.getAttribute('aria-label')).map(
+                f => f.name)""")
+            assert unlabeled == [], (path, unlabeled)
     page.close()
