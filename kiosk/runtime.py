@@ -348,6 +348,7 @@ class Runtime:
         self.housekeeping.start()
         self.staff_calls.subscribe(lambda call: self.store.audit.record(
             "staff_call", "raised", actor="citizen", detail=call.screen))
+        self._stoppers.append(self.staff_calls.close)
         if self.switches.config_path is not None:
             from kiosk.config_watch import ConfigWatcher
 

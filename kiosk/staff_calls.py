@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,9 +42,13 @@ class StaffCalls:
         self._ids = itertools.count(1)
         self._open: dict[int, StaffCall] = {}
         self._listeners: list[CallListener] = []
+        # Listeners write (the audit log, the fleet outbox); the caller is the screen's thread,
+        # which must not wait on a database: they hear each call on a thread of their own.
+        self._outbox: queue.SimpleQueue[StaffCall | None] = queue.SimpleQueue()
+        self._deliverer: threading.Thread | None = None
 
     def subscribe(self, listener: CallListener) -> None:
-        """`listener(call)` for every call raised (from the caller's thread)."""
+        """`listener(call)` for every call raised, in order, on the calls' own thread."""
         with self._lock:
             self._listeners.append(listener)
 
@@ -55,13 +60,30 @@ class StaffCalls:
         with self._lock:
             call = StaffCall(next(self._ids), now, self._terminal_id, screen, language)
             self._open[call.id] = call
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(call)
-            except Exception:  # a listener's failure never loses the call for the panel
-                log.exception("a staff-call listener failed")
+            if self._deliverer is None:
+                self._deliverer = threading.Thread(target=self._deliver, name="staff-calls",
+                                                   daemon=True)
+                self._deliverer.start()
+        self._outbox.put(call)
         return call
+
+    def close(self) -> None:
+        """Deliver what is queued, then end the calls' thread (the terminal stops)."""
+        with self._lock:
+            deliverer, self._deliverer = self._deliverer, None
+        if deliverer is not None:
+            self._outbox.put(None)
+            deliverer.join(5.0)
+
+    def _deliver(self) -> None:
+        while (call := self._outbox.get()) is not None:
+            with self._lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                try:
+                    listener(call)
+                except Exception:  # a listener's failure never loses the call for the panel
+                    log.exception("a staff-call listener failed")
 
     def open_calls(self) -> list[StaffCall]:
         with self._lock:

@@ -4,6 +4,7 @@ for staff by day and by night."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -97,11 +98,31 @@ def test_staff_calls_by_day_and_none_at_night() -> None:
     heard: list[str] = []
     calls.subscribe(lambda call: heard.append(call.screen))
     call = calls.ring("error", "zh")
-    assert call is not None and call.terminal_id == "T-1" and heard == ["error"]
+    assert call is not None and call.terminal_id == "T-1"
     assert [c.id for c in calls.open_calls()] == [call.id]
     now[0] = datetime(2026, 5, 4, 23, 0)
-    assert calls.ring("print_kept", "en") is None and heard == ["error"]
+    assert calls.ring("print_kept", "en") is None
     assert calls.answer_all() == 1 and calls.open_calls() == []
+    calls.close()  # delivers what is queued
+    assert heard == ["error"]
+
+
+def test_a_call_returns_at_once_while_its_listeners_write_elsewhere() -> None:
+    """The caller is the screen's thread: a slow audit write must not freeze it."""
+    calls = StaffCalls("T-1", on_duty=lambda t: True)
+    release, threads = threading.Event(), []
+
+    def slow_write(call) -> None:  # noqa: ANN001
+        threads.append(threading.current_thread())
+        release.wait(2)
+
+    calls.subscribe(slow_write)
+    assert calls.ring("error", "zh") is not None  # returns with the write still blocked
+    assert calls.open_calls()
+    release.set()
+    _wait(lambda: threads)
+    assert threads[0] is not threading.current_thread()
+    calls.close()
 
 
 def test_a_call_in_staff_hours_reaches_the_panel_and_the_audit_log(running) -> None:
@@ -109,6 +130,7 @@ def test_a_call_in_staff_hours_reaches_the_panel_and_the_audit_log(running) -> N
     desk = AttendantDesk(rt)
     call = rt.staff_calls.ring("print_kept", "zh")  # Monday noon: staff are on duty
     assert call is not None and [c.id for c in desk.open_calls()] == [call.id]
+    _wait(lambda: any(e.action == "staff_call" for e in rt.store.audit.entries(50)))
     assert any(e.action == "staff_call" and e.outcome == "raised" and e.detail == "print_kept"
                for e in rt.store.audit.entries(50))
     assert desk.answer_calls() == 1 and desk.open_calls() == []
