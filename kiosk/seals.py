@@ -147,7 +147,7 @@ def _demo_seals(settings: Settings, data_dir: Path) -> SealSetup:
 
     setup.keyring = SealKeyring({sid: loader(sid) for sid in seals})
     setup.store_kind = "token"
-    setup.open_token = lambda: session
+    setup.open_token = lambda: _probe(session, list(seals), token_lock)
     setup.stoppers.append(session.close)
     return setup
 
@@ -176,6 +176,21 @@ def _configured_seals(settings: Settings) -> SealSetup:
                                                           pin)))
             return token_session[0]
 
+    token_seals = sorted(sid for sid, s in settings.seals.items() if s.store == "token")
+
+    def probe() -> Any:
+        """Log in once, then ask the token every time: a token removed while the terminal
+        runs fails the check (and the next check logs in anew, signers reloaded)."""
+        current = session()
+        try:
+            return _probe(current, token_seals, token_lock)
+        except SealUnavailable:
+            with lock:
+                if token_session and token_session[0] is current:
+                    token_session.clear()
+            setup.keyring.forget()
+            raise
+
     def loader(sid: str) -> Callable[[], SealSigner]:
         seal = settings.seals[sid]
         if seal.store == "token":
@@ -189,9 +204,20 @@ def _configured_seals(settings: Settings) -> SealSetup:
     kinds = {s.store for s in settings.seals.values()}
     setup = SealSetup(SealKeyring({sid: loader(sid) for sid in settings.seals}), tsa, roots,
                       store_kind="token" if "token" in kinds else "pkcs12",
-                      open_token=session if "token" in kinds else None)
+                      open_token=probe if "token" in kinds else None)
     setup.stoppers.append(lambda: [s.close() for s in token_session])
     return setup
+
+
+def _probe(session: Any, seal_ids: list[str], token_lock: threading.Lock) -> Any:
+    from printing.token import missing_keys
+
+    with token_lock:
+        missing = missing_keys(session, seal_ids)
+    if missing:
+        raise SealUnavailable(f"the seal token no longer shows the key of {', '.join(missing)} "
+                              "(token removed?)")
+    return session
 
 
 def seal_checks(setup: SealSetup, settings: Settings, seal_ids: list[str],

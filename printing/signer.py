@@ -26,6 +26,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from pkcs11.exceptions import PKCS11Error
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
@@ -276,6 +277,10 @@ class SealSigner:
             with self._lock:
                 writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
                 out = pdf_signer.sign_pdf(writer, bytes_reserved=reserve)
+        except PKCS11Error as exc:  # the token went away, or its session did
+            raise SealUnavailable(
+                f"seal {self.seal_id}: the token refused to sign ({type(exc).__name__})"
+            ) from None
         except (TimestampRequestError, PathValidationError, SigningError, OSError,
                 ValueError) as exc:
             raise _signing_error(exc, f"seal {self.seal_id}") from None
@@ -375,6 +380,11 @@ class SealKeyring:
 
     def __contains__(self, seal_id: object) -> bool:
         return seal_id in self._loaders
+
+    def forget(self) -> None:
+        """Drop the loaded signers (their token session is gone): the next use reloads."""
+        with self._lock:
+            self._loaded.clear()
 
     def get(self, seal_id: str) -> SealSigner:
         with self._lock:

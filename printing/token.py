@@ -95,6 +95,22 @@ def _private_key(session: Any, seal_id: str) -> Any:
     return None
 
 
+def missing_keys(session: Any, seal_ids: list[str]) -> list[str]:
+    """The seals whose private key the token no longer shows: asked of the token itself, so a
+    token pulled out (or deleted) since the login is seen. SealUnavailable when it does not
+    answer at all."""
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+
+    try:
+        labels = {obj[Attribute.LABEL] for obj in
+                  session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY})}
+    except pkcs11.PKCS11Error as exc:
+        raise SealUnavailable(f"seal token does not answer ({type(exc).__name__}): "
+                              "removed?") from None
+    return [sid for sid in seal_ids if sid not in labels]
+
+
 def _generate_key(session: Any, seal_id: str) -> Any:
     """An EC P-256 pair made inside the token; the private half is marked so that it can
     never be read or wrapped out."""

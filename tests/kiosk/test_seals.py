@@ -262,3 +262,62 @@ def test_preflight_asks_the_time_stamping_authority(terminal, tmp_path):
     finally:
         seals.services.set_tsa_up(True)
     assert len(problems) == 1 and "sealed B-B" in problems[0]
+
+
+_PULLED = """
+import json, os, subprocess, sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from devices.status import DeviceState
+from kiosk.config import Settings
+from kiosk.seals import build_seals, seal_checks, seal_device_status
+from printing.demo_pki import ensure_demo_pki, make_seal_cert
+from printing.token import ensure_token_seal, open_token, softhsm_token
+
+tmp, label, pin = Path(sys.argv[1]), "gov-kiosk-pulled", "271828"
+spec = softhsm_token(tmp / "softhsm", label, pin)
+pki = ensure_demo_pki(tmp / "pki", {})
+now = datetime.now(UTC)
+ensure_token_seal(open_token(spec), "a", lambda public: make_seal_cert(
+    pki.root_key(), pki.root_certificate, public, "甲局", "A", now - timedelta(days=1),
+    now + timedelta(days=365)), lambda _cert: True)
+os.environ["PULLED_TOKEN_PIN"] = pin
+settings = Settings(
+    demo=False, reader={"port": "/dev/ttyS9"}, camera={"source": "0"},
+    face_verifier={"base_url": "https://face.example"},
+    printer={"kind": "cups", "queue": "certificates"},
+    certificates={"verify_url": "https://verify.example.gov.cn/verify"},
+    seals={"a": {"name_zh": "甲局", "name_en": "A", "store": "token"}},
+    seal_token={"module": "softhsm", "label": label, "pin_env": "PULLED_TOKEN_PIN"},
+)
+setup = build_seals(settings, tmp)
+first = [c.to_json() for c in seal_checks(setup, settings, [])]
+subprocess.run(["softhsm2-util", "--delete-token", "--token", label], check=True,
+               capture_output=True)
+checks = seal_checks(setup, settings, [])
+print(json.dumps({"first": first, "after": [c.to_json() for c in checks],
+                  "out": seal_device_status(checks).state is DeviceState.HARDWARE_ERROR}))
+"""
+
+
+def test_a_token_removed_while_running_fails_the_next_check(tmp_path):
+    """The check asks the token, not the session kept from start-up: a token pulled out (here
+    deleted, as SoftHSM2 allows) since the login takes the terminal out of service. In a
+    process of its own: SoftHSM2 keeps its slot list per process."""
+    import os
+
+    from printing.token import softhsm_module
+
+    if softhsm_module() is None or not shutil.which("softhsm2-util"):
+        pytest.skip("softhsm2 not installed")
+    env = {k: v for k, v in os.environ.items() if k != "SOFTHSM2_CONF"}
+    done = subprocess.run([sys.executable, "-c", _PULLED, str(tmp_path)], capture_output=True,
+                          text=True, env=env, timeout=120, check=False,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [c["outcome"] for c in answer["first"] if c["name"] == "seal_token"] == ["ok"]
+    token = [c for c in answer["after"] if c["name"] == "seal_token"]
+    assert token[0]["outcome"] == "fail", answer
+    assert "Traceback" not in token[0]["detail"]
+    assert answer["out"]

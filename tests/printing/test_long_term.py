@@ -324,3 +324,20 @@ def test_a_seal_outside_its_validity_signs_nothing_at_any_level(local_pki, blank
         for timestamp in (True, False):
             with pytest.raises(SealUnavailable):
                 signer.sign(blank_pdf, timestamp=timestamp)
+
+
+def test_a_token_that_stops_answering_while_signing_is_seal_unavailable(local_pki, blank_pdf):
+    """A PKCS#11 error (token pulled out mid-signature) is the typed, plain-language error the
+    desk and the seal checks know, not a raw pkcs11 exception."""
+    from pkcs11.exceptions import DeviceRemoved
+
+    from printing.errors import SealUnavailable
+
+    signer = _fresh_signer(local_pki, ltv=False)
+
+    async def removed(*_args: object, **_kwargs: object) -> bytes:
+        raise DeviceRemoved()
+
+    signer._signer.async_sign_raw = removed  # type: ignore[method-assign]
+    with pytest.raises(SealUnavailable, match="token"):
+        signer.sign(blank_pdf, timestamp=False)
