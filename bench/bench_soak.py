@@ -8,6 +8,10 @@ A warm-up goes first and is not counted: the certificate path fills its one-time
 (fonts, signing, the face detector) over its first twenty or so prints, which a run printing
 every 500th session would otherwise spread over the whole soak and report as growth.
 
+The process caps glibc's malloc arenas at two, as `kiosk` and kiosk.service do
+(kiosk/malloc_arenas.py): with glibc's default of eight per core, every arena kept its own
+peak of the certificate path's scratch memory and the soak grew 38 MB.
+
 SOAK_SESSIONS=2000 runs a shorter soak (the first sample stays at a tenth of the run).
 """
 
