@@ -9,6 +9,7 @@ fleet's configuration, if any, still lies over the file's switches.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +25,42 @@ class ServiceSwitches:
         # Why the file's last edit was not applied ("" when it was): the panel shows it, so
         # staff learn the terminal still runs on its last good switches.
         self.problem = ""
+        # The config watcher and the fleet link apply settings from their own threads: one at
+        # a time, each computed from the newest file and fleet document under this lock, so
+        # an apply computed before a switch can never land after it and undo it.
+        self._lock = threading.RLock()
 
     def enabled_ids(self) -> set[str]:
         return {s.id for s in self._runtime.catalog.enabled()}
 
+    def apply_central(self, document: Any) -> None:
+        """A fleet's document, over the file's own switches."""
+        with self._lock:
+            self._runtime.central_document = document
+            self._apply()
+
+    def _apply(self) -> None:
+        """The file's settings with the fleet's document over them, applied (lock held)."""
+        runtime = self._runtime
+        settings = runtime.base_settings
+        document = getattr(runtime, "central_document", None)
+        if document is not None:
+            from kiosk.fleet_link.config_sync import merge_settings
+
+            settings = merge_settings(settings, document)
+        runtime.reconfigure(settings)
+
     def reload(self) -> tuple[set[str], set[str]]:
         """Apply the file's [services] switches now; (switched on, switched off)."""
-        runtime = self._runtime
         if self.config_path is None:
             return set(), set()
+        with self._lock:
+            return self._reload(self.config_path)
+
+    def _reload(self, config_path: Path) -> tuple[set[str], set[str]]:
+        runtime = self._runtime
         try:
-            from_file = load_settings(self.config_path)
+            from_file = load_settings(config_path)
         except ConfigError as exc:  # a broken edit: keep serving with the switches we have
             log.warning("config file not applied, the last good switches stay: %s", exc)
             if str(exc) != self.problem:
@@ -48,13 +74,7 @@ class ServiceSwitches:
         before = self.enabled_ids()
         runtime.base_settings = runtime.base_settings.model_copy(
             update={"services": from_file.services})
-        settings = runtime.base_settings
-        document = getattr(runtime, "central_document", None)
-        if document is not None:
-            from kiosk.fleet_link.config_sync import merge_settings
-
-            settings = merge_settings(settings, document)
-        runtime.reconfigure(settings)
+        self._apply()
         after = self.enabled_ids()
         on, off = after - before, before - after
         if on or off:

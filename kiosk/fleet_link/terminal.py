@@ -8,7 +8,6 @@ from typing import Any
 from devices.status import DeviceStatus
 from fleet.protocol import ConfigDocument, config_hash
 from kiosk import flow
-from kiosk.fleet_link.config_sync import merge_settings
 from kiosk.fleet_link.registry import CentralFirstRegistry
 
 
@@ -36,10 +35,10 @@ class RuntimeTerminal:
         """The centre's document over the terminal's own file: services, hall phone, notices
         and opening hours change at once, with no restart."""
         runtime = self._runtime
-        runtime.central_document = document  # local switch edits are merged under it too
         runtime.notices = tuple(document.notices)
         runtime.opening_hours = tuple(document.opening_hours)
-        runtime.reconfigure(merge_settings(runtime.base_settings, document))
+        # Kept, so local switch edits are merged under it too; applied from the newest file.
+        runtime.switches.apply_central(document)
         store = getattr(runtime, "store", None)
         if store is not None:  # the audit line goes to the centre as well
             store.audit.record("fleet_config", "applied", actor="system",

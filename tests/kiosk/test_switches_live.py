@@ -161,3 +161,34 @@ def test_a_running_terminal_keeps_its_switches_when_the_file_breaks_and_says_so(
     config.write_text("", encoding="utf-8")
     rt.switches.reload()
     assert rt.catalog.get(SERVICE).enabled and desk.config_problem() == ""  # type: ignore[union-attr]
+
+
+def test_a_fleet_apply_never_undoes_a_switch_made_while_it_ran(running) -> None:
+    """The fleet thread applies the centre's document while `services disable` lands from the
+    config watcher: whatever the order, the switch stays off and is audited once."""
+    from fleet.protocol import ConfigDocument
+    from kiosk.fleet_link.terminal import RuntimeTerminal
+
+    rt, config, _ = running
+    reconfigure, switched = rt.reconfigure, []
+
+    def slow_reconfigure(settings) -> None:  # noqa: ANN001
+        if threading.current_thread().name == "fleet" and not switched:
+            # The switch comes in while the fleet's settings are being applied.
+            config.write_text(f"[services]\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+            edit = threading.Thread(target=rt.switches.reload)
+            switched.append(edit)
+            edit.start()
+            edit.join(1.0)  # it waits for the fleet's apply (or, unguarded, overtakes it)
+        reconfigure(settings)
+
+    rt.reconfigure = slow_reconfigure  # type: ignore[method-assign]
+    fleet = threading.Thread(target=RuntimeTerminal(rt).apply_central_config,
+                             args=(ConfigDocument(),), name="fleet")
+    fleet.start()
+    fleet.join(30)
+    switched[0].join(30)
+    assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    rt.switches.reload()  # nothing new in the file: nothing applied, nothing audited again
+    applied = [e for e in rt.store.audit.entries(200) if e.action == "services_applied"]
+    assert len(applied) == 1
