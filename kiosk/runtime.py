@@ -265,7 +265,8 @@ class Runtime:
 
         self.seals = build_seals(settings, data_dir)
         stoppers.append(self.seals.stop)
-        issuer, self.demo_trust_root = build_issuer(settings, store, data_dir, self.seals)
+        issuer, self.demo_trust_root = build_issuer(settings, store, data_dir, self.seals,
+                                                    on_seal_failure=self._recheck_seals)
         upkeep = ArchiveUpkeep(self.seals, store.archive, store.certificates,
                                settings.certificates.timestamp_retry_s,
                                on_round=self._recheck_seals)
@@ -602,10 +603,14 @@ def paper_verify_url(settings: Settings) -> str:
 
 
 def build_issuer(
-    settings: Settings, store: Store, data_dir: Path, seals: SealSetup | None = None
+    settings: Settings, store: Store, data_dir: Path, seals: SealSetup | None = None,
+    on_seal_failure: Callable[[], None] | None = None,
 ) -> tuple[Any, Path | None]:
     """The issue function and the demo trust root. `seals` (kiosk.seals.build_seals) is made
-    here when not given; its services then run until the process ends."""
+    here when not given; its services then run until the process ends. `on_seal_failure`
+    runs when a seal could not sign (token gone, seal revoked or expired), so the terminal
+    stops taking citizens at once rather than at the next scheduled check."""
+    from printing.errors import SealRevoked, SealUnavailable
     from printing.issue import CertificateIssuer, CertificateRequest
 
     if seals is None:
@@ -633,7 +638,14 @@ def build_issuer(
             terminal_id=settings.terminal_id, verify_url=paper_verify_url(settings),
             demo=settings.demo, hall_name_zh=settings.hall_name_zh,
         )
-        prepared = issuer.prepare(request)  # the desk records it with its job and audit line
+        try:
+            prepared = issuer.prepare(request)  # the desk records it with its job and audit
+        except SealUnavailable as exc:
+            if isinstance(exc, SealRevoked) and service.seal:
+                seals.revoked[service.seal] = exc.detail or "seal certificate revoked"
+            if on_seal_failure is not None:
+                on_seal_failure()
+            raise
         while len(waiting_copies) >= 8:  # one never recorded (a failed desk) is not kept
             waiting_copies.pop(next(iter(waiting_copies)))
         waiting_copies[prepared.verification_code] = (prepared.seal_level, prepared.pdf)

@@ -60,6 +60,9 @@ class SealSetup:
     services: Any = None  # demo mode: the local PkiServices (TSA, OCSP, CRL)
     open_token: Callable[[], Any] | None = None  # logs in to the token (checks presence, PIN)
     stoppers: list[Callable[[], None]] = field(default_factory=list)
+    # Seals their CA reported revoked when signing (seal id -> detail): a revocation is not
+    # undone, so the checks fail that seal from then on, not just one citizen at a time.
+    revoked: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):
@@ -240,6 +243,9 @@ def seal_checks(setup: SealSetup, settings: Settings, seal_ids: list[str],
             signer = setup.keyring.get(sid)
         except CertificateError as exc:
             checks.append(SealCheck(f"seal:{sid}", "fail", exc.detail or exc.message_en))
+            continue
+        if sid in setup.revoked:
+            checks.append(SealCheck(f"seal:{sid}", "fail", setup.revoked[sid]))
             continue
         validity = signer.certificate["tbs_certificate"]["validity"]
         not_before = validity["not_before"].native

@@ -321,3 +321,31 @@ def test_a_token_removed_while_running_fails_the_next_check(tmp_path):
     assert token[0]["outcome"] == "fail", answer
     assert "Traceback" not in token[0]["detail"]
     assert answer["out"]
+
+
+def test_a_seal_refused_as_revoked_while_issuing_fails_the_checks_at_once(
+    terminal, monkeypatch
+):
+    """The citizen whose certificate met the revocation cannot be helped; the next one must
+    not be sent through card, face and query for nothing: the checks run at once, and a
+    revoked seal stays failed (the scheduled re-check alone would find it valid again)."""
+    from printing.errors import SealRevoked
+
+    settings, store, seals, _issue_fn = terminal
+    setup = SealSetup(seals.keyring, seals.timestamp_url, seals.trust_roots)
+    signer = seals.keyring.get(SEAL_ID)
+
+    def revoked(*_args: object, **_kwargs: object) -> bytes:
+        raise SealRevoked(f"seal {SEAL_ID}: the seal certificate is revoked")
+
+    monkeypatch.setattr(signer, "sign", revoked)
+    rechecked: list[list] = []
+    issue, _root = build_issuer(settings, store, settings.data_dir, setup,
+                                on_seal_failure=lambda: rechecked.append(
+                                    seal_checks(setup, settings, [SEAL_ID])))
+    with pytest.raises(SealRevoked):
+        _issue(issue)
+    assert rechecked, "no check after the seal failed"
+    assert seal_device_status(rechecked[0]).state is DeviceState.HARDWARE_ERROR
+    later = seal_checks(setup, settings, [SEAL_ID])
+    assert [c.outcome for c in later if c.name == f"seal:{SEAL_ID}"] == ["fail"]
