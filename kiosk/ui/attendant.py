@@ -81,6 +81,9 @@ class PinPadPage(QWidget):
         self.role = "attendant"  # or "admin": the service switches need the admin PIN
         self.pin = ""
         self.checking = False
+        # Each reset starts a new attempt: a check that answers after a cancel or the staff
+        # idle timeout belongs to an attempt that is over and unlocks nothing.
+        self._attempt = 0
         box = QVBoxLayout(self)
         box.setContentsMargins(48, 32, 48, 32)
         box.setSpacing(20)
@@ -97,7 +100,7 @@ class PinPadPage(QWidget):
         pad.addWidget(make_button("0", "key", lambda: self.press("0"), name="Pin_0"), 3, 1)
         self.ok = make_button("", "primary", self.submit, name="PinOk")
         pad.addWidget(self.ok, 3, 2)
-        self.cancel = make_button("", on_click=self.cancelled.emit, name="PinCancel")
+        self.cancel = make_button("", on_click=self._cancel, name="PinCancel")
         row = QHBoxLayout()
         row.addStretch(1)
         row.addLayout(pad, 2)
@@ -116,7 +119,12 @@ class PinPadPage(QWidget):
         self.ok.setText(s("ok", language))
         self.cancel.setText(s("cancel", language))
 
+    def _cancel(self) -> None:
+        self.reset()
+        self.cancelled.emit()
+
     def reset(self) -> None:
+        self._attempt += 1
         self.pin = ""
         self.checking = False
         self.dots.setText("")
@@ -140,10 +148,13 @@ class PinPadPage(QWidget):
         pin, self.pin = self.pin, ""  # the typed PIN is not kept once it is sent
         self.dots.setText("")
         self.message.setText(s("pin_checking", self.language))
-        attendant, role = self.attendant, self.role
-        self.background.run(lambda: attendant.verify_pin(pin, role), self._checked)
+        attendant, role, attempt = self.attendant, self.role, self._attempt
+        self.background.run(lambda: attendant.verify_pin(pin, role),
+                            lambda ok, value: self._checked(attempt, ok, value))
 
-    def _checked(self, ok: bool, value: Any) -> None:
+    def _checked(self, attempt: int, ok: bool, value: Any) -> None:
+        if attempt != self._attempt:
+            return  # cancelled or timed out while the PIN was being checked
         self.checking = False
         if ok and value is True:
             self.reset()
