@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fleet.config_store import MergedConfigCache
 from fleet.console.alerts import AlertEngine, AlertLoop
 from fleet.console.routes import router as console_router
+from fleet.console.web import install_error_pages
 from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.metrics import FleetMetrics
 from fleet.ratelimit import TokenBuckets
@@ -87,6 +88,7 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
         return JSONResponse({"status": "ok"})
 
     app.include_router(console_router)  # the operations console, and `/` leads to it
+    install_error_pages(app)
     for module in (enrol, heartbeat, config, outbox, registry, verify_page, metrics_route):
         app.include_router(module.router)
     return app

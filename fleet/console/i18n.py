@@ -138,6 +138,14 @@ ZH: dict[str, str] = {
     "Staff call": "呼叫工作人员",
     "Counter": "计数",
     "Services off": "已关闭事项",
+    "The form is incomplete; go back and fill in every field.":
+        "表单未填写完整，请返回填写每一项。",
+    "the form is stale or came from elsewhere; reload the page":
+        "表单已过期或来源不明，请刷新页面。",
+    "this needs the operator role": "需要操作员角色。",
+    "this needs the admin role": "需要管理员角色。",
+    "Not Found": "页面不存在。",
+    "no such alert": "没有此告警。",
     "Services on": "已开启事项",
     "Count": "数量",
 }

@@ -104,3 +104,31 @@ def safe_next(target: str) -> str:
     if target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target:
         return target
     return PREFIX + "/"
+
+
+def install_error_pages(app: Any) -> None:
+    """A refused or malformed console request gets a page in the user's language, not a
+    JSON body; every other path keeps FastAPI's own answers."""
+    from fastapi.exception_handlers import (
+        http_exception_handler,
+        request_validation_exception_handler,
+    )
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    def _page(request: Request, status: int, text: str) -> HTMLResponse:
+        return render(request, "error.html", status=status, title=text,
+                      user=optional_user(request))
+
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Any:
+        if not request.url.path.startswith(PREFIX) or 300 <= exc.status_code < 400:
+            return await http_exception_handler(request, exc)
+        return _page(request, exc.status_code, str(exc.detail))
+
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Any:
+        if not request.url.path.startswith(PREFIX):
+            return await request_validation_exception_handler(request, exc)
+        return _page(request, 400, "The form is incomplete; go back and fill in every field.")
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_invalid)

@@ -120,3 +120,17 @@ def test_fleet_admin_user_add_reads_the_password_from_stdin(settings) -> None:
     listed = subprocess.run([script, "--database-url", url, "--json", "user", "list"],
                             capture_output=True, text=True, timeout=60)
     assert '"zhao"' in listed.stdout and "argon2" not in listed.stdout
+
+
+def test_refusals_and_bad_forms_are_pages_in_the_users_language(app, client) -> None:
+    add_user(app, "li", "viewer")
+    sign_in(client, "li")
+    page = client.get("/console/alerts")
+    refused = client.post("/console/alerts/1/ack", data={"csrf": form_csrf(page.text)})
+    assert refused.status_code == 403 and "需要操作员角色" in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+    incomplete = client.post("/console/config", data={"csrf": form_csrf(page.text)})
+    assert incomplete.status_code == 400 and "表单未填写完整" in incomplete.text
+    assert client.get("/console/nowhere").status_code == 404
+    api = client.post("/api/v1/enrol", json={})  # the terminals' API still answers JSON
+    assert api.status_code == 422 and api.headers["content-type"] == "application/json"
