@@ -102,6 +102,8 @@ class AdminServicesPage(QWidget):
     def _switched(self, ok: bool, value: Any) -> None:
         if ok:
             self.result.setText(s("action_ok", self.language))
+        elif isinstance(value, OSError):  # never a raw errno in front of staff
+            self.result.setText(s("switch_not_writable", self.language))
         else:
             self.result.setText(s("switch_failed", self.language, detail=str(value)))
         self.load()

@@ -289,6 +289,11 @@ STAFF: dict[str, Pair] = {
     "service_off": ("已关闭", "off"),
     "back_to_panel": ("返回工作人员面板", "Back to the panel"),
     "switch_failed": ("未能切换：{detail}", "Not switched: {detail}"),
+    "switch_not_writable": (
+        "未能切换：本机不能写入保存开关的文件（只读或没有权限）。请管理员在终端上用 "
+        "kiosk-admin services 切换。",
+        "Not switched: this terminal cannot write the file that keeps the switches (read-only "
+        "or no permission). An administrator can switch it with kiosk-admin services."),
     "clear_jam": ("清理打印队列", "Clear printer queue"),
     "exit": ("退出工作人员模式", "Leave attendant mode"),
     "working": ("正在执行…", "Working…"),

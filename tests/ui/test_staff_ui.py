@@ -75,6 +75,12 @@ def test_services_are_switched_behind_the_admin_pin(kiosk, catalog, shots_dir):
     kiosk.qtbot.waitUntil(lambda: button.text().endswith("已关闭"))
     assert kiosk.attendant.switched_off == {target}
     kiosk.shot(shots_dir, "admin_services")
+    # A config file the terminal may not write: words, not "[Errno 13] Permission denied".
+    kiosk.attendant.switch_error = PermissionError(13, "Permission denied", "/etc/x.lock")
+    kiosk.click(button)
+    kiosk.qtbot.waitUntil(lambda: "没有权限" in page.result.text())
+    assert "Errno" not in page.result.text() and button.text().endswith("已关闭")
+    kiosk.attendant.switch_error = None
     kiosk.click(kiosk.find(QPushButton, "AdminBack"))
     kiosk.qtbot.waitUntil(lambda: w.current_page() is w.attendant_panel)
 

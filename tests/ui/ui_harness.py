@@ -159,6 +159,7 @@ class FakeAttendant:
         self.in_doubt_first = False
         self.calls: list[Any] = []
         self.switched_off: set[str] = set()
+        self.switch_error: Exception | None = None
         self.catalog: Any = None
         self.problem = ""
 
@@ -218,6 +219,8 @@ class FakeAttendant:
                               s.id not in self.switched_off) for s in self.catalog.services]
 
     def set_service_enabled(self, service_id: str, enabled: bool) -> bool:
+        if self.switch_error is not None:
+            raise self.switch_error
         (self.switched_off.discard if enabled else self.switched_off.add)(service_id)
         return enabled
 
