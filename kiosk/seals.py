@@ -238,6 +238,12 @@ def seal_checks(setup: SealSetup, settings: Settings, seal_ids: list[str],
             checks.append(SealCheck("seal_token", "fail", exc.detail or exc.message_en))
     elif setup.token_error:
         checks.append(SealCheck("seal_token", "warn", setup.token_error))
+    if (not settings.demo and setup.store_kind == "token"
+            and settings.seal_token.module == "softhsm"):
+        # Serves (as the PKCS#12 fallback does), but never without saying so.
+        checks.append(SealCheck("seal_token_kind", "warn",
+                                "SoftHSM2 is a software token: the seal keys are files on this "
+                                "disk; name the hardware token's module in [seal_token] module"))
     for sid in seal_ids:
         try:
             signer = setup.keyring.get(sid)

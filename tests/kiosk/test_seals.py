@@ -161,6 +161,22 @@ def test_a_token_pin_that_is_not_set_is_a_plain_failure(tmp_path):
     assert checks[0].outcome == "fail" and "PIN is not set" in checks[0].detail
 
 
+def test_a_real_configuration_on_softhsm_says_it_is_a_software_token(tmp_path):
+    """SoftHSM2 is the demo's token; a terminal in service left on it (the module's default)
+    serves, as the PKCS#12 fallback does, but the panel says the keys are files on disk."""
+    settings = Settings(
+        demo=False, reader={"port": "/dev/ttyS9"}, camera={"source": "0"},
+        face_verifier={"base_url": "https://face.example"},
+        printer={"kind": "cups", "queue": "certificates"},
+        certificates={"verify_url": "https://verify.example.gov.cn/verify"},
+        seals={"a": {"name_zh": "甲局", "name_en": "A", "store": "token"}},
+    )
+    checks = seal_checks(build_seals(settings, tmp_path), settings, [])
+    kind = [c for c in checks if c.name == "seal_token_kind"]
+    assert kind and kind[0].outcome == "warn" and "software token" in kind[0].detail
+    assert "software token" in seal_device_status(checks).detail
+
+
 def _admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     import os
 
