@@ -68,14 +68,22 @@ class TerminalKeys:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_bytes(32)
+        # Written whole under a private name, then linked into place: link() fails when the
+        # name exists, so a second process never sees a key file that is still empty.
+        temp = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(directory / KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise TerminalKeyError(f"{directory / KEY_FILE} exists already") from None
-        with os.fdopen(fd, "wb") as out:
-            out.write(secret)
-            out.flush()
-            os.fsync(out.fileno())
+            with os.fdopen(fd, "wb") as out:
+                out.write(secret)
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(temp, directory / KEY_FILE)
+            except FileExistsError:
+                raise TerminalKeyError(f"{directory / KEY_FILE} exists already") from None
+        finally:
+            temp.unlink(missing_ok=True)
+        _fsync_directory(directory)
         return cls(secret)
 
     @classmethod
@@ -113,3 +121,12 @@ class TerminalKeys:
         back from the log by trying all 10^17 candidates without the key."""
         key = self.derive("id-hash")
         return hmac.new(key, id_number.upper().encode(), hashlib.sha256).hexdigest()
+
+
+def _fsync_directory(directory: Path) -> None:
+    """The new name survives a power cut only once its directory is on disk."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -92,3 +92,29 @@ def test_rotation_refuses_a_key_from_the_environment(tmp_path: Path, monkeypatch
         monkeypatch.setenv(name, value)
     assert admin(["--config", str(terminal.config), "keys", "rotate"]) == 1
     assert "GOV_KIOSK_AUDIT_KEY" in capsys.readouterr().err
+
+
+def test_two_programs_creating_the_key_at_once_both_get_the_winners_key(
+        tmp_path: Path, monkeypatch) -> None:
+    """A second program starting while the first is still writing its new key must never
+    read a half-written (empty) key file: it makes its own, and the loser uses the winner's."""
+    import os
+
+    from kiosk.store.keys import TerminalKeys
+
+    real_fdopen = os.fdopen
+    second: list[TerminalKeys] = []
+
+    def fdopen_with_a_rival_starting(fd: int, *args, **kwargs):
+        # The rival starts after the first opened its file, before it wrote a byte.
+        monkeypatch.setattr(os, "fdopen", real_fdopen)
+        second.append(TerminalKeys.open(tmp_path, create=True))
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", fdopen_with_a_rival_starting)
+    first = TerminalKeys.open(tmp_path, create=True)
+
+    on_disk = TerminalKeys.load(tmp_path)
+    assert first.derive("x") == second[0].derive("x") == on_disk.derive("x")
+    assert [p.name for p in tmp_path.iterdir()] == ["terminal.key"]
+    assert (tmp_path / "terminal.key").stat().st_mode & 0o777 == 0o600
