@@ -34,14 +34,15 @@ class TokenBuckets:
         """Take one token for `client`; False when its bucket is empty."""
         now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(client, (self.burst, now))
+            # Popped and put back, so the table stays ordered from least to most recent use.
+            tokens, at = self._buckets.pop(client, (self.burst, now))
             tokens = min(self.burst, tokens + (now - at) * self.rate)
             allowed = tokens >= 1
             if allowed:
                 tokens -= 1
             self._buckets[client] = (tokens, now)
             if len(self._buckets) > self._max_clients:
-                self._forget_full(now)
+                self._forget_oldest()
             return allowed
 
     def retry_after_s(self, client: str) -> float:
@@ -49,8 +50,9 @@ class TokenBuckets:
             tokens, _ = self._buckets.get(client, (self.burst, 0.0))
         return max(0.0, (1 - tokens) / self.rate)
 
-    def _forget_full(self, now: float) -> None:
-        # A bucket that has refilled is the same as no bucket: drop those first.
-        for client, (tokens, at) in list(self._buckets.items()):
-            if tokens + (now - at) * self.rate >= self.burst:
-                del self._buckets[client]
+    def _forget_oldest(self) -> None:
+        # Many addresses at once (an IPv6 range is cheap) must not grow the table without
+        # bound: the least recently seen go first, one at a time, so no request pays a scan.
+        # A client forgotten early gets a full bucket back, which costs less than the memory.
+        while len(self._buckets) > self._max_clients:
+            del self._buckets[next(iter(self._buckets))]

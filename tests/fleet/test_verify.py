@@ -107,3 +107,13 @@ def test_token_buckets_refill_at_their_rate() -> None:
     assert not buckets.allow("a")
     now[0] = 2.0
     assert buckets.allow("a") and not buckets.allow("a")
+
+
+def test_many_addresses_at_once_keep_the_bucket_table_bounded() -> None:
+    """A flood from a whole address range: every bucket is in use, none has refilled, and
+    the table still never holds more than its limit; the most recent clients stay limited."""
+    buckets = TokenBuckets(rate_per_s=0.001, burst=1, clock=lambda: 0.0, max_clients=50)
+    for n in range(10_000):
+        buckets.allow(f"2001:db8::{n:x}")
+    assert len(buckets._buckets) <= 50
+    assert not buckets.allow("2001:db8::270f")  # the last address's bucket is still empty
