@@ -102,6 +102,8 @@ def build_seals(settings: Settings, data_dir: Path) -> SealSetup:
 
 
 def _demo_seals(settings: Settings, data_dir: Path) -> SealSetup:
+    from pkcs11.exceptions import PKCS11Error
+
     from printing.demo_pki import SEAL_VALIDITY, make_seal_cert, seal_certificate_is_current
     from printing.pki_services import start_local_pki
     from printing.token import ensure_token_seal, open_token, softhsm_module, softhsm_token
@@ -136,8 +138,9 @@ def _demo_seals(settings: Settings, data_dir: Path) -> SealSetup:
                                                    pki.services_url)
 
             ensure_token_seal(session, sid, certify, current)
-    except (CertificateError, OSError) as exc:
-        setup.token_error = f"demo token not usable ({exc}): demo keys are PKCS#12 files"
+    except (CertificateError, OSError, PKCS11Error) as exc:
+        setup.token_error = (f"demo token not usable ({str(exc) or type(exc).__name__}): demo keys "
+                             "are PKCS#12 files")
         log.warning(setup.token_error)
         return setup
 

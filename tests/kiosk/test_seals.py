@@ -365,3 +365,25 @@ def test_a_seal_refused_as_revoked_while_issuing_fails_the_checks_at_once(
     assert seal_device_status(rechecked[0]).state is DeviceState.HARDWARE_ERROR
     later = seal_checks(setup, settings, [SEAL_ID])
     assert [c.outcome for c in later if c.name == f"seal:{SEAL_ID}"] == ["fail"]
+
+
+def test_a_demo_token_that_fails_inside_falls_back_to_pkcs12_files(tmp_path, monkeypatch):
+    """A PKCS#11 error while the demo token makes its keys (a full or damaged token store) is
+    said and the demo goes on with PKCS#12 keys, rather than a traceback at start-up."""
+    from pkcs11.exceptions import GeneralError
+
+    import printing.token
+
+    if printing.token.softhsm_module() is None:
+        pytest.skip("softhsm2 not installed")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise GeneralError()
+
+    monkeypatch.setattr(printing.token, "ensure_token_seal", broken)
+    setup = build_seals(Settings(data_dir=tmp_path), tmp_path)
+    try:
+        assert setup.store_kind == "pkcs12" and "GeneralError" in setup.token_error
+        assert setup.keyring.get(SEAL_ID).certificate is not None
+    finally:
+        setup.stop()
