@@ -211,17 +211,24 @@ class RegistryEntryShape(_Shape):
 
     verification_code: str = Field(pattern=r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    service_id: str
-    service_name_zh: str
-    holder_masked_name: str
-    holder_id_hash: str
+    service_id: str = Field(max_length=64)
+    service_name_zh: str = Field(max_length=200)
+    # The public page shows it: a surname's one or two characters and stars (张*, 欧阳**,
+    # services_catalog.model.mask_name); a name in clear is refused.
+    holder_masked_name: str = Field(max_length=32, pattern=r"^([^*\s]{0,2}\*+|[^*\s]?)$")
+    holder_id_hash: str = Field(pattern=r"^[0-9a-f]{64}$")  # keyed hash, never the number
     issued_at: AwareDatetime
     terminal_id: TerminalId
-    seal_id: str
+    seal_id: str = Field(max_length=200)
     demo: bool
-    pdf_sha256: str = ""
-    issuer_name_zh: str = ""
+    pdf_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    issuer_name_zh: str = Field(default="", max_length=200)
     seal_level: str = Field(default="B-B", pattern=r"^B-(B|T|LT|LTA)$")  # PAdES level reached
+
+    @field_validator("service_id", "service_name_zh", "seal_id", "issuer_name_zh")
+    @classmethod
+    def _masked_only(cls, value: str) -> str:
+        return _refuse_clear_id(value)
 
 
 class RegistryLookup(_Shape):
@@ -238,7 +245,7 @@ class RegistryLookup(_Shape):
 
 class _Event(_Shape):
     key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=2**63 - 1)  # the ledger's BIGINT: larger is a 422, not a 500
     occurred_at: AwareDatetime
 
 

@@ -71,6 +71,40 @@ def test_a_clear_id_number_is_refused(field: str) -> None:
     assert protocol.AuditEvent(**values)
 
 
+def _entry(**changes: object) -> dict:
+    entry = RegistryEntry(
+        "ABCD-EFGH-JKLM-NPQR", "a" * 64, "pension", "养老金", "张*", "b" * 64, NOW, "T-1",
+        "seal", False, "c" * 64, "人社局",
+    ).to_dict()
+    return {**entry, **changes}
+
+
+@pytest.mark.parametrize("changes", [
+    {"holder_masked_name": "张伟"},
+    {"holder_masked_name": "赵淑兰"},
+    {"holder_id_hash": "410402198805201238"},
+    {"service_name_zh": "养老金 410403195608120028"},
+    {"issuer_name_zh": "11010519491231002X"},
+    {"seal_id": "410425197311034513"},
+    {"service_id": "x" * 10_000},
+])
+def test_a_registry_entry_with_a_name_or_number_in_clear_is_refused(changes: dict) -> None:
+    with pytest.raises(ValidationError):
+        protocol.RegistryEntryShape.model_validate(_entry(**changes))
+    for masked in ("欧阳**", "张", ""):
+        assert protocol.RegistryEntryShape.model_validate(_entry(holder_masked_name=masked))
+
+
+def test_a_sequence_number_beyond_the_ledger_is_refused() -> None:
+    adapter = TypeAdapter(protocol.OutboxEvent)
+    usage = {"kind": "usage", "key": "k" * 16, "occurred_at": NOW.isoformat(),
+             "service_id": "pension", "counter": "sessions"}
+    assert adapter.validate_python({**usage, "seq": 2**63 - 1})
+    for seq in (2**63, 10**40, 0, -1):
+        with pytest.raises(ValidationError):
+            adapter.validate_python({**usage, "seq": seq})
+
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValidationError):
         protocol.UsageEvent(key="k" * 16, seq=1, occurred_at=datetime(2026, 1, 1),
