@@ -330,10 +330,15 @@ class ArchiveUpkeep:
             while not self._stop.wait(self._interval):
                 try:
                     self.run_once()
-                    if self._on_round is not None:
-                        self._on_round()
                 except Exception:  # noqa: BLE001 - the timer must survive a bad round
                     log.exception("archive upkeep round failed")
+                # The seals' re-check does not depend on the archive: a locked or full
+                # database must not leave an expiring or pulled seal unseen.
+                try:
+                    if self._on_round is not None:
+                        self._on_round()
+                except Exception:  # noqa: BLE001
+                    log.exception("seal re-check failed")
 
         self._thread = threading.Thread(target=loop, name="archive-upkeep", daemon=True)
         self._thread.start()

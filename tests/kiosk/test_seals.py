@@ -387,3 +387,24 @@ def test_a_demo_token_that_fails_inside_falls_back_to_pkcs12_files(tmp_path, mon
         assert setup.keyring.get(SEAL_ID).certificate is not None
     finally:
         setup.stop()
+
+
+def test_the_seal_re_check_runs_even_when_the_archive_cannot_be_read(terminal):
+    """A locked or full database fails the archive's round, not the seals' re-check."""
+    import sqlite3
+    import threading
+
+    _settings, store, seals, _issue_fn = terminal
+
+    class LockedArchive:
+        def waiting(self) -> list[str]:
+            raise sqlite3.OperationalError("database is locked")
+
+    rechecked = threading.Event()
+    upkeep = ArchiveUpkeep(seals, LockedArchive(), store.certificates, interval_s=0.01,
+                           on_round=rechecked.set)
+    upkeep.start()
+    try:
+        assert rechecked.wait(30), "the seal re-check never ran"
+    finally:
+        upkeep.stop()
