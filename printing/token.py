@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ def softhsm_module() -> str | None:
 class TokenSpec:
     module: str
     label: str
-    pin: str
+    pin: str = field(repr=False)  # a log line or a traceback's locals never show it
 
 
 def _lib(module: str) -> Any:

@@ -135,3 +135,8 @@ def test_a_wrong_pin_is_refused_in_a_fresh_process(token_spec):
 def test_a_missing_token_is_seal_unavailable(token_spec):
     with pytest.raises(SealUnavailable, match="not present"):
         open_token(TokenSpec(token_spec.module, "no-such-token", PIN))
+
+
+def test_the_pin_is_not_in_the_token_spec_repr():
+    spec = TokenSpec("/usr/lib/softhsm/libsofthsm2.so", "seals", "9081726354")
+    assert "9081726354" not in repr(spec) and "seals" in repr(spec)
