@@ -99,16 +99,18 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             return 1
         anchors = given + ([stored] if stored is not None else [])
         report = store.audit.verify_chain(anchors)
+        lost_beginning = store.audit.lost_beginning()
     finally:
         store.close()
     if not report.intact:
         print(f"audit log BROKEN: {report.problem}")
         return 1
-    if not anchors and report.entries:
-        # Without an anchor a deleted tail cannot show: say so instead of "intact".
-        print(f"audit log NOT VERIFIED: {report.entries} entries chain correctly, but there is "
-              f"no anchor ({store.anchors.file.path} is missing); give --anchor SEQ:MAC "
-              "from the journal")
+    if not anchors and (report.entries or lost_beginning):
+        # Without an anchor a deleted tail cannot show: say so instead of "intact". An empty
+        # log is fresh only when the store holds no record that came with an audit line.
+        print(f"audit log NOT VERIFIED: no anchor: truncation cannot be ruled out "
+              f"({report.entries} entries chain correctly, {store.anchors.file.path} is "
+              "missing); give --anchor SEQ:MAC from the journal")
         return 1
     legacy = f", {report.legacy_entries} before the key (unkeyed rule)" if (
         report.legacy_entries) else ""

@@ -8,7 +8,9 @@ the database cannot take it back: the system journal, a file of its own in the d
 with an anchor copied from the journal (`--anchor SEQ:MAC`).
 
 Anchors only move forward: an anchor is written only when the log still holds the previously
-anchored entry unchanged, so a truncated log is never blessed by a fresh anchor.
+anchored entry unchanged, so a truncated log is never blessed by a fresh anchor. With no anchor
+file at all, a first anchor is refused when the store holds certificates or print jobs older than
+the log's first line (they commit only with their audit line, so lines were deleted).
 """
 
 from __future__ import annotations
@@ -174,6 +176,11 @@ class AuditAnchors:
                           "(run kiosk-admin audit verify)", previous.seq)
                 return None
             if head is None:
+                return None
+            if previous is None and self.audit.lost_beginning():
+                log.error("audit anchor not taken: the store holds records older than the "
+                          "log's first entry, so lines were deleted (run kiosk-admin audit "
+                          "verify)")
                 return None
             if not force and self._last is not None and self._last.seq == head.seq:
                 return None

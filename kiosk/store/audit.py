@@ -34,7 +34,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
-from kiosk.store.models import AuditEntry
+from kiosk.store.models import AuditEntry, IssuedCertificate, PrintJob
 from kiosk.store.outbox import Outbox, audit_items, masked_text
 from services_catalog.model import AuthenticatedPerson, mask_id_number
 
@@ -203,6 +203,22 @@ class AuditLog:
                 select(func.min(AuditEntry.seq)).where(AuditEntry.chain == KEYED)
             )
             return ChainHead(last.seq, last.entry_hash, int(keyed_from or 0))
+
+    def lost_beginning(self) -> bool:
+        """Whether the store holds a record older than the log's first line (or any record
+        while the log is empty). Certificates and print jobs commit only together with their
+        audit line, so such a record means lines were written and later deleted: the log is
+        not fresh, and an anchor taken from nothing would bless the cut."""
+        with self._sessions() as session:
+            first = session.scalar(select(func.min(AuditEntry.at)))
+            oldest = [
+                session.scalar(select(func.min(IssuedCertificate.issued_at))),
+                session.scalar(select(func.min(PrintJob.created_at))),
+            ]
+        traces = [t for t in oldest if t is not None]
+        if not traces:
+            return False
+        return first is None or min(traces) < first
 
     def mac_at(self, seq: int) -> str | None:
         with self._sessions() as session:

@@ -253,3 +253,36 @@ def test_audit_verify_on_the_command_line(tmp_path: Path) -> None:
     assert journal.returncode == 1 and "vouches for entry 5" in journal.stdout
     garbage = admin(tmp_path, "audit", "verify", "--anchor", "five")
     assert garbage.returncode == 1 and "not an anchor" in garbage.stderr
+
+
+def test_an_emptied_log_without_its_anchor_is_not_intact(tmp_path: Path) -> None:
+    """Every row and the anchor file deleted: the store's certificates and print jobs (they
+    commit only with an audit line) show that the log is not fresh; no new anchor blesses it."""
+    store = Store.open(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}", tmp_path, "T-1")
+    store.audit.record("query", "ok", PERSON, "svc")
+    store.jobs.add("ABCD-EFGH", "不动产登记信息 ABCD-EFGH", b"%PDF-1.7 x")
+    store.close()
+    sql_engine = create_engine(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}")
+    with sql_engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log"))
+    sql_engine.dispose()
+    (tmp_path / "audit-anchor.json").unlink()
+
+    done = admin(tmp_path, "audit", "verify")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no anchor: truncation cannot be ruled out" in done.stdout
+
+    store = Store.open(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}", tmp_path, "T-1")
+    try:
+        store.audit.record("query", "ok", PERSON, "after the cut")
+        assert store.anchors.anchor("test", force=True) is None  # nothing blesses the cut
+    finally:
+        store.close()
+    assert not (tmp_path / "audit-anchor.json").exists()
+    assert admin(tmp_path, "audit", "verify").returncode == 1
+
+
+def test_a_fresh_log_verifies_as_fresh(tmp_path: Path) -> None:
+    Store.open(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}", tmp_path, "T-1").close()
+    done = admin(tmp_path, "audit", "verify")
+    assert done.returncode == 0 and "intact: 0 entries" in done.stdout, done.stdout
