@@ -107,6 +107,11 @@ class DeviceStatusReport(_Shape):
     card: PresenceName | None = None  # readers only
     face: PresenceName | None = None  # cameras only
 
+    @field_validator("detail")
+    @classmethod
+    def _no_clear_id(cls, value: str) -> str:
+        return _refuse_clear_id(value)
+
 
 # --- Heartbeat -----------------------------------------------------------------------------
 
@@ -130,6 +135,11 @@ class ActionResult(_Shape):
     outcome: Literal["ok", "failed"]
     detail: str = Field(default="", max_length=200)
 
+    @field_validator("detail")
+    @classmethod
+    def _no_clear_id(cls, value: str) -> str:
+        return _refuse_clear_id(value)
+
 
 class Heartbeat(_Shape):
     terminal_id: TerminalId
@@ -145,6 +155,11 @@ class Heartbeat(_Shape):
     in_session: bool = False  # a citizen is using the terminal right now
     staff_call: bool = False  # a citizen pressed "call staff" and nobody has come yet
     actions_done: list[ActionResult] = Field(default_factory=list)
+
+    @field_validator("reason")
+    @classmethod
+    def _no_clear_id(cls, value: str) -> str:
+        return _refuse_clear_id(value)
 
 
 class HeartbeatAck(_Shape):

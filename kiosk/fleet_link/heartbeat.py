@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from devices.status import DeviceStatus
 from fleet.protocol import DeviceStatusReport, Heartbeat, HeartbeatAck
 from kiosk.fleet_link.client import LinkDown, LinkRefused
+from services_catalog.model import mask_id_numbers_in
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def build_heartbeat(terminal_id: str, snapshot: TerminalSnapshot, *, now: dateti
         terminal_id=terminal_id, sent_at=now, app_version=app_version,
         uptime_s=max(0.0, uptime_s),
         state="in_service" if snapshot.in_service else "out_of_service",
-        reason="" if snapshot.in_service else snapshot.reason,
+        # A reason quoting a card's number must not stop the heartbeat nor reach the centre.
+        reason="" if snapshot.in_service else mask_id_numbers_in(snapshot.reason),
         devices=device_reports(snapshot.devices)[0],
         config_hash=snapshot.config_hash, outbox_length=snapshot.outbox_length,
         outbox_oldest_at=snapshot.outbox_oldest_at, in_session=snapshot.in_session,

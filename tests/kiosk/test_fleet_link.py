@@ -45,6 +45,35 @@ def test_the_heartbeat_carries_every_device_in_the_one_status_model() -> None:
     assert (beat.config_hash, beat.outbox_length) == ("ab" * 32, 3)
 
 
+def test_an_id_number_in_a_reason_or_device_text_never_reaches_the_centre() -> None:
+    """The centre refuses a heartbeat quoting a number; the terminal masks its reason and
+    leaves out a device whose text quotes one, so the heartbeat still goes."""
+    import pytest
+    from pydantic import ValidationError
+
+    from fleet.protocol import ActionResult, DeviceStatusReport, Heartbeat
+
+    leaky = DeviceStatus(DeviceClass.IDCARD_READER, DeviceState.ONLINE,
+                         "card 410402198805201238 stuck")
+    snapshot = TerminalSnapshot(False, "card 410403195608120028 stuck", [PRINTER_LOW, leaky],
+                                False, "", 0, None)
+    beat = build_heartbeat("T-1", snapshot, now=datetime.now(UTC), app_version="0.1.0",
+                           uptime_s=1)
+    assert "410403195608120028" not in beat.model_dump_json()
+    assert "410402198805201238" not in beat.model_dump_json()
+    assert beat.reason == "card 4104**********0028 stuck"
+    sent = beat.model_dump(mode="json")
+    for field, value in (("reason", "card 11010519491231002X"),
+                         ("devices", [{**sent["devices"][0], "detail": "410425197311034513"}]),
+                         ("actions_done", [{"id": 1, "outcome": "failed",
+                                            "detail": "410425197311034513"}])):
+        with pytest.raises(ValidationError):
+            Heartbeat.model_validate({**sent, field: value})
+    with pytest.raises(ValidationError):
+        DeviceStatusReport.model_validate(leaky.to_json())
+    assert ActionResult(id=1, outcome="ok", detail="4104**********4513")
+
+
 def test_no_fleet_section_means_the_terminal_of_today() -> None:
     settings = settings_from_mapping({})
     assert settings.fleet is None
