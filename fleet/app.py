@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fleet.body_limit import BodyLimit
 from fleet.config_store import MergedConfigCache
 from fleet.console.alerts import AlertEngine, AlertLoop
 from fleet.console.routes import router as console_router
@@ -82,6 +83,7 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
     app.state.alert_loop = AlertLoop(app.state.alerts, settings.alert_interval_s)
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)  # outermost: refused before anything reads the body
 
     @app.get("/health")
     def health() -> JSONResponse:
