@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -323,12 +324,37 @@ def load_settings(path: Path | str | None = None) -> Settings:
     if config_path.is_dir():
         raise ConfigError(f"{config_path}: is a directory, not a config file")
     try:
-        text = config_path.read_text(encoding="utf-8")
+        text = _read_config_bytes(config_path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise ConfigError(f"{config_path}: cannot read it ({exc.strerror or exc})") from None
     return settings_from_mapping(parse_toml(text, str(config_path)), source=str(config_path))
+
+
+# A real config is a few kilobytes; the cap keeps a runaway file from stalling every start.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_config_bytes(config_path: Path) -> bytes:
+    """Read a regular file of bounded size. A FIFO, a device (/dev/zero) or a huge file would
+    otherwise block or exhaust memory at start-up, where systemd would only see a hang."""
+    # O_NONBLOCK: opening a FIFO with no writer must not wait; a regular file ignores it.
+    fd = os.open(config_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{config_path}: not a regular file")
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{config_path}: too large ({st.st_size} bytes; "
+                              f"at most {MAX_CONFIG_BYTES})")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:  # it grew while we read
+        raise ConfigError(f"{config_path}: too large (at most {MAX_CONFIG_BYTES} bytes)")
+    return data
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

@@ -159,3 +159,26 @@ def test_services_disable_keeps_owner_mode_and_symlink(tmp_path: Path) -> None:
     text = real.read_text(encoding="utf-8")
     assert "the admin's note" in text and "real_estate.seizure_info" in text
     assert not [p for p in real.parent.iterdir() if p.name.endswith(".tmp")]  # no temp left
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_config_that_is_a_fifo_a_device_or_huge_is_refused_at_once(
+        tmp_path: Path, kind: str) -> None:
+    """Reading one of these used to block for ever (FIFO, /dev/zero) or stall on a 200 MB
+    parse; systemd would see a hung start, not a reason."""
+    if kind == "fifo":
+        config = tmp_path / "kiosk.toml"
+        os.mkfifo(config)
+    elif kind == "device":
+        config = Path("/dev/zero")
+    else:
+        config = tmp_path / "kiosk.toml"
+        config.write_text('note = "' + "x" * (2 * 1024 * 1024) + '"\n', encoding="utf-8")
+    env = {"GOV_KIOSK_DATA_DIR": str(tmp_path / "data")}
+    word = "too large" if kind == "huge" else "not a regular file"
+    _one_line(_run("kiosk-admin", "--config", str(config), "services", "list", env=env), word)
+    done = _run("kiosk-admin", "--config", str(config), "preflight", "--json", env=env)
+    assert done.returncode != 0
+    import json
+    report = json.loads(done.stdout)
+    assert word in report["checks"][0]["problems"][0]
