@@ -61,10 +61,14 @@ def test_a_config_file_that_cannot_be_read(tmp_path: Path, monkeypatch, capsys) 
     config = tmp_path / "kiosk.toml"
     config.write_text("demo = true\n", encoding="utf-8")
 
-    def refused(self: Path, *args: object, **kwargs: object) -> str:
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_text", refused)  # what a non-root admin meets
+    def refused(path: object, *args: object, **kwargs: object) -> int:
+        if Path(str(path)) == config:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)  # what a non-root admin meets
     assert main(["--config", str(config), "services", "list"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot read it (Permission denied)" in err[0], err
