@@ -286,3 +286,40 @@ def test_a_fresh_log_verifies_as_fresh(tmp_path: Path) -> None:
     Store.open(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}", tmp_path, "T-1").close()
     done = admin(tmp_path, "audit", "verify")
     assert done.returncode == 0 and "intact: 0 entries" in done.stdout, done.stdout
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def test_a_database_rolled_back_to_an_older_copy(tmp_path: Path) -> None:
+    """The rollback attack: put back yesterday's database. Alone, the newer anchor file shows
+    it; with yesterday's anchor file too, the data dir is consistent with itself and only an
+    anchor kept outside it (journal, centre) shows the rollback."""
+    db = tmp_path / "k.sqlite3"
+    s = Store.open(f"sqlite:///{db}", tmp_path, "T-1")
+    for i in range(4):
+        s.audit.record("query", "ok", PERSON, f"svc-{i}")
+    s.anchors.anchor("test")
+    _copy_db(db, tmp_path / "old.sqlite3")
+    old_anchor_file = s.anchors.file.path.read_bytes()
+    for i in range(3):
+        s.audit.record("query", "ok", PERSON, f"later-{i}")
+    journal_anchor = s.anchors.anchor("test")  # what the journal also received
+    assert journal_anchor is not None and journal_anchor.seq == 7
+    s.close()
+
+    _copy_db(tmp_path / "old.sqlite3", db)  # the database alone rolled back
+    s = Store.open(f"sqlite:///{db}", tmp_path, "T-1")
+    try:
+        report = s.audit.verify_chain([s.anchors.file.load()])
+        assert not report.intact and report.first_broken_seq == 5
+        s.anchors.file.path.write_bytes(old_anchor_file)  # and the anchor file with it
+        assert s.audit.verify_chain([s.anchors.file.load()]).intact  # locally undetectable
+        report = s.audit.verify_chain([s.anchors.file.load(), journal_anchor])
+        assert not report.intact and report.first_broken_seq == 5
+    finally:
+        s.close()
