@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 MODE_FILE = "mode"  # "demo" or "service", written at the first start
 DEMO_PKI_DIR = "demo-pki"
 DEMO_LEFTOVERS = (DEMO_PKI_DIR, "printed")  # demo CA and seal keys; PDFs of the file sink
+# Key material the demo made beside terminal.key: the anchor of its audit chain (under the demo
+# key: a terminal in service could never move it) and the identity key a rotation keeps.
+DEMO_KEY_FILES = ("terminal.key", "terminal-identity.key", "audit-anchor.json")
 SQLITE_NAME = "kiosk.sqlite3"
 
 
@@ -66,10 +69,6 @@ def _drop_demo_data(settings: Settings, data_dir: Path) -> list[str]:
         if path.exists():
             shutil.rmtree(path)
             dropped.append(str(path))
-    key = data_dir / "terminal.key"
-    if key.exists():
-        key.unlink()
-        dropped.append(f"{key} (made by the demo)")
     database = data_dir / SQLITE_NAME
     if settings.resolved_database_url() == f"sqlite:///{database}":
         for suffix in ("", "-wal", "-shm"):
@@ -79,20 +78,38 @@ def _drop_demo_data(settings: Settings, data_dir: Path) -> list[str]:
                 if not suffix:
                     dropped.append(f"{database} (demo PINs, sessions and certificates)")
     else:
-        dropped.extend(_drop_demo_pins(settings))
+        dropped.extend(_drop_demo_records(settings, data_dir))  # needs the demo key: before it goes
+    for name in DEMO_KEY_FILES:
+        key = data_dir / name
+        if key.exists():
+            key.unlink()
+            dropped.append(f"{key} (made by the demo)")
     return dropped
 
 
-def _drop_demo_pins(settings: Settings) -> list[str]:
-    """An external database keeps its records; only PINs set by the demo go (the demo
-    attendant PIN is printed in the README)."""
+def _drop_demo_records(settings: Settings, data_dir: Path) -> list[str]:
+    """An external database keeps its real records; what the demo made under its own key goes
+    with that key: both demo PINs (printed in the README), and the demo's audit lines, print
+    jobs, registry entries and archive copies (keyed or encrypted under the dropped demo key, so
+    a terminal in service could neither verify nor decrypt them; their chain restarts at 1).
+    Those records go only when the whole audit log verifies under the demo key, i.e. nothing in
+    it was written by a terminal in service (a shared database keeps everything, said in the
+    log)."""
     from argon2 import PasswordHasher
     from argon2.exceptions import InvalidHashError, VerificationError
-    from sqlalchemy import select
+    from sqlalchemy import delete, func, select
 
-    from kiosk.runtime import DEMO_ATTENDANT_PIN
+    from kiosk.runtime import DEMO_ADMIN_PIN, DEMO_ATTENDANT_PIN
+    from kiosk.store.audit import AuditLog
     from kiosk.store.db import make_engine, migrate, session_factory
-    from kiosk.store.models import Credential
+    from kiosk.store.keys import TerminalKeyError, TerminalKeys
+    from kiosk.store.models import (
+        AuditEntry,
+        Credential,
+        IssuedCertificate,
+        PrintJob,
+        SealArchiveCopy,
+    )
 
     hasher = PasswordHasher()
     engine = make_engine(settings.resolved_database_url())
@@ -101,12 +118,34 @@ def _drop_demo_pins(settings: Settings) -> list[str]:
         migrate(engine)
         with session_factory(engine).begin() as session:
             for cred in session.scalars(select(Credential)):
-                try:
-                    hasher.verify(cred.pin_hash, DEMO_ATTENDANT_PIN)
-                except (VerificationError, InvalidHashError):
-                    continue
-                session.delete(cred)
-                dropped.append(f"the demo {cred.role} PIN")
+                if any(_is_pin(hasher, cred.pin_hash, pin, (VerificationError, InvalidHashError))
+                       for pin in (DEMO_ATTENDANT_PIN, DEMO_ADMIN_PIN)):
+                    session.delete(cred)
+                    dropped.append(f"the demo {cred.role} PIN")
+        try:
+            demo_keys = TerminalKeys.load(data_dir)
+        except TerminalKeyError:
+            demo_keys = None
+        sessions = session_factory(engine)
+        if demo_keys is None or not AuditLog(sessions, demo_keys, "").verify_chain().intact:
+            log.warning("leaving demo mode: the audit log holds lines not under the demo key; "
+                        "the demo's records are kept")
+            return dropped
+        with sessions.begin() as session:
+            for model, what in ((AuditEntry, "audit lines"), (PrintJob, "print jobs"),
+                                (IssuedCertificate, "registry entries"),
+                                (SealArchiveCopy, "archive copies")):
+                count = session.scalar(select(func.count()).select_from(model)) or 0
+                if count:
+                    session.execute(delete(model))
+                    dropped.append(f"the demo's {count} {what} (under the demo key)")
     finally:
         engine.dispose()
     return dropped
+
+
+def _is_pin(hasher: object, pin_hash: str, pin: str, errors: tuple[type[Exception], ...]) -> bool:
+    try:
+        return bool(hasher.verify(pin_hash, pin))  # type: ignore[attr-defined]
+    except errors:
+        return False

@@ -122,3 +122,33 @@ def test_leaving_demo_mode_on_a_database_elsewhere_drops_only_the_demo_pin(
         assert not store.credentials.has("attendant") and store.credentials.has("admin")
     finally:
         store.close()
+
+
+def test_leaving_demo_mode_on_a_database_elsewhere_drops_both_pins_and_the_demo_keys(
+        tmp_path: Path) -> None:
+    """Both demo PINs go, and so do the anchor file and identity key made under the demo key:
+    the terminal in service anchors its own chain from the start."""
+    data, url = tmp_path / "data", f"sqlite:///{tmp_path / 'db' / 'kiosk.sqlite3'}"
+    _run_demo(data, database_url=url)
+    demo = Store.open(url, data, "T")
+    demo.audit.record("query", "ok", actor="system", detail="a demo session")
+    demo.close()  # anchors the demo's chain under the demo key
+    assert (data / "audit-anchor.json").exists()
+    # as a demo rotation leaves it: the first key kept for the chain
+    (data / "terminal-identity.key").write_bytes((data / "terminal.key").read_bytes())
+    terminal = service_terminal(tmp_path / "svc")
+    terminal.write(terminal.text().replace(f'data_dir = "{terminal.data_dir}"',
+                                           f'data_dir = "{data}"\ndatabase_url = "{url}"'))
+    dropped = claim_data_dir(load_settings(terminal.config))
+    assert "the demo attendant PIN" in dropped and "the demo admin PIN" in dropped, dropped
+    assert any("audit lines" in line for line in dropped), dropped
+    for name in ("audit-anchor.json", "terminal-identity.key", "terminal.key"):
+        assert not (data / name).exists(), name
+    store = Store.open(url, data, "T", create_key=True)
+    try:
+        assert not store.credentials.has("admin")
+        store.audit.record("terminal_start", "ok", actor="system")
+        assert store.anchors.anchor("test") is not None  # anchoring works in service
+        assert store.audit.verify_chain([store.anchors.file.load()]).intact
+    finally:
+        store.close()
