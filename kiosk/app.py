@@ -164,6 +164,8 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
         # systemctl stop: leave the event loop, so the store closes and systemd hears STOPPING
         # (Python runs the handler at the next timer tick: the window's clock runs every second).
         signal.signal(signal.SIGTERM, lambda _signo, _frame: app.quit())
+        # A remote restart_app leaves the same clean way (Restart=always brings it back).
+        runtime.request_exit = lambda: os.kill(os.getpid(), signal.SIGTERM)
     supervisor.start()
     try:
         if args.tour is not None:

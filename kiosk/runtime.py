@@ -161,6 +161,9 @@ class Runtime:
         self.opening_hours: tuple[Any, ...] = ()
         self.config_listeners: list[Callable[[], None]] = []
         self.fleet_link: Any = None
+        # Asks the application to leave cleanly (a remote restart_app; systemd starts it
+        # again): set by the GUI before start(); None where nothing would restart it.
+        self.request_exit: Callable[[], None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, **kwargs: Any) -> Runtime:

@@ -76,6 +76,10 @@ class ConfigSync:
         """Pull and apply when the centre wants another configuration; True if applied."""
         if not wanted_hash or wanted_hash == self.applied_hash:
             return False
+        return self.pull(client)
+
+    def pull(self, client: ConfigPort) -> bool:
+        """Pull, check and apply the centre's configuration now; True if applied."""
         answer = client.config()
         if config_hash(answer.document) != answer.hash:
             log.warning("fleet config revision %d does not match its hash; not applied",

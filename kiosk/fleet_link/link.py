@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Protocol
 
-from fleet.protocol import ConfigDocument, Heartbeat, HeartbeatAck
+from fleet.protocol import ActionResult, ConfigDocument, Heartbeat, HeartbeatAck
 from kiosk.config import Settings
 from kiosk.fleet_link.client import FleetClient, LinkDown, LinkRefused
 from kiosk.fleet_link.config_sync import ConfigSync
@@ -26,6 +26,7 @@ from kiosk.fleet_link.heartbeat import (
     build_heartbeat,
     device_reports,
 )
+from kiosk.fleet_link.remote_actions import RemoteActions
 from kiosk.fleet_link.sender import OutboxSender
 from kiosk.store.outbox import DEVICE, Outbox
 
@@ -45,6 +46,10 @@ class Terminal(Protocol):
     def fleet_snapshot(self) -> tuple[bool, str, list[Any], bool]: ...
     def apply_central_config(self, document: ConfigDocument) -> None: ...
     def status_publishers(self) -> list[Any]: ...
+    def idle(self) -> bool: ...  # no citizen in a session: remote actions may run
+    def self_test(self) -> list[str]: ...  # the names of the failing preflight checks
+    def exit_hook(self) -> Any: ...  # asks the application to exit cleanly; None: cannot
+    def staff_calls(self) -> Any: ...  # kiosk.staff_calls.StaffCalls, or None
 
 
 class FleetLink:
@@ -64,6 +69,13 @@ class FleetLink:
         self._stopped = False
         self._unsubscribe: list[Any] = []
         self._unreported: set[str] = set()  # device classes the protocol cannot show
+        self.actions = RemoteActions(self._data_dir, {
+            "reload_config": self._reload_config, "self_test": self._self_test,
+        }, terminal.idle, terminal.exit_hook())
+        self._sent_results: list[ActionResult] = []
+        # A staff call raised since the last answered heartbeat: sent even if the attendant
+        # came before it went out, so the centre hears of every call.
+        self._calls_raised = self._calls_sent = self._calls_heard = 0
 
     def start(self) -> None:
         self.prepare()
@@ -74,6 +86,18 @@ class FleetLink:
         self.config.load_kept()
         for publisher in self._terminal.status_publishers():
             self._unsubscribe.append(publisher.subscribe(self._device_changed))
+        calls = self._terminal.staff_calls()
+        if calls is not None:
+            calls.subscribe(self._staff_called)
+
+    def _staff_called(self, _call: Any) -> None:
+        self._calls_raised += 1
+
+    def _staff_call_open(self) -> bool:
+        calls = self._terminal.staff_calls()
+        if self._calls_raised > self._calls_heard:
+            return True
+        return calls is not None and bool(calls.open_calls())
 
     def _connect(self) -> None:
         """Start the threads once there is a credential; until then look again now and then."""
@@ -123,18 +147,40 @@ class FleetLink:
             config_hash=self.config.applied_hash, outbox_length=self._outbox.length(),
             outbox_oldest_at=self._outbox.oldest(),
         )
-        return build_heartbeat(self._terminal_id, snapshot, now=datetime.now(UTC),
+        self._sent_results = self.actions.report()
+        self._calls_sent = self._calls_raised
+        beat = build_heartbeat(self._terminal_id, snapshot, now=datetime.now(UTC),
                                app_version=app_version(),
                                uptime_s=time.monotonic() - self._started)
+        return beat.model_copy(update={"actions_done": self._sent_results,
+                                       "staff_call": self._staff_call_open()})
 
     def _on_ack(self, ack: HeartbeatAck) -> None:
         assert self.client is not None
+        self._calls_heard = self._calls_sent  # later beats say whether a call is still open
+        self.actions.acknowledged(self._sent_results)
+        self._sent_results = []
         try:
             self.config.sync(self.client, ack.config_hash)
         except (LinkDown, LinkRefused) as exc:
             log.warning("fleet: configuration not pulled: %s", exc)
         if self.sender is not None and self._outbox.length():
             self.sender.notify()
+        if ack.actions:
+            self.actions.handle(ack.actions)
+
+    def _reload_config(self) -> str:
+        """Pull the centre's configuration now, even if the hashes agree."""
+        assert self.client is not None
+        if not self.config.pull(self.client):
+            raise RuntimeError("the configuration did not match its hash; not applied")
+        return f"configuration {self.config.applied_hash[:12]} applied"
+
+    def _self_test(self) -> str:
+        failing = self._terminal.self_test()
+        if failing:
+            raise RuntimeError("failing: " + ", ".join(failing))
+        return "all checks passed"
 
     def _device_changed(self, status: Any) -> None:
         try:

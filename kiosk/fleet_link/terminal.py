@@ -31,6 +31,26 @@ class RuntimeTerminal:
             reason = "out of service"
         return not reason, reason, statuses, bool(state.token)
 
+    def idle(self) -> bool:
+        """No citizen's session: the attract (or out-of-service) screen."""
+        return not self._runtime.runner.state.token
+
+    def self_test(self) -> list[str]:
+        """The preflight checks, as at start (the drivers hold the devices and report their
+        health live, so the device probes are left out): the failing checks' names."""
+        from kiosk.preflight import Preflight, run_checks
+
+        runtime = self._runtime
+        findings = run_checks(Preflight(runtime.settings, catalog=runtime.catalog),
+                              devices=False)
+        return sorted({f.check for f in findings})
+
+    def exit_hook(self) -> Any:
+        return getattr(self._runtime, "request_exit", None)
+
+    def staff_calls(self) -> Any:
+        return self._runtime.staff_calls
+
     def apply_central_config(self, document: ConfigDocument) -> None:
         """The centre's document over the terminal's own file: services, hall phone, notices
         and opening hours change at once, with no restart."""

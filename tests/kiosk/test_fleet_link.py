@@ -151,6 +151,18 @@ class FakeTerminal:
     def status_publishers(self) -> list[Any]:
         return [self.printer]
 
+    def idle(self) -> bool:
+        return True
+
+    def self_test(self) -> list[str]:
+        return []
+
+    def exit_hook(self) -> Any:
+        return None
+
+    def staff_calls(self) -> Any:
+        return None
+
 
 def test_heartbeat_pulls_applies_and_reports_the_new_configuration(tmp_path: Path) -> None:
     settings = settings_from_mapping({**FLEET, "data_dir": str(tmp_path)})
