@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleet.body_limit import BodyLimit
@@ -87,6 +89,13 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
 
     @app.get("/health")
     def health() -> JSONResponse:
+        # Up means able to serve: a server whose database is gone says so (503), and says
+        # "ok" again by itself once the database is back (the pool reconnects).
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return JSONResponse({"status": "database unavailable"}, 503)
         return JSONResponse({"status": "ok"})
 
     app.include_router(console_router)  # the operations console, and `/` leads to it

@@ -32,3 +32,21 @@ def test_an_oversized_body_is_refused_whether_announced_or_streamed(
     # An honest, small request still goes through.
     assert client.post(path, json={"terminal_id": "T-1", "events": []},
                        headers=headers).status_code == 422
+
+
+def test_health_says_when_the_database_is_gone(client: TestClient, settings: FleetSettings
+                                               ) -> None:
+    import dataclasses
+    import socket
+
+    from fleet.app import create_app
+
+    assert client.get("/health").json() == {"status": "ok"}
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gone = dataclasses.replace(
+        settings, database_url=f"postgresql+psycopg://fleet:x@127.0.0.1:{port}/fleet")
+    with TestClient(create_app(gone, run_migrations=False)) as orphan:
+        answer = orphan.get("/health")
+    assert answer.status_code == 503 and answer.json() == {"status": "database unavailable"}
