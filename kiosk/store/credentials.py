@@ -85,6 +85,12 @@ class Credentials:
             if cred is None:
                 return PinCheck(False)
             locked = cred.locked_until
+            longest = now + self.lockout_for(max(cred.lockouts or 0, 1))
+            if locked is not None and locked > longest:
+                # Further ahead than any lock could be set: the clock was wrong (ahead) when it
+                # was set and has since been put right. Keep the lock, but only as long as it
+                # would be from now, or a clock fix would lock the attendant out for months.
+                cred.locked_until = locked = longest
             if locked is not None and locked > now:
                 return PinCheck(False, locked_until=locked)
             try:

@@ -118,3 +118,20 @@ def test_kept_jobs_are_purged_on_a_timer_without_a_restart(tmp_path: Path) -> No
     finally:
         housekeeping.stop()
         store.close()
+
+
+def test_a_clock_put_right_does_not_lock_the_attendant_out_for_months(tmp_path: Path) -> None:
+    """The clock was a year ahead (RTC battery, bad NTP) when a guesser set off the lock;
+    once the clock is put right the lock must not last a year, nor vanish."""
+    store = open_store(tmp_path)
+    store.credentials.set_pin("attendant", "246810")
+    wrong = datetime(2027, 11, 30, 22, 0, tzinfo=UTC)
+    fail_a_round(store, wrong)
+    right = wrong - timedelta(days=365)
+    check = store.credentials.verify("attendant", "246810", right)
+    assert not check.ok and check.locked_until == right + timedelta(minutes=5)  # still locked
+    store.close()
+    store = open_store(tmp_path)  # the shortened lock is what was stored
+    assert not store.credentials.verify("attendant", "246810", right + timedelta(minutes=4)).ok
+    assert store.credentials.verify("attendant", "246810", right + timedelta(minutes=6)).ok
+    store.close()
