@@ -60,7 +60,10 @@ class TerminalKeys:
         identity = identity_path.read_bytes() if identity_path.exists() else None
         if identity is not None and len(identity) < MIN_SECRET:
             raise TerminalKeyError(f"{identity_path} is damaged: restore it from the backup")
-        return cls(secret, identity)
+        keys = cls(secret, identity)
+        if identity is None:
+            _check_not_rotated(Path(directory), keys)
+        return keys
 
     @classmethod
     def create(cls, directory: Path) -> TerminalKeys:
@@ -130,3 +133,25 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _check_not_rotated(directory: Path, keys: TerminalKeys) -> None:
+    """Without the identity file the current key stands in for the first one, which is right
+    only if the key was never rotated. A retired key (left by every rotation), or an anchor
+    file whose MAC this key does not make, says it was: then the identity file was lost, and a
+    stand-in would silently break the audit chain and every ID hash."""
+    identity_path = directory / IDENTITY_FILE
+    retired = sorted(directory.glob(KEY_FILE + ".retired-*"))
+    if retired:
+        raise TerminalKeyError(f"{identity_path} is missing but the key was rotated "
+                               f"({retired[-1].name}): restore it from the terminal's backup")
+    from kiosk.store.anchor import ANCHOR_FILE, AnchorError, FileAnchorSink
+
+    try:
+        FileAnchorSink(directory / ANCHOR_FILE, keys).load()
+    except AnchorError as exc:
+        if "altered" in str(exc):
+            raise TerminalKeyError(
+                f"{identity_path} is missing and the audit anchor does not match "
+                "terminal.key (a rotated key, or an altered anchor): restore the identity key "
+                "from the terminal's backup") from None

@@ -118,3 +118,29 @@ def test_two_programs_creating_the_key_at_once_both_get_the_winners_key(
     assert first.derive("x") == second[0].derive("x") == on_disk.derive("x")
     assert [p.name for p in tmp_path.iterdir()] == ["terminal.key"]
     assert (tmp_path / "terminal.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lost_identity_key_after_a_rotation_is_a_failure_not_a_stand_in(file_keyed,
+                                                                          capsys) -> None:
+    """The current key must not silently stand in for the first one: the chain and ID hashes
+    would stop matching. The start-up check names it (and the store refuses to open)."""
+    from kiosk.preflight import Preflight, check_terminal_key
+
+    terminal = file_keyed
+    store = _store(terminal)
+    store.audit.record("query", "ok", PERSON, "pension.payment_certificate")
+    store.close()
+    assert admin(["keys", "rotate"]) == 0, capsys.readouterr().err
+    (terminal.data_dir / "terminal-identity.key").unlink()
+    from kiosk.config import load_settings
+
+    settings = load_settings(terminal.config)
+    problems = list(check_terminal_key(Preflight(settings)))
+    assert len(problems) == 1 and "terminal-identity.key is missing" in problems[0], problems
+    with pytest.raises(TerminalKeyError, match="restore it from the terminal's backup"):
+        _store(terminal)
+    # A retired key removed as well: the anchor file's MAC still shows the rotation.
+    for retired in terminal.data_dir.glob("terminal.key.retired-*"):
+        retired.unlink()
+    with pytest.raises(TerminalKeyError, match="audit anchor does not match"):
+        _store(terminal)
