@@ -202,6 +202,10 @@ class Runtime:
             create_key=settings.demo,  # in service a lost key is a reason, never replaced
         )
         stoppers.append(store.close)
+        if not settings.audit_key_env:  # a file key: no rotation while this terminal runs
+            from kiosk.store.keys import KeyInUse
+
+            stoppers.append(KeyInUse.hold(data_dir).release)
         self.store = store
         if settings.demo and not store.credentials.has("attendant"):
             store.credentials.set_pin("attendant", DEMO_ATTENDANT_PIN)

@@ -61,10 +61,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_rotate(args: argparse.Namespace) -> int:
     import secrets
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kiosk.cli.services import open_store
-    from kiosk.store.audit import AuditLog
-    from kiosk.store.db import session_factory
-    from kiosk.store.keys import IDENTITY_FILE, KEY_FILE
+    from kiosk.store.keys import IDENTITY_FILE, KEY_FILE, KeyInUse, TerminalKeyError
 
     settings = _settings(args)
     if settings.audit_key_env:
@@ -75,27 +75,40 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     key_path, new_path = directory / KEY_FILE, directory / (KEY_FILE + ".new")
     identity_path = directory / IDENTITY_FILE
     retired = directory / f"{KEY_FILE}.retired-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    store = open_store(settings)  # the current key: refuses when it is missing
+    try:  # a running terminal would go on encrypting kept jobs with the old key
+        in_use = KeyInUse.hold(directory, exclusive=True)
+    except TerminalKeyError as exc:
+        raise CliError(f"key rotation refused, nothing changed: {exc}") from None
     try:
-        old = store.keys
-        new = old.rotated(secrets.token_bytes(32))
-        _write_secret(new_path, new._secret)
-        # The key file is swapped inside the re-encryption's transaction: a failed swap rolls
-        # it back, so kept documents and the key never disagree.
-        with session_factory(store.engine).begin() as session:
-            counts = reencrypt(session, old, new)
-            if not identity_path.exists():
+        store = open_store(settings)  # the current key: refuses when it is missing
+        try:
+            old = store.keys
+            new = old.rotated(secrets.token_bytes(32))
+            _write_secret(new_path, new._secret)
+            if not identity_path.exists():  # the same identity either way: safe before commit
                 _write_secret(identity_path, old.identity_secret)
+            # Documents and the audit line (with its fleet item) commit together; the key file
+            # is swapped only after that commit, so a failed one leaves the old key in place.
+            with store.audit.transaction() as session:
+                counts = reencrypt(session, old, new)
+                detail = ", ".join(f"{n} {what}" for what, n in counts.items())
+                store.audit.append(session, "key_rotate", "ok", actor="admin",
+                                   detail=f"re-encrypted {detail}")
+        except (OSError, SQLAlchemyError) as exc:
+            new_path.unlink(missing_ok=True)
+            reason = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
+            raise CliError(f"key rotation failed, nothing changed: {reason or exc}") from None
+        finally:
+            store.close()
+        try:
             os.link(key_path, retired)
             os.replace(new_path, key_path)
-        audit = AuditLog(session_factory(store.engine), new, settings.terminal_id)
-        detail = ", ".join(f"{n} {what}" for what, n in counts.items())
-        audit.record("key_rotate", "ok", actor="admin", detail=f"re-encrypted {detail}")
-    except OSError as exc:
-        new_path.unlink(missing_ok=True)
-        raise CliError(f"key rotation failed, nothing changed: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise CliError(f"documents were re-encrypted under {new_path.name} but it could not "
+                           f"replace {key_path.name} ({exc.strerror or exc}): move it there by "
+                           "hand before starting the terminal") from None
     finally:
-        store.close()
+        in_use.release()
     print(f"{key_path} replaced (re-encrypted {detail}); the old key is kept as "
           f"{retired.name}; restart the terminal")
     return 0

@@ -9,6 +9,7 @@ so `kiosk-admin keys init` creates it once and `kiosk-admin keys rotate` replace
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
@@ -19,6 +20,9 @@ KEY_FILE = "terminal.key"
 # After a rotation, the first key lives on here for what must keep matching earlier records:
 # ID-number hashes (a citizen's kept certificate, the registry) and the audit chain's MACs.
 IDENTITY_FILE = "terminal-identity.key"
+# The running terminal holds a shared lock on this file for as long as it encrypts with the key
+# it loaded; `keys rotate` needs it exclusively, so it never swaps the key under a running one.
+IN_USE_FILE = "terminal.key.in-use"
 IDENTITY_PURPOSES = frozenset({"id-hash", "audit-chain", "audit-anchor"})
 MIN_SECRET = 16
 
@@ -155,3 +159,30 @@ def _check_not_rotated(directory: Path, keys: TerminalKeys) -> None:
                 f"{identity_path} is missing and the audit anchor does not match "
                 "terminal.key (a rotated key, or an altered anchor): restore the identity key "
                 "from the terminal's backup") from None
+
+
+class KeyInUse:
+    """A lock on IN_USE_FILE: shared by the running terminal, exclusive for a rotation."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    @classmethod
+    def hold(cls, directory: Path, *, exclusive: bool = False) -> KeyInUse:
+        """Shared (the terminal) waits for a rotation to end; exclusive (a rotation) does not
+        wait: TerminalKeyError while a terminal holds the key."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / IN_USE_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            os.close(fd)
+            raise TerminalKeyError("the terminal is running with this key: stop it first "
+                                   "(systemctl stop gov-kiosk)") from None
+        return cls(fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None

@@ -144,3 +144,50 @@ def test_a_lost_identity_key_after_a_rotation_is_a_failure_not_a_stand_in(file_k
         retired.unlink()
     with pytest.raises(TerminalKeyError, match="audit anchor does not match"):
         _store(terminal)
+
+
+def test_rotation_is_refused_while_the_terminal_holds_the_key(file_keyed, capsys) -> None:
+    from kiosk.store.keys import KeyInUse
+
+    terminal = file_keyed
+    key = (terminal.data_dir / "terminal.key").read_bytes()
+    running = KeyInUse.hold(terminal.data_dir)  # what Runtime.build takes
+    try:
+        assert admin(["keys", "rotate"]) == 1
+        assert "stop it first" in capsys.readouterr().err
+    finally:
+        running.release()
+    assert (terminal.data_dir / "terminal.key").read_bytes() == key
+
+
+def test_a_rotation_whose_commit_fails_changes_nothing(file_keyed, capsys,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    import kiosk.cli.keys as keys_cli
+
+    terminal = file_keyed
+    store = _store(terminal)
+    job = store.jobs.add("ABCD-EFGH-JKLM-NPQR", "证明", b"%PDF kept job")
+    store.close()
+    key = (terminal.data_dir / "terminal.key").read_bytes()
+    real = keys_cli.reencrypt
+
+    def then_fail_the_commit(session, old, new):
+        def refuse(_session):
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+        event.listen(session, "before_commit", refuse)
+        return real(session, old, new)
+
+    monkeypatch.setattr(keys_cli, "reencrypt", then_fail_the_commit)
+    assert admin(["keys", "rotate"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing changed" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert (terminal.data_dir / "terminal.key").read_bytes() == key
+    assert not list(terminal.data_dir.glob("terminal.key.retired-*"))
+    store = _store(terminal)
+    try:
+        assert store.jobs.document(job) == b"%PDF kept job"
+    finally:
+        store.close()
