@@ -22,12 +22,16 @@ LEVEL_ENV = "GOV_KIOSK_LOG"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _URL_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
+# A relative URL (a redirect's Location header, which httpcore logs at DEBUG): a path that
+# starts a token, i.e. its "/" follows the start, a space, a quote, a bracket or "=".
+_RELATIVE_QUERY = re.compile(r"((?<![^\s'\"(\[<=])/[^\s?#\"'<>]*)\?[^\s#\"'<>]*")
 _EXCEPTIONS = logging.Formatter()
 
 
 def redact(text: str) -> str:
     """`text` without URL query strings and with every ID-number-shaped run masked."""
     text = _URL_QUERY.sub(r"\1?[redacted]", text)
+    text = _RELATIVE_QUERY.sub(r"\1?[redacted]", text)
     return mask_id_numbers_in(text)
 
 

@@ -180,3 +180,16 @@ def test_the_filter_redacts_query_strings_and_id_numbers_in_any_record() -> None
         root.setLevel(saved_level)
     assert _leaks(out.getvalue().splitlines()) == []
     assert "ValueError" in out.getvalue() and "4104**********1238" in out.getvalue()
+
+
+def test_a_relative_redirect_location_loses_its_query_too() -> None:
+    """httpcore at DEBUG logs response headers; a back-end's redirect to a relative URL
+    carried typed input in its query string past the absolute-URL rule."""
+    name = quote(ZHANG_NAME)
+    line = ("receive_response_headers.complete return_value=(b'HTTP/1.1', 302, b'Found', "
+            f"[(b'location', b'/real_estate/again?name={name}&cert_no=4110203344')])")
+    clean = redact(line)
+    assert name not in clean and "4110203344" not in clean
+    assert "b'/real_estate/again?[redacted]'" in clean
+    assert redact("is it ready? yes") == "is it ready? yes"  # prose keeps its question marks
+    assert redact("see http://b/p?x=1") == "see http://b/p?[redacted]"
