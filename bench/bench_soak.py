@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.malloc_arenas import heap_kb
 from kiosk.soak import run_sessions, settled_figures, soak_runtime
 
 TOTAL = int(os.environ.get("SOAK_SESSIONS", "10000"))
@@ -43,15 +44,19 @@ def main() -> None:
         run_sessions(runtime, WARM_UP_QUERIES)
         started = time.perf_counter()
         run_sessions(runtime, FIRST, print_every=PRINT_EVERY)
-        first = settled_figures()
+        first, first_heap = settled_figures(), heap_kb()
         run_sessions(runtime, TOTAL - FIRST, start=FIRST, print_every=PRINT_EVERY)
-        last = settled_figures()
+        last, last_heap = settled_figures(), heap_kb()
         elapsed = time.perf_counter() - started
     for label, figures in ((FIRST, first), (TOTAL, last)):
         emit(f"soak_rss_after_{label}_sessions", figures.rss_kb / 1024, "MB")
         emit(f"soak_fds_after_{label}_sessions", figures.fds, "count")
         emit(f"soak_threads_after_{label}_sessions", figures.threads, "count")
     emit("soak_rss_growth", (last.rss_kb - first.rss_kb) / 1024, "MB")
+    if first_heap is not None and last_heap is not None:
+        # Resident growth with these two flat is neither a leak nor kept free memory (malloc).
+        emit("soak_malloc_in_use_growth", (last_heap[0] - first_heap[0]) / 1024, "MB")
+        emit("soak_malloc_free_kept_growth", (last_heap[1] - first_heap[1]) / 1024, "MB")
     emit("soak_fds_growth", last.fds - first.fds, "count")
     emit("soak_threads_growth", last.threads - first.threads, "count")
     emit("soak_session_time_mean", elapsed / TOTAL * 1000, "ms")  # a print: about 2 s

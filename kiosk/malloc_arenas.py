@@ -37,3 +37,22 @@ def limit_malloc_arenas(default: int = DEFAULT_ARENAS) -> int | None:
     except OSError:
         return None
     return arenas if libc.mallopt(_M_ARENA_MAX, arenas) == 1 else None
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def heap_kb() -> tuple[int, int] | None:
+    """glibc's heap, all arenas: (KiB in use, KiB free but kept); None off glibc. Growth of
+    the second with the first flat is fragmentation, not a leak (bench/bench_soak.py)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    libc = ctypes.CDLL("libc.so.6")
+    if not hasattr(libc, "mallinfo2"):  # glibc before 2.33
+        return None
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return info.uordblks // 1024, info.fordblks // 1024
