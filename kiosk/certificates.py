@@ -330,6 +330,12 @@ class CertificateDesk:
             self._in_doubt.pop(job_id, None)
         document = self._jobs.document(job_id)
         try:
+            self._jobs.mark_sending(job_id, f"{IN_DOUBT}: sent, the terminal stopped before "
+                                            "its outcome")
+        except Exception as exc:
+            log.exception("print job %d: cannot be marked as sent", job_id)
+            raise _StoreDown from exc
+        try:
             job = self._printer.submit(document, view.title)
         except PrinterHung:
             # The hand-off did not answer in time: the spooler may have the job anyway.

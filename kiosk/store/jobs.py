@@ -127,6 +127,13 @@ class RetainedJobs:
                 .values(status=FAILED, reason=reason[:500], attempts=PrintJob.attempts + 1)
             )
 
+    def mark_sending(self, job_id: int, reason: str) -> None:
+        """Before the hand-off to the printer: until an outcome is written over it, the job is
+        failed with `reason` (a crash in between must not let it print a second time)."""
+        with _within(self._sessions, None) as s:
+            s.execute(update(PrintJob).where(PrintJob.id == job_id)
+                      .values(status=FAILED, reason=reason[:500]))
+
     def document(self, job_id: int) -> bytes:
         with self._sessions() as session:
             job = session.get(PrintJob, job_id)

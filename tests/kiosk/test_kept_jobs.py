@@ -222,3 +222,35 @@ def test_a_kept_job_already_printing_is_not_sent_a_second_time(desk_setup) -> No
     assert again is not None and not again.printed
     assert again.message is not None and "正在打印" in again.message.zh
     assert "正在打印" in info.value.message.zh
+
+
+def test_a_restart_after_the_printer_took_a_job_does_not_print_it_again(desk_setup) -> None:
+    """kill -9 (here: an exception nothing catches) after the printer took a kept job and
+    before its outcome was written: after the restart the job is in doubt, kept for staff to
+    confirm, and not sent a second time by the citizen's collect."""
+    desk, printer, slips, store = desk_setup
+    printer.fault = PaperJam
+    _jam(desk, ZHANG, "real_estate.registration_info")
+    printer.fault = None
+
+    class Died(BaseException):
+        pass
+
+    took = printer.submit
+
+    def take_then_die(pdf: bytes, title: str):  # noqa: ANN202
+        took(pdf, title)
+        raise Died
+
+    printer.submit = take_then_die  # type: ignore[method-assign]
+    with pytest.raises(Died):
+        desk.collect(ZHANG)
+    printer.submit = took  # type: ignore[method-assign]
+    restarted = CertificateDesk(issuer=RecordingIssuer(store), issuance=store.issuance,
+                                printer=printer, receipt=slips)
+    with pytest.raises(PrintFailure) as info:
+        restarted.collect(ZHANG)
+    assert len(printer.submitted) == 1
+    assert "出纸口" in info.value.message.zh
+    (kept,) = store.jobs.waiting()
+    assert "in-doubt" in kept.reason  # staff see "may have printed: check the tray first"
