@@ -262,6 +262,10 @@ class SessionRunner:
         with self._lock:
             before = self._state
             after, effects = flow.step(before, event, self._clock(), self.timeouts)
+            if after.message is not None and after.message is not before.message and \
+                    after.message.offer_attendant:
+                # The flow's own messages (the waiting net, the face check's last try) too.
+                after = replace(after, message=self._without_absent_staff(after.message))
             self._state = after
             failed = [f for f in (self._start_isolated(e, after) for e in effects) if f]
             if after is not before:

@@ -50,3 +50,18 @@ def test_error_at_night_tells_what_to_do_instead() -> None:
     message = _failed_message(TUESDAY_NIGHT)
     assert not message.offer_attendant and message.can_retry
     assert message.zh.startswith("人脸核验未通过。") and "0375-12345" in message.zh
+
+
+def test_the_waiting_net_at_night_tells_what_to_do_instead() -> None:
+    """STUCK and "still printing" come from the flow itself, not from a device's failure."""
+    ports = {name: Mock() for name in ("card", "face", "query", "certificates", "audit")}
+    now = [0.0]
+    runner = SessionRunner(wall_clock=lambda: TUESDAY_NIGHT, clock=lambda: now[0],
+                           staff_absent=lambda t: staff_absent_hint(SETTINGS, t), **ports)
+    runner.dispatch(flow.Touch())
+    runner._state = flow.SessionState(screen=flow.Screen.QUERYING, token=runner.state.token)
+    now[0] = runner.timeouts.waiting_s + 1
+    runner.tick()
+    message = runner.state.message
+    assert runner.state.screen is flow.Screen.ERROR and message is not None
+    assert not message.offer_attendant and "0375-12345" in message.zh
