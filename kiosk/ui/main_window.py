@@ -274,7 +274,13 @@ class MainWindow(QMainWindow):
         if where == self._announced:
             return
         self._announced = where
-        if self.voice is not None and state.screen is not Screen.ATTRACT:
+        if self.voice is None or state.screen is Screen.ATTRACT:
+            return
+        if state.screen is Screen.PRINT_KEPT:
+            # The code of a certificate that did not print is said even with voice off: the
+            # citizen may not be looking at the screen when the printer gives up.
+            self.voice.say(page.prompt(state), state.language)
+        else:
             self.voice.announce(page.prompt(state), state.language)
 
     def read_aloud(self) -> None:

@@ -252,3 +252,20 @@ def test_help_explains_the_categories_and_the_phones(kiosk):
         kiosk.click(w.help.staff)  # Call staff: no way to reach staff here, so the phone
         assert "0379-12345" in w.help.staff_note.text()
         kiosk.click(w.help.close_button)
+
+
+def test_the_kept_code_is_spoken_even_with_voice_off(qtbot, catalog):
+    """A print that fails leaves the citizen a code: said aloud whoever looks away."""
+    voice = VoicePrompts(engine="mock")
+    window, runner, _ = make_window(qtbot, catalog, voice)
+    try:
+        runner.dispatch(flow.Touch())
+        qtbot.waitUntil(lambda: runner.state.screen is Screen.HOME)
+        assert not voice.texts  # normal mode, nobody asked: quiet
+        runner._state = replace(states(catalog)[Screen.PRINT_KEPT], screen=Screen.PRINT_KEPT,
+                                token=runner.state.token)
+        window.sync()
+        assert window.current_page() is window.pages[Screen.PRINT_KEPT], voice.texts
+        qtbot.waitUntil(lambda: any("K 7 Q 2" in t for t in voice.texts))
+    finally:
+        window.close()
