@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 import textwrap
 
-Pair = tuple[str, str]  # (zh, en)
+# One (zh, en) pair type and one way to choose from it, shared with the attendant's words
+# (re-exported: the screens import them from here).
+from kiosk.attendant_words import Pair as Pair
+from kiosk.attendant_words import pick as pick
 
 UI: dict[str, Pair] = {
     # the bar on every citizen screen
@@ -312,19 +315,6 @@ STAFF: dict[str, Pair] = {
     "config_kept": ("配置文件有误，本机仍按上次的设置运行（运行 kiosk-admin preflight 查看）。",
                     "The config file has an error; the last good settings stay: {detail}"),
 }
-
-DEVICE_NAMES: dict[str, Pair] = {
-    "idcard_reader": ("身份证阅读器", "ID-card reader"),
-    "camera": ("摄像头", "Camera"),
-    "printer": ("证明打印机", "Certificate printer"),
-    "receipt_printer": ("凭条打印机", "Receipt printer"),
-    "seal": ("电子印章", "Electronic seal"),
-}
-
-
-def pick(pair: Pair, language: str) -> str:
-    return pair[0] if language == "zh" else pair[1]
-
 
 def t(key: str, language: str, **values: object) -> str:
     """The UI sentence `key` in `language`, with {placeholders} filled in."""
