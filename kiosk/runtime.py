@@ -293,9 +293,10 @@ class Runtime:
             issuer=issuer, issuance=store.issuance, printer=self.printer,
             receipt=slip if self.receipt is not None else None,
         )
-        self.runner.on_session_end(lambda _reason: store.anchors.anchor("session_end"))
+        stoppers.append(self.runner.on_session_end(
+            lambda _reason: store.anchors.anchor("session_end")))
         storage = StorageHealth(store, self.set_reasons)
-        self.runner.on_storage_failure(storage.write_failed)
+        stoppers.append(self.runner.on_storage_failure(storage.write_failed))
         self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s,
                                          storage=storage)
         stoppers.append(self.housekeeping.stop)
@@ -341,10 +342,8 @@ class Runtime:
         self.camera.start()
         if hasattr(self.printer, "start"):
             self.printer.start()
-        self.ready.set()
         for publisher in self.status_publishers():
             publisher.subscribe(lambda _status: self._devices_changed())
-        self._devices_changed()
         if self.settings.fleet is not None:
             from kiosk.fleet_link.link import FleetLink
             from kiosk.fleet_link.terminal import RuntimeTerminal
@@ -363,6 +362,10 @@ class Runtime:
             watcher = ConfigWatcher(self.switches.config_path, self.switches.reload)
             watcher.start()
             self._stoppers.append(watcher.stop)
+        # Ready (READY=1, "in service") only once everything above has started: a failure
+        # before this point abandons the start without a citizen ever having been let in.
+        self.ready.set()
+        self._devices_changed()
 
     def check_seals(self) -> DeviceStatus:
         """Token present, PIN accepted, seal certificates valid (warned 30 days ahead)."""

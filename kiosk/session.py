@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk import flow
 from kiosk.flow import Message
@@ -203,15 +203,18 @@ class SessionRunner:
         for failure in failed:
             self.dispatch(failure)
 
-    def on_session_end(self, hook: Callable[[str], None]) -> None:
+    def on_session_end(self, hook: Callable[[str], None]) -> Callable[[], None]:
         """Run `hook(reason)` on the worker pool after each session's end is audited (the
-        store anchors the audit chain's head there)."""
+        store anchors the audit chain's head there). Returns what removes it again (a start
+        that fails halfway removes its hooks, so retries do not pile them up)."""
         self._session_end_hooks.append(hook)
+        return lambda: _discard(self._session_end_hooks, hook)
 
-    def on_storage_failure(self, hook: Callable[[], None]) -> None:
+    def on_storage_failure(self, hook: Callable[[], None]) -> Callable[[], None]:
         """Run `hook()` when a record of the session could not be written (the terminal then
-        takes itself out of service until the store writes again)."""
+        takes itself out of service until the store writes again). Returns its remover."""
         self._storage_failure_hooks.append(hook)
+        return lambda: _discard(self._storage_failure_hooks, hook)
 
     def _storage_failed(self) -> None:
         for hook in list(self._storage_failure_hooks):
@@ -464,3 +467,8 @@ class SessionRunner:
             return
         self._record("collect", "ok", effect.person, f"{len(codes)} printed")
         self.dispatch(flow.Collected(effect.token, tuple(codes)))
+
+
+def _discard(hooks: list[Any], hook: Any) -> None:
+    if hook in hooks:
+        hooks.remove(hook)

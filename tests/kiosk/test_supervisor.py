@@ -151,3 +151,36 @@ def test_a_lost_terminal_key_is_a_reason_never_a_new_key(
     finally:
         supervisor.stop()
         runtime.stop()
+
+
+def test_a_start_failing_late_never_declared_ready_and_leaves_no_hooks_behind(
+        tmp_path: Path, systemd: NotifySocket, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last step of start-up fails once: READY=1 / "in service" must not have been sent
+    before it, and the retry must not add a second set of session-end hooks."""
+    from kiosk.housekeeping import Housekeeping
+
+    real, failures = Housekeeping.start, []
+
+    def fail_once(self) -> None:
+        if not failures:
+            # What had been said by the moment start-up fails.
+            failures.append((runtime.ready.is_set(), list(systemd.drain())))
+            raise RuntimeError("housekeeping could not start")
+        real(self)
+
+    monkeypatch.setattr(Housekeeping, "start", fail_once)
+    runtime, supervisor = _run(Settings(data_dir=tmp_path / "data", health=FAST), systemd)
+    runner = runtime.runner
+    supervisor.start()
+    try:
+        ready = systemd.wait_for(lambda m: "READY=1" in m)
+        assert "STATUS=in service" in ready
+        (was_ready, said), = failures  # the first start did fail...
+        assert not was_ready and not any("READY=1" in m or "in service" in m.split("STATUS=")[-1]
+                                         and "out of" not in m for m in said), said
+        runtimes = [h for h in runner._session_end_hooks if "Runtime" in h.__qualname__]
+        assert len(runtimes) == 1 and len(runner._storage_failure_hooks) == 1, (
+            runner._session_end_hooks, runner._storage_failure_hooks)
+    finally:
+        supervisor.stop()
+        runtime.stop()
