@@ -40,9 +40,10 @@ class AttendantDesk:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    def verify_pin(self, pin: str, role: str = "attendant") -> bool:
+    def verify_pin(self, pin: str, role: str = "attendant") -> bool | None:
+        """True/False; None while the terminal is still starting (no PIN can be checked)."""
         if not self._runtime.ready.is_set():
-            return False
+            return None
         store = self._runtime.store
         check = store.credentials.verify(role, pin)
         outcome = "ok" if check.ok else ("locked" if check.locked_until else "wrong_pin")

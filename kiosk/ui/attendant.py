@@ -32,7 +32,7 @@ CENTRE = Qt.AlignmentFlag.AlignHCenter
 
 
 class AttendantActions(Protocol):
-    def verify_pin(self, pin: str, role: str = "attendant") -> bool: ...
+    def verify_pin(self, pin: str, role: str = "attendant") -> bool | None: ...
 
     def waiting_jobs(self) -> Sequence[Any]: ...
 
@@ -159,6 +159,8 @@ class PinPadPage(QWidget):
         if ok and value is True:
             self.reset()
             self.unlocked.emit()
+        elif ok and value is None:  # not a wrong PIN: nothing can be checked yet
+            self.message.setText(s("pin_starting", self.language))
         else:
             self.message.setText(s("pin_wrong", self.language))
 

@@ -267,6 +267,9 @@ STAFF: dict[str, Pair] = {
     "pin_title": ("工作人员登录：请输入密码", "Staff login: enter your PIN"),
     "pin_wrong": ("密码不正确，或已被暂时锁定。", "Wrong PIN, or login is locked for now."),
     "pin_checking": ("正在验证…", "Checking…"),
+    "pin_starting": ("终端仍在启动，暂时无法验证密码，请稍后再试。",
+                     "The terminal is still starting and cannot check a PIN yet. Try again "
+                     "shortly."),
     "ok": ("确定", "OK"),
     "cancel": ("取消", "Cancel"),
     "panel_title": ("工作人员面板", "Attendant panel"),

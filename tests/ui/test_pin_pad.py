@@ -22,13 +22,16 @@ class HeldBackground:
 
 
 class Desk:
-    def verify_pin(self, pin: str, role: str = "attendant") -> bool:
-        return pin == "246810"
+    starting = False
+
+    def verify_pin(self, pin: str, role: str = "attendant") -> bool | None:
+        return None if self.starting else pin == "246810"
 
 
-def _typed(qtbot: Any) -> tuple[PinPadPage, HeldBackground, list[str]]:
+def _typed(qtbot: Any, desk: Desk | None = None) -> tuple[PinPadPage, HeldBackground,
+                                                          list[str]]:
     background = HeldBackground()
-    pad = PinPadPage(Desk(), background)  # type: ignore[arg-type]
+    pad = PinPadPage(desk or Desk(), background)  # type: ignore[arg-type]
     qtbot.addWidget(pad)
     heard: list[str] = []
     pad.unlocked.connect(lambda: heard.append("unlocked"))
@@ -59,3 +62,11 @@ def test_a_check_answering_after_the_staff_timeout_unlocks_nothing(qtbot: Any) -
     background.answer()
     assert heard == []
     assert not pad.checking
+
+
+def test_a_pin_typed_while_the_terminal_starts_is_not_called_wrong(qtbot: Any) -> None:
+    desk = Desk()
+    desk.starting = True
+    pad, background, heard = _typed(qtbot, desk)
+    background.answer()
+    assert heard == [] and "启动" in pad.message.text() and "不正确" not in pad.message.text()
