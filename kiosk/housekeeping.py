@@ -62,7 +62,7 @@ class Housekeeping:
 
     def run_once(self) -> None:
         try:
-            purged = self._store.jobs.purge_expired()
+            purged = self._store.jobs.purge_expired(audit=self._store.audit)
             if purged:
                 log.info("purged %d kept print jobs past retention", purged)
         except Exception:

@@ -193,14 +193,21 @@ class RetainedJobs:
             job = session.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(1)).first()
             return _view(job) if job else None
 
-    def purge_expired(self, now: datetime | None = None) -> int:
+    def purge_expired(self, now: datetime | None = None, audit: Any = None) -> int:
+        """Drop kept documents past retention. With `audit` (the store's AuditLog), each
+        dropped certificate gets its audit line in the same transaction: an unprinted
+        certificate never disappears without a trace."""
         cutoff = (now or datetime.now(UTC)) - self.retention
-        with self._sessions.begin() as session:
+        transaction = audit.transaction() if audit is not None else self._sessions.begin()
+        with transaction as session:
             expired = list(session.scalars(
                 select(PrintJob).where(PrintJob.created_at < cutoff,
                                        PrintJob.document.is_not(None))
             ))
             for job in expired:
                 job.status, job.document = PURGED, None
+                if audit is not None:
+                    audit.append(session, "job_purge", "expired", actor="system",
+                                 detail=f"{job.verification_code} (unprinted, past retention)")
             return len(expired)
 

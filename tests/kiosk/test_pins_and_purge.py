@@ -115,6 +115,9 @@ def test_kept_jobs_are_purged_on_a_timer_without_a_restart(tmp_path: Path) -> No
         while store.jobs.get(job_id).status != "purged" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert store.jobs.get(job_id).status == "purged"
+        # The unprinted certificate it dropped is said in the audit log (same transaction).
+        assert any(e.action == "job_purge" and e.detail.startswith("CODE-1 ")
+                   for e in store.audit.entries(20))
     finally:
         housekeeping.stop()
         store.close()

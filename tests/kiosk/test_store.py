@@ -182,7 +182,10 @@ def test_old_retained_jobs_are_purged(store: Store) -> None:
             .where(PrintJob.id == job_id)
             .values(created_at=view.created_at - timedelta(days=1))
         )
-    assert store.jobs.purge_expired(datetime.now(UTC) + timedelta(days=6, hours=12)) == 1
+    assert store.jobs.purge_expired(datetime.now(UTC) + timedelta(days=6, hours=12),
+                                    audit=store.audit) == 1
+    (line,) = store.audit.entries(1)  # the dropped certificate leaves an audit line
+    assert line.action == "job_purge" and line.detail.startswith("CODE ")
     view, fresh = store.jobs.get(job_id), store.jobs.get(fresh_id)
     assert view is not None and view.status == "purged"
     assert fresh is not None and fresh.status == "pending"
