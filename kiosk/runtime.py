@@ -276,7 +276,7 @@ class Runtime:
                                                     on_seal_failure=self._recheck_seals)
         upkeep = ArchiveUpkeep(self.seals, store.archive, store.certificates,
                                settings.certificates.timestamp_retry_s,
-                               on_round=self._recheck_seals)
+                               on_round=self._recheck_seals, audit=store.audit)
         upkeep.start()
         stoppers.append(upkeep.stop)
         self.seal_status = self.check_seals()

@@ -285,7 +285,7 @@ class ArchiveUpkeep:
     def __init__(
         self, setup: SealSetup, archive: Any, registry: Any, interval_s: float,
         *, renew_after: timedelta = timedelta(days=5 * 365),
-        on_round: Callable[[], None] | None = None,
+        on_round: Callable[[], None] | None = None, audit: Any = None,
     ) -> None:
         """`renew_after`: a B-LTA copy whose last time stamp is older gets a new one (well
         before the authority's certificate expires). `on_round` runs after every round (the
@@ -298,6 +298,7 @@ class ArchiveUpkeep:
         self._interval = interval_s
         self._renew_after = renew_after
         self._on_round = on_round
+        self._audit = audit  # the store's AuditLog: each upgrade commits with its line
         self._timestamper = (AuthorityTimeStamper(setup.timestamp_url)
                              if setup.timestamp_url else None)
         self._stop = threading.Event()
@@ -320,8 +321,15 @@ class ArchiveUpkeep:
                 self._archive.failed(code, exc.detail or exc.message_en)
                 log.info("archive copy %s still waits for its time stamp: %s", code, exc.detail)
                 continue
-            self._archive.upgraded(code, LEVEL_LTA, upgraded)
-            self._registry.set_seal_level(code, LEVEL_LTA)
+            if self._audit is None:
+                self._archive.upgraded(code, LEVEL_LTA, upgraded)
+                self._registry.set_seal_level(code, LEVEL_LTA)
+            else:
+                with self._audit.transaction() as session:
+                    self._archive.upgraded_in(session, code, LEVEL_LTA, upgraded)
+                    self._registry.set_seal_level_in(session, code, LEVEL_LTA)
+                    self._audit.append(session, "seal_level", LEVEL_LTA, actor="system",
+                                       detail=f"{code} archive copy time-stamped")
             done += 1
         return done
 

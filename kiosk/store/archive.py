@@ -94,13 +94,18 @@ class SealArchive:
 
     def upgraded(self, verification_code: str, level: str, document: bytes) -> None:
         with self._sessions.begin() as session:
-            row = session.get(SealArchiveCopy, verification_code)
-            if row is None:
-                return
-            row.level = level
-            row.document = self._seal(verification_code, document)
-            row.updated_at = datetime.now(UTC)
-            row.last_error = ""
+            self.upgraded_in(session, verification_code, level, document)
+
+    def upgraded_in(self, session: Session, verification_code: str, level: str,
+                    document: bytes) -> None:
+        """The same inside the caller's transaction (with its audit line)."""
+        row = session.get(SealArchiveCopy, verification_code)
+        if row is None:
+            return
+        row.level = level
+        row.document = self._seal(verification_code, document)
+        row.updated_at = datetime.now(UTC)
+        row.last_error = ""
 
     def failed(self, verification_code: str, reason: str) -> None:
         with self._sessions.begin() as session:

@@ -55,9 +55,13 @@ class SqlCertificateRegistry:
 
     def set_seal_level(self, verification_code: str, level: str) -> None:
         with self._sessions.begin() as session:
-            row = session.get(IssuedCertificate, verification_code)
-            if row is not None:
-                row.seal_level = level
+            self.set_seal_level_in(session, verification_code, level)
+
+    def set_seal_level_in(self, session: Session, verification_code: str, level: str) -> None:
+        """The same inside the caller's transaction (with its audit line)."""
+        row = session.get(IssuedCertificate, verification_code)
+        if row is not None:
+            row.seal_level = level
 
     def count(self) -> int:
         with self._sessions() as session:

@@ -91,7 +91,8 @@ def test_a_tsa_that_is_down_still_gives_the_citizen_a_certificate_then_the_retry
     assert verify_at(issued.pdf, list(seals.trust_roots),
                      datetime.now(UTC) + YEARS_LATER).problem == "no_timestamp"
 
-    upkeep = ArchiveUpkeep(seals, store.archive, store.certificates, interval_s=3600)
+    upkeep = ArchiveUpkeep(seals, store.archive, store.certificates, interval_s=3600,
+                           audit=store.audit)
     seals.services.set_tsa_up(False)
     try:
         assert upkeep.run_once() == 0  # still down: stays queued, the failure noted
@@ -101,6 +102,8 @@ def test_a_tsa_that_is_down_still_gives_the_citizen_a_certificate_then_the_retry
     assert upkeep.run_once() >= 1
     assert code not in store.archive.waiting()
     assert store.certificates.lookup(code).seal_level == "B-LTA"
+    (line,) = store.audit.entries(1)  # the new level committed with its audit line
+    assert line.action == "seal_level" and line.detail.startswith(code)
     archive_copy = store.archive.document(code)
     later = verify_at(archive_copy, list(seals.trust_roots), datetime.now(UTC) + YEARS_LATER)
     assert later.valid and later.level == "B-LTA", later
