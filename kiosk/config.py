@@ -207,9 +207,9 @@ class Settings(_Section):
         unencrypted, nor print a verification address no citizen can reach."""
         if self.demo:
             return self
-        problem = next(in_service_problems(self), None)
-        if problem is not None:
-            raise ValueError(problem)
+        problems = list(in_service_problems(self))
+        if problems:  # every offending key at once: one fix-and-retry round, not one per key
+            raise ValueError("; ".join(problems))
         return self
 
     def resolved_data_dir(self) -> Path:

@@ -55,6 +55,20 @@ def test_in_service_the_config_refuses(tmp_path: Path, old: str, new: str, key: 
     load_settings(path)
 
 
+def test_in_service_the_config_names_every_offending_key(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('kind = "cups"', 'kind = "pdf_dir"').replace(
+        'base_url = "https://face-verify.example.gov.cn"',
+        'base_url = "http://face-verify.example.gov.cn"')
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert "printer.kind" in message and "face_verifier.base_url" in message, message
+    assert "\n" not in message
+
+
 def test_plain_http_is_allowed_to_this_machine_only(tmp_path: Path) -> None:
     text = EXAMPLE.read_text(encoding="utf-8").replace(
         "https://hrss-gateway.example.gov.cn/kiosk", "http://127.0.0.1:8443/kiosk")
