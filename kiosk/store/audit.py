@@ -136,13 +136,16 @@ class AuditLog:
         person: AuthenticatedPerson | None = None,
         detail: str = "",
         actor: str = "citizen",
+        at: datetime | None = None,
     ) -> AuditEntry:
-        """Add one line inside a `transaction()`."""
+        """Add one line inside a `transaction()`. `at` dates a line that records an earlier
+        moment (a certificate's issue time); a time in the future is never written."""
         last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        now = datetime.now(UTC)
         entry = AuditEntry(
             seq=(last.seq + 1) if last else 1,
             chain=KEYED,
-            at=datetime.now(UTC),
+            at=min(now, at) if at is not None else now,
             terminal_id=self._terminal_id,
             actor=actor,
             # Free text is masked too: a file named after an ID number must not put it here.

@@ -64,8 +64,11 @@ class Issuance:
             if document is not None:
                 job_id = self.jobs.add_in(session, entry.verification_code, title, document,
                                           request_key)
+            # The line carries the certificate's own issue time, so no registry entry is ever
+            # older than its audit line (the anchor's test for a deleted beginning relies on it).
             line = self.audit.append(session, "certificate_issue", "ok", person,
-                                     f"{entry.service_id} {entry.verification_code}", actor)
+                                     f"{entry.service_id} {entry.verification_code}", actor,
+                                     at=entry.issued_at)
             record = IssueRecord(entry, job_id, request_key, line.seq)
             for hook in self.hooks:
                 hook(session, record)
