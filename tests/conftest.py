@@ -12,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -24,8 +23,3 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("GOV_KIOSK_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("GOV_KIOSK_CONFIG", str(base / "config" / "kiosk.toml"))
     yield
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    return SHARED

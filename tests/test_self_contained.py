@@ -16,7 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED_SUFFIXES = {".py", ".sh", ".toml", ".cfg", ".ini", ".service", ".mako", ""}
 PARENTS_INDEX = re.compile(r"Path\(__file__\)\.resolve\(\)\.parents\[(\d+)\]")
-OUTSIDE_LITERALS = re.compile(r"\.\./shared|shared/testdata|shared/models|\.\./\.\./")
+OUTSIDE_LITERALS = re.compile(
+    r"\.\./shared|shared/testdata|shared/models|\.\./\.\./|\.parent\s*/\s*[\"']shared[\"']"
+)
 
 
 def tracked_files() -> list[Path]:
@@ -27,7 +29,10 @@ def tracked_files() -> list[Path]:
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
     files = [ROOT / name for name in out.decode().split("\0") if name]
-    return [f for f in files if f.is_file() and (f.suffix in CHECKED_SUFFIXES or f.name == "Makefile")]
+    return [
+        f for f in files
+        if f.is_file() and (f.suffix in CHECKED_SUFFIXES or f.name == "Makefile")
+    ]
 
 
 def test_no_literal_path_leaves_the_clone() -> None:
