@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check kiosk devices services_catalog printing fleet tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --strict kiosk/flow.py kiosk/flow_events.py kiosk/session.py devices/status.py services_catalog/model.py services_catalog/catalog.py \
+	$(VENV)/bin/mypy --strict kiosk/flow kiosk/session.py devices/status.py services_catalog/model.py services_catalog/catalog.py \
 	  devices/idcard devices/camera/quality.py devices/camera/liveness.py devices/printer printing \
 	  kiosk/store kiosk/fleet_link kiosk/sdnotify.py
 

@@ -1,20 +1,12 @@
-"""The citizen session as a pure state machine: no Qt, no I/O, no clock of its own.
-
-`step(state, event, now)` returns the next state and the effects the runner must carry out
-(arm the card reader, run a query, print...). Effects report back as events tagged with the
-session token they were started for, so an answer that arrives after the session was wiped
-(idle timeout, Home) is ignored instead of leaking into the next citizen's session.
-"""
+"""The citizen session's moves: `step(state, event, now, timeouts)` is the whole session
+logic. Pure: the same inputs always give the same outputs, with no Qt, no I/O and no clock."""
 
 from __future__ import annotations
 
-import enum
-import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
+from kiosk.flow.events import (
     AnotherService,
     ArmCardReader,
     CardAccepted,
@@ -53,170 +45,18 @@ from kiosk.flow_events import (  # re-exported: the flow's public vocabulary
     Touch,
     TurnVoiceOn,
 )
+from kiosk.flow.state import (
+    COLLECT_IN_FLIGHT,
+    ELDERLY_FACTOR,
+    NO_SESSION,
+    WAITING,
+    Screen,
+    SessionState,
+    Timeouts,
+    new_session,
+)
 from services_catalog.errors import ServiceClosed
-from services_catalog.model import AuthenticatedPerson, AuthMethod, Category, QueryResult, Service
-
-__all__ = [
-    "AnotherService",
-    "ArmCardReader",
-    "CardAccepted",
-    "ChooseCategory",
-    "ChooseService",
-    "Collected",
-    "CollectKept",
-    "DevicesChanged",
-    "DisarmCardReader",
-    "Effect",
-    "EffectResult",
-    "Event",
-    "FACE_GIVE_UP",
-    "FaceVerified",
-    "Finish",
-    "GoBack",
-    "GoHome",
-    "IssueAndPrint",
-    "MAX_FACE_ATTEMPTS",
-    "Message",
-    "PRINT_STILL_RUNNING",
-    "Printed",
-    "QueryAnswered",
-    "RequestPrint",
-    "Retry",
-    "RunQuery",
-    "STUCK",
-    "Screen",
-    "SessionEnded",
-    "SessionState",
-    "SetHelpOpen",
-    "SetLanguage",
-    "ShowAllServices",
-    "Speak",
-    "StartCollect",
-    "StartFaceCheck",
-    "StepFailed",
-    "StopFaceCheck",
-    "SubmitInputs",
-    "Tick",
-    "Timeouts",
-    "ToggleElderly",
-    "Touch",
-    "Transition",
-    "TurnVoiceOn",
-    "new_session",
-    "retryable",
-    "step",
-    "wipe",
-]
-
-
-class Screen(enum.Enum):
-    ATTRACT = "attract"
-    HOME = "home"  # the category grid
-    SERVICE_LIST = "service_list"
-    ALL_SERVICES = "all_services"  # the public list: every enabled service, agency, hours
-    PLACE_CARD = "place_card"
-    FACE = "face"
-    INPUTS = "inputs"
-    QUERYING = "querying"
-    RESULT = "result"
-    PRINTING = "printing"
-    PRINT_KEPT = "print_kept"  # the print failed: the code, the slip, how to collect later
-    COLLECTING = "collecting"  # printing the certificates kept for this card holder
-    DONE = "done"
-    ERROR = "error"
-    OUT_OF_SERVICE = "out_of_service"
-
-
-# Screens where the citizen waits on the machine: the idle clock does not run there.
-_WAITING = {Screen.QUERYING, Screen.PRINTING, Screen.COLLECTING}
-_NO_SESSION = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}
-# The face check has time limits of its own (kiosk.ports); a "need more time?" prompt there
-# would cover the camera preview during the blink challenge.
-_OWN_LIMIT = {Screen.FACE}
-# Help is read slowly, but a citizen who opens it and walks away must still be wiped.
-HELP_FACTOR = 2.0
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    idle_s: float = 60.0
-    elderly_idle_s: float = 120.0  # at least ELDERLY_FACTOR x idle_s, whatever is configured
-    result_s: float = 90.0  # a result is read slowly: more time before the wipe
-    done_s: float = 15.0  # the "take your certificate" screen returns to attract by itself
-    waiting_s: float = 150.0  # a query or print that has not answered by then has failed
-    # "Need more time?" comes this long before the wipe: WCAG 2.2.1 asks for at least 20 s to
-    # answer a time-out warning; 30 s leaves room to read it first.
-    warning_s: float = 30.0
-
-
-# `print_in_flight` of a collect the waiting net gave up on (a print's is its request key).
-COLLECT_IN_FLIGHT = "collect"
-
-# Large-text mode is for citizens who read and move slowly: every idle limit and the face
-# check's own time limits are this many times longer.
-ELDERLY_FACTOR = 2.0
-
-
-@dataclass(frozen=True)
-class SessionState:
-    screen: Screen = Screen.ATTRACT
-    token: str = ""  # one per citizen session; "" when nobody is using the terminal
-    language: str = "zh"
-    elderly: bool = False
-    last_activity: float = 0.0
-    category: Category | None = None
-    service: Service | None = None
-    person: AuthenticatedPerson | None = None
-    inputs: Mapping[str, str] = field(default_factory=dict)
-    inputs_submitted: bool = False
-    result: QueryResult | None = None
-    message: Message | None = None
-    retry_screen: Screen | None = None  # where "try again" on the error screen leads
-    verification_code: str = ""  # several, comma-separated, after collecting kept ones
-    print_failed: bool = False
-    slip_printed: bool = False  # a claim slip came out with the kept certificate's code
-    collecting: bool = False  # this session collects kept certificates (no service chosen)
-    face_failures: int = 0
-    history: tuple[Screen, ...] = ()
-    devices_ok: bool = True
-    voice: bool = False  # the citizen asked for voice guidance (kept for the session)
-    help_open: bool = False  # Help is open: the idle limit is HELP_FACTOR times longer
-    answers: int = 0  # query answers in this session: numbers the print requests
-    # The request key of a print the waiting net gave up on while its issue-and-print still
-    # runs: that request may not start again, and its late answer still counts.
-    print_in_flight: str = ""
-    print_request: str = ""  # the request key of the print on its way
-
-    def __repr__(self) -> str:  # never print the person's data
-        return f"SessionState(screen={self.screen.name}, token={self.token[:4]}…)"
-
-    def idle_limit(self, timeouts: Timeouts) -> float | None:
-        if self.screen in _NO_SESSION or self.screen in _WAITING or self.screen in _OWN_LIMIT:
-            return None
-        if self.screen is Screen.DONE:
-            limit = timeouts.done_s
-        elif self.screen in (Screen.RESULT, Screen.PRINT_KEPT):  # read, or a code noted down
-            limit = max(timeouts.idle_s, timeouts.result_s)
-        else:
-            limit = timeouts.idle_s
-        if self.elderly:
-            floor = timeouts.elderly_idle_s if self.screen is not Screen.DONE else 0.0
-            limit = max(limit * ELDERLY_FACTOR, floor)
-        if self.help_open:
-            limit *= HELP_FACTOR
-        return limit
-
-    def warning_due(self, now: float, timeouts: Timeouts) -> bool:
-        """True in the last `warning_s` before the idle wipe (the "need more time?" prompt).
-        Never on the done screen, which is meant to return by itself."""
-        left = self.seconds_left(now, timeouts)
-        return left is not None and self.screen is not Screen.DONE and \
-            left <= timeouts.warning_s
-
-    def seconds_left(self, now: float, timeouts: Timeouts) -> float | None:
-        limit = self.idle_limit(timeouts)
-        return None if limit is None else max(0.0, limit - (now - self.last_activity))
-
+from services_catalog.model import AuthMethod
 
 Transition = tuple[SessionState, list[Effect]]
 
@@ -242,19 +82,6 @@ STUCK = Message(
 )
 
 
-def new_session(language: str, elderly: bool, now: float, devices_ok: bool,
-                voice: bool = False) -> SessionState:
-    return SessionState(
-        screen=Screen.HOME,
-        token=secrets.token_hex(8),
-        language=language,
-        elderly=elderly,
-        last_activity=now,
-        devices_ok=devices_ok,
-        voice=voice,
-    )
-
-
 def wipe(state: SessionState, reason: str) -> Transition:
     """Forget the citizen: a fresh state keeps only the terminal's own facts."""
     screen = Screen.ATTRACT if state.devices_ok else Screen.OUT_OF_SERVICE
@@ -264,7 +91,7 @@ def wipe(state: SessionState, reason: str) -> Transition:
 
 def _go(state: SessionState, screen: Screen, now: float, **changes: Any) -> SessionState:
     history = state.history
-    if screen is not state.screen and state.screen not in _WAITING | {Screen.ERROR}:
+    if screen is not state.screen and state.screen not in WAITING | {Screen.ERROR}:
         history = (*history, state.screen)
     return replace(state, screen=screen, last_activity=now, history=history, **changes)
 
@@ -310,7 +137,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return state, []  # an answer for a session that no longer exists
     if isinstance(event, DevicesChanged):
         state = replace(state, devices_ok=event.required_ok)
-        if state.screen in _NO_SESSION:
+        if state.screen in NO_SESSION:
             screen = Screen.ATTRACT if event.required_ok else Screen.OUT_OF_SERVICE
             return replace(state, screen=screen), []
         return state, []
@@ -318,7 +145,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         left = state.seconds_left(now, timeouts)
         if left is not None and left <= 0:
             return wipe(state, "idle")
-        if state.screen in _WAITING and now - state.last_activity > timeouts.waiting_s:
+        if state.screen in WAITING and now - state.last_activity > timeouts.waiting_s:
             # Adapters and printers have their own timeouts; this is the net under them, so a
             # lost answer never strands the citizen (and their data) on a spinner.
             if state.screen in (Screen.PRINTING, Screen.COLLECTING):
@@ -358,7 +185,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
         return state, []
 
     if isinstance(event, Touch):
-        if screen in _WAITING:
+        if screen in WAITING:
             return state, []  # touches must not push the waiting deadline away
         return replace(state, last_activity=now), []
     if isinstance(event, GoHome | Finish) and screen in (Screen.PRINTING, Screen.COLLECTING):
@@ -370,15 +197,15 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, GoBack):
         return _back(state, now)
     if isinstance(event, AnotherService):
-        if screen in _WAITING:
+        if screen in WAITING:
             return state, []
         return _home(state, now)
     if isinstance(event, ShowAllServices):
-        if screen in _WAITING:
+        if screen in WAITING:
             return state, []
         return _go(state, Screen.ALL_SERVICES, now, category=None), []
     if isinstance(event, StartCollect):
-        if screen in _WAITING:
+        if screen in WAITING:
             return state, []
         # Always card and face again, even inside a live session: whoever stands here now
         # may not be the card holder who was signed in a minute ago.
@@ -395,7 +222,7 @@ def step(state: SessionState, event: Event, now: float, timeouts: Timeouts) -> T
     if isinstance(event, ChooseCategory):
         return _go(state, Screen.SERVICE_LIST, now, category=event.category), []
     if isinstance(event, ChooseService):
-        if screen in _WAITING:
+        if screen in WAITING:
             return state, []
         if event.opens_at:
             closed = ServiceClosed(event.opens_at)
@@ -502,7 +329,7 @@ def _home(state: SessionState, now: float) -> Transition:
 
 def _back(state: SessionState, now: float) -> Transition:
     """Back leaves the current step; it never re-runs a query or re-prints."""
-    if state.screen in _WAITING:
+    if state.screen in WAITING:
         return state, []
     effects: list[Effect] = []
     if state.screen is Screen.PLACE_CARD:
