@@ -63,5 +63,11 @@ class TimestampUnavailable(SigningFailed):
     """The time-stamping authority did not answer; the issuer falls back to a B-B seal."""
 
 
+class ValidationDataUnavailable(TimestampUnavailable):
+    """The OCSP responder or the CRL did not answer, so no B-LT can be made: the issuer seals
+    B-T (the time stamp alone) and the archive upkeep adds the validation data later. A
+    TimestampUnavailable, so a caller that only knows that one still falls back to B-B."""
+
+
 class SealRevoked(SealUnavailable):
     """The seal certificate's issuer says it is revoked: nothing may be sealed with it."""

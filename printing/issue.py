@@ -15,11 +15,17 @@ from datetime import datetime
 
 from printing.codes import content_object, content_sha256, holder_id_hash, new_verification_code
 from printing.codes import qr_payload as make_qr_payload
-from printing.errors import NotPrintable, SealUnavailable, TimestampUnavailable, UnreadableResult
+from printing.errors import (
+    NotPrintable,
+    SealUnavailable,
+    TimestampUnavailable,
+    UnreadableResult,
+    ValidationDataUnavailable,
+)
 from printing.fonts import CjkFont, find_cjk_font, register_reportlab_font
-from printing.layout import CertificateContent, render_certificate
+from printing.layout import CertificateContent, RenderedCertificate, render_certificate
 from printing.registry import CertificateRegistry, RegistryEntry
-from printing.signer import LEVEL_B, DocumentSeal, SealKeyring
+from printing.signer import LEVEL_B, LEVEL_T, DocumentSeal, SealKeyring
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service, mask_name
 from services_catalog.presentation import ValueFormatError
 
@@ -51,8 +57,9 @@ class IssuedCertificate:
     issued_at: datetime
     registry_entry: RegistryEntry
     page_count: int
-    # PAdES level the document reached: B-LT normally, B-B with the "timestamp pending" note
-    # when the time-stamping authority did not answer (a retry upgrades the archive copy).
+    # PAdES level the document reached: B-LT normally, B-T when the OCSP responder or CRL did
+    # not answer, B-B with the "timestamp pending" note when the time-stamping authority did
+    # not (a retry upgrades the archive copy to B-LTA).
     seal_level: str = LEVEL_B
 
 
@@ -117,19 +124,7 @@ def issue_certificate(
     )
     font_name = register_reportlab_font(font or find_cjk_font())
     try:
-        rendered = render_certificate(content, font_name)
-        level = signer.level
-        try:
-            pdf = signer.sign(rendered.pdf, rendered.seal)
-        except TimestampUnavailable as exc:
-            # A citizen is not sent away because the time-stamping authority is down: the
-            # paper says the time stamp is pending, the seal is B-B, and a retry adds it.
-            log.warning("certificate sealed without a time stamp (%s)", exc)
-            rendered = render_certificate(
-                dataclasses.replace(content, timestamp_pending=True), font_name
-            )
-            pdf = signer.sign(rendered.pdf, rendered.seal, timestamp=False)
-            level = LEVEL_B
+        rendered, pdf, level = _seal(signer, content, font_name)
     except ValueFormatError as exc:
         raise UnreadableResult(f"service {service.id}: {exc}") from None
     entry = RegistryEntry(
@@ -156,6 +151,33 @@ def issue_certificate(
         page_count=rendered.page_count,
         seal_level=level,
     )
+
+
+def _seal(
+    signer: DocumentSeal, content: CertificateContent, font_name: str
+) -> tuple[RenderedCertificate, bytes, str]:
+    """Render and sign at the best level the services allow: the signer's own (B-LT), B-T
+    when only the OCSP responder or CRL is down, B-B with a printed note when the
+    time-stamping authority is down. The archive upkeep brings the lower ones to B-LTA."""
+    rendered = render_certificate(content, font_name)
+    try:
+        return rendered, signer.sign(rendered.pdf, rendered.seal), signer.level
+    except ValidationDataUnavailable as exc:
+        # The signature can still carry its trusted time: nothing to say on the paper, the
+        # validation data is for the archive copy.
+        log.warning("certificate sealed without validation data (%s)", exc)
+        try:
+            pdf = signer.sign(rendered.pdf, rendered.seal, validation_data=False)
+            return rendered, pdf, LEVEL_T
+        except TimestampUnavailable as again:
+            log.warning("certificate sealed without a time stamp (%s)", again)
+    except TimestampUnavailable as exc:
+        log.warning("certificate sealed without a time stamp (%s)", exc)
+    # A citizen is not sent away because the time-stamping authority is down: the paper says
+    # the time stamp is pending, the seal is B-B, and a retry adds it.
+    rendered = render_certificate(dataclasses.replace(content, timestamp_pending=True),
+                                  font_name)
+    return rendered, signer.sign(rendered.pdf, rendered.seal, timestamp=False), LEVEL_B
 
 
 class CertificateIssuer:

@@ -257,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         authority = self.server.authority
         if self.path == "/crl":
+            if not self.server.revocation_up:
+                self._answer(503, "text/plain", b"CRL unavailable")
+                return
             self._answer(200, "application/pkix-crl", authority.crl())
         elif self.path == "/health":
             fingerprint = authority.root.fingerprint(hashes.SHA256()).hex()
@@ -268,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, 65536))
         if self.path == "/ocsp":
+            if not self.server.revocation_up:
+                self._answer(503, "text/plain", b"OCSP responder unavailable")
+                return
             self._answer(200, "application/ocsp-response", self.server.authority.ocsp(body))
         elif self.path == "/tsa":
             if not self.server.tsa_up:
@@ -287,6 +293,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     authority: LocalAuthority
     tsa_up: bool = True
+    revocation_up: bool = True
 
 
 class PkiServices:
@@ -311,6 +318,10 @@ class PkiServices:
     def set_tsa_up(self, up: bool) -> None:
         """Simulate the time-stamping authority going down (503) and coming back."""
         self._server.tsa_up = up
+
+    def set_revocation_up(self, up: bool) -> None:
+        """Simulate the OCSP responder and the CRL going down (503) and coming back."""
+        self._server.revocation_up = up
 
     def start(self) -> PkiServices:
         self._thread = threading.Thread(target=self._server.serve_forever, name="pki-services",

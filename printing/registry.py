@@ -27,8 +27,9 @@ class RegistryEntry:
     demo: bool
     pdf_sha256: str  # hex of the signed PDF as issued
     issuer_name_zh: str = ""  # the issuing department, as on the seal
-    # PAdES level reached (printing.signer.LEVELS): B-LT when issued normally, B-B while the
-    # time stamp is pending, B-LTA once the archive copy got its document time stamp.
+    # PAdES level reached (printing.signer.LEVELS): B-LT when issued normally, B-T without
+    # OCSP/CRL, B-B while the time stamp is pending, B-LTA once the archive copy got its
+    # document time stamp.
     seal_level: str = "B-B"
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,7 +10,9 @@ Levels (PAdES baseline): with a time-stamping authority configured and revocatio
 a signature is B-LT (an RFC 3161 signature time stamp, OCSP responses and CRLs for the whole
 chain in the document's DSS); `archive_copy` adds a document time stamp (B-LTA). When the
 authority does not answer, `sign` raises TimestampUnavailable and the issuer signs B-B with a
-visible note instead; `extend_to_lta` later adds validation data and a document time stamp.
+visible note instead; when only the OCSP responder or the CRL does not answer, it raises
+ValidationDataUnavailable and the issuer signs B-T (`validation_data=False`). Either way
+`extend_to_lta` later adds validation data and a document time stamp to the archive copy.
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from printing.demo_pki import DemoPki
-from printing.errors import SealRevoked, SealUnavailable, SigningFailed, TimestampUnavailable
+from printing.errors import (
+    SealRevoked,
+    SealUnavailable,
+    SigningFailed,
+    TimestampUnavailable,
+    ValidationDataUnavailable,
+)
 from printing.layout import SealPlacement
 
 FIELD_NAME = "ElectronicSeal"
@@ -75,7 +83,8 @@ class DocumentSeal(Protocol):
     def certificate(self) -> asn1_x509.Certificate: ...
 
     def sign(self, pdf: bytes, placement: SealPlacement | None = None,
-             reason: str = ..., *, timestamp: bool = True) -> bytes: ...
+             reason: str = ..., *, timestamp: bool = True,
+             validation_data: bool = True) -> bytes: ...
 
     def archive_copy(self, signed: bytes) -> bytes: ...
 
@@ -238,10 +247,13 @@ class SealSigner:
         reason: str = "电子印章 / Electronic seal",
         *,
         timestamp: bool = True,
+        validation_data: bool = True,
     ) -> bytes:
         """Return `pdf` with an incremental-update PAdES signature appended, at `self.level`
-        (B-B with `timestamp` False). TimestampUnavailable when the TSA does not answer,
-        SealRevoked when the seal's own certificate is reported revoked."""
+        (B-B with `timestamp` False, at most B-T with `validation_data` False).
+        TimestampUnavailable when the TSA does not answer, ValidationDataUnavailable when
+        the OCSP responder or CRL does not, SealRevoked when the seal's own certificate is
+        reported revoked."""
         self._check_valid_now()
         spec = None
         if placement is not None:
@@ -250,7 +262,7 @@ class SealSigner:
                 FIELD_NAME, on_page=placement.page_index, box=(x1, y1, x2, y2)
             )
         timestamper = self._timestamper if timestamp else None
-        ltv = timestamper is not None and bool(self._trust_roots)
+        ltv = timestamper is not None and bool(self._trust_roots) and validation_data
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             md_algorithm="sha256",
@@ -320,8 +332,9 @@ def _signing_error(exc: BaseException, where: str) -> SigningFailed | SealUnavai
     if any(isinstance(c, TimestampRequestError) for c in chain):
         return TimestampUnavailable(f"{where}: time-stamping authority: {exc}")
     if any(isinstance(c, InsufficientRevinfoError) for c in chain):
-        # No answer from the OCSP responder or the CRL: as good as no time stamp.
-        return TimestampUnavailable(f"{where}: revocation data: {exc}")
+        # No answer from the OCSP responder or the CRL: no B-LT now, but the authority may
+        # still give the signature its time stamp (B-T).
+        return ValidationDataUnavailable(f"{where}: revocation data: {exc}")
     if any(isinstance(c, PathValidationError) for c in chain):
         return SealUnavailable(f"{where}: the seal certificate is not valid: {exc}")
     return SigningFailed(f"{where}: {exc}")

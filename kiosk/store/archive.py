@@ -1,10 +1,11 @@
 """Archive copies of sealed certificates, encrypted at rest, and the time-stamp queue.
 
-Every certificate's archive copy is kept here at the level it was issued (B-LT normally, B-B
-when the time-stamping authority was down). A copy below B-LTA is waiting: the upkeep
-(kiosk.seals.ArchiveUpkeep) adds the validation data and a document time stamp and stores
-the B-LTA copy in its place. The copy holds a citizen's data, so it is sealed with a key of
-the terminal's own (AES-GCM, the verification code as associated data).
+Every certificate's archive copy is kept here at the level it was issued (B-LT normally, B-T
+when the OCSP responder or CRL was down, B-B when the time-stamping authority was). A copy
+below B-LTA is waiting: the upkeep (kiosk.seals.ArchiveUpkeep) adds the validation data and
+a document time stamp and stores the B-LTA copy in its place. The copy holds a citizen's
+data, so it is sealed with a key of the terminal's own (AES-GCM, the verification code as
+associated data).
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ class IssuedCertificate(Base):
     seal_id: Mapped[str] = mapped_column(String(64))
     issuer_name_zh: Mapped[str] = mapped_column(String(100), default="")
     demo: Mapped[bool] = mapped_column(default=False)
-    # PAdES level reached: B-B (time stamp pending), B-LT, B-LTA (archive copy time-stamped).
+    # PAdES level reached: B-B (time stamp pending), B-T (no OCSP/CRL yet), B-LT, B-LTA
+    # (archive copy time-stamped).
     seal_level: Mapped[str] = mapped_column(String(8), default="B-B")
 
 

@@ -119,6 +119,33 @@ def test_a_tsa_that_is_down_still_gives_the_citizen_a_certificate_then_the_retry
                      datetime.now(UTC) + timedelta(days=10 * 365)).valid
 
 
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_ocsp_and_crl_down_with_the_tsa_up_seal_b_t_without_a_note_then_the_retry_upgrades(
+    terminal, tmp_path
+):
+    _settings, store, seals, issue = terminal
+    seals.services.set_revocation_up(False)
+    try:
+        issued = _issue(issue, store)
+        upkeep = ArchiveUpkeep(seals, store.archive, store.certificates, interval_s=3600,
+                               audit=store.audit)
+        assert upkeep.run_once() == 0  # no validation data yet: the copy stays queued
+    finally:
+        seals.services.set_revocation_up(True)
+    code = issued.verification_code
+    assert issued.seal_level == "B-T"
+    assert store.certificates.lookup(code).seal_level == "B-T"
+    assert TIMESTAMP_PENDING_NOTE[0][:5] not in _pdf_text(issued.pdf, tmp_path)
+    now = verify_at(issued.pdf, list(seals.trust_roots), datetime.now(UTC))
+    assert now.level == "B-T" and now.proven_time is not None  # it carries its time stamp
+    assert code in store.archive.waiting()
+    assert upkeep.run_once() >= 1
+    assert store.certificates.lookup(code).seal_level == "B-LTA"
+    later = verify_at(store.archive.document(code), list(seals.trust_roots),
+                      datetime.now(UTC) + YEARS_LATER)
+    assert later.valid and later.level == "B-LTA" and later.proven_time == now.proven_time
+
+
 def test_a_normal_certificate_has_no_pending_note(terminal, tmp_path):
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils not installed")

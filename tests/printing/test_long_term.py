@@ -27,10 +27,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen import canvas
 
 from printing.demo_pki import make_seal_cert
-from printing.errors import SealRevoked, TimestampUnavailable
+from printing.errors import SealRevoked, TimestampUnavailable, ValidationDataUnavailable
 from printing.ltv import verify_at
 from printing.pki_services import LocalAuthority, PkiServices, start_local_pki
-from printing.signer import LEVEL_B, LEVEL_LT, LEVEL_LTA, SealSigner
+from printing.signer import LEVEL_B, LEVEL_LT, LEVEL_LTA, LEVEL_T, SealSigner
 
 SEAL = {"test_bureau": ("测试局", "Test Bureau")}
 YEARS_LATER = timedelta(days=5 * 365)  # the seal certificates below expire after 60 days
@@ -177,6 +177,39 @@ def test_a_time_stamping_authority_that_is_down_is_a_typed_error_and_b_b_still_s
     later = verify_at(upgraded, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
     assert later.valid, later
     assert later.level == LEVEL_LTA
+
+
+def test_with_ocsp_and_crl_down_but_the_authority_up_the_seal_is_b_t_then_the_archive_b_lta(
+    local_pki, blank_pdf, nss_db, tmp_path
+):
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    _pki, services, _authority = local_pki
+    signer = _fresh_signer(local_pki)
+    services.set_revocation_up(False)
+    try:
+        with pytest.raises(ValidationDataUnavailable):
+            signer.sign(blank_pdf)
+        bt = signer.sign(blank_pdf, validation_data=False)
+        with pytest.raises(TimestampUnavailable):  # the upgrade waits for them
+            signer.archive_copy(bt)
+    finally:
+        services.set_revocation_up(True)
+    seal = PdfFileReader(io.BytesIO(bt)).embedded_signatures[0]
+    status = validate_pdf_signature(
+        seal, ValidationContext(trust_roots=_roots(local_pki), allow_fetching=True))
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert status.intact and status.valid
+    assert verify_at(bt, _roots(local_pki), datetime.now(UTC)).level == LEVEL_T
+    verdict = _pdfsig(nss_db, bt, tmp_path)
+    assert "Signature is Valid." in verdict and "Certificate is Trusted." in verdict
+    # Once they answer, the archive copy gets the validation data and a document time stamp;
+    # its proven time is still the signature's own time stamp.
+    upgraded = signer.archive_copy(bt)
+    later = verify_at(upgraded, _roots(local_pki), datetime.now(UTC) + YEARS_LATER)
+    assert later.valid and later.level == LEVEL_LTA, later
+    assert later.proven_time == status.timestamp_validity.timestamp
 
 
 def test_an_authority_nobody_listens_on_is_unavailable_too(local_pki, blank_pdf):
