@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         "verify", help="check the keyed chain and its anchors; exit 1 if it was tampered with")
     p.add_argument("--anchor", action="append", default=[], metavar="SEQ:MAC",
                    help="an anchor from the journal or the fleet (repeatable); the anchor "
-                        "file in the data directory is always checked")
+                        "file and the journal's anchors are always checked")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit_verify)
 
 
@@ -85,6 +86,8 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from kiosk.store.anchor import Anchor, AnchorError
+    from kiosk.store.anchor_check import SourceRead, comparable, compare, read_journal
+    from kiosk.store.audit import AnchorPoint
 
     try:
         given = [Anchor.parse(value) for value in args.anchor]
@@ -95,25 +98,81 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         try:
             stored = store.anchors.file.load()
         except AnchorError as exc:
-            print(f"audit log NOT VERIFIED: {exc}")
-            return 1
-        anchors = given + ([stored] if stored is not None else [])
-        report = store.audit.verify_chain(anchors)
+            return _verify_outcome(args, False, f"NOT VERIFIED: {exc}", {})
+        sources = {
+            "given": SourceRead(given),
+            "anchor file": SourceRead([stored] if stored is not None else [],
+                                      "" if stored is not None else "missing"),
+            "journal": read_journal(store.anchors.terminal_id),
+        }
+        key_id = store.audit.key_id
+        mine = [a for read in sources.values() for a in comparable(read.anchors, key_id)]
+        # Anchors say where the keyed part starts, so old-rule rows cannot be faked after it.
+        report = store.audit.verify_chain(
+            [AnchorPoint(0, "", max((a.keyed_from for a in mine), default=0))])
+        verdict = compare({name: read.anchors for name, read in sources.items()},
+                          report.head_seq, store.audit.macs_at_many([a.seq for a in mine]),
+                          key_id)
         lost_beginning = store.audit.lost_beginning()
+        anchor_file = store.anchors.file.path
     finally:
         store.close()
+    counts = _source_lines(sources, verdict)
     if not report.intact:
-        print(f"audit log BROKEN: {report.problem}")
-        return 1
-    if not anchors and (report.entries or lost_beginning):
+        return _verify_outcome(args, False, f"BROKEN: {report.problem}", counts,
+                               report, verdict)
+    if verdict.first is not None:
+        return _verify_outcome(args, False, f"BROKEN: {verdict.first.sentence()}", counts,
+                               report, verdict)
+    if not mine and (report.entries or lost_beginning):
         # Without an anchor a deleted tail cannot show: say so instead of "intact". An empty
         # log is fresh only when the store holds no record that came with an audit line.
-        print(f"audit log NOT VERIFIED: no anchor: truncation cannot be ruled out "
-              f"({report.entries} entries chain correctly, {store.anchors.file.path} is "
-              "missing); give --anchor SEQ:MAC from the journal")
-        return 1
+        return _verify_outcome(
+            args, False, f"NOT VERIFIED: no anchor: truncation cannot be ruled out "
+            f"({report.entries} entries chain correctly, {anchor_file} is missing and the "
+            "journal has none); give --anchor SEQ:MAC", counts, report, verdict)
     legacy = f", {report.legacy_entries} before the key (unkeyed rule)" if (
         report.legacy_entries) else ""
-    print(f"audit log intact: {report.entries} entries{legacy}, up to the anchored entry "
-          f"{max((a.seq for a in anchors), default=0)}")
-    return 0
+    return _verify_outcome(
+        args, True, f"intact: {report.entries} entries{legacy}, up to the anchored entry "
+        f"{max((a.seq for a in mine), default=0)}", counts, report, verdict)
+
+
+def _source_lines(sources: dict[str, Any], verdict: Any) -> dict[str, dict[str, Any]]:
+    return {name: {"checked": verdict.checked.get(name, 0),
+                   "other_key": verdict.other_key.get(name, 0),
+                   "unreadable": read.unreadable, "note": read.note}
+            for name, read in sources.items()}
+
+
+def _verify_outcome(args: argparse.Namespace, intact: bool, summary: str,
+                    sources: dict[str, dict[str, Any]], report: Any = None,
+                    verdict: Any = None) -> int:
+    first = verdict.first if verdict is not None else None
+    if args.json:
+        print(json.dumps({
+            "intact": intact, "summary": f"audit log {summary}",
+            "entries": report.entries if report else None,
+            "head_seq": report.head_seq if report else None,
+            "sources": sources,
+            "first_disagreement": None if first is None else {
+                "source": first.source, "seq": first.anchor.seq, "mac": first.anchor.mac,
+                "taken_at": first.anchor.at, "why": first.why},
+            "disagreements": len(verdict.disagreements) if verdict is not None else 0,
+        }, ensure_ascii=False, indent=2))
+        return 0 if intact else 1
+    print(f"audit log {summary}")
+    for name, row in sources.items():
+        if name == "given" and not row["checked"] and not row["other_key"]:
+            continue
+        extra = [row["note"]] if row["note"] and not row["checked"] else []
+        if row["other_key"]:
+            extra.append(f"{row['other_key']} of another audit key not comparable "
+                         "(a reinstalled terminal's earlier chain?)")
+        if row["unreadable"]:
+            extra.append(f"{row['unreadable']} unreadable")
+        tail = f" ({'; '.join(extra)})" if extra else ""
+        print(f"  {name}: {row['checked']} anchor(s) checked{tail}")
+    if verdict is not None and len(verdict.disagreements) > 1:
+        print(f"  {len(verdict.disagreements)} anchors disagree in all")
+    return 0 if intact else 1

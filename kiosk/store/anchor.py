@@ -4,8 +4,9 @@ A keyed chain shows an edited line, but not a cut tail: delete the last lines (o
 and what is left is still a valid chain. So the head, its position and MAC, is written where
 the database cannot take it back: the system journal, a file of its own in the data directory
 (with its own MAC), and, with a fleet, the central service (any `AnchorSink` added to
-`AuditAnchors.sinks`). `kiosk-admin audit verify` compares the log with the anchor file, and
-with an anchor copied from the journal (`--anchor SEQ:MAC`).
+`AuditAnchors.sinks`). `kiosk-admin audit verify` compares the log with every anchor it can
+find (kiosk.store.anchor_check): the anchor file, the journal's anchor lines, and any given
+with `--anchor SEQ:MAC`.
 
 Anchors only move forward: an anchor is written only when the log still holds the previously
 anchored entry unchanged, so a truncated log is never blessed by a fresh anchor. With no anchor
@@ -49,10 +50,12 @@ class Anchor:
     keyed_from: int
     at: str  # ISO time the anchor was taken
     terminal_id: str
+    key_id: str = ""  # AuditLog.key_id of the chain's key ("" in anchors from before it)
 
     def line(self) -> str:
+        key = f" key={self.key_id}" if self.key_id else ""
         return (f"{LOG_PREFIX} terminal={self.terminal_id} seq={self.seq} mac={self.mac} "
-                f"keyed_from={self.keyed_from} at={self.at}")
+                f"keyed_from={self.keyed_from} at={self.at}{key}")
 
     @classmethod
     def parse(cls, value: str) -> Anchor:
@@ -67,8 +70,11 @@ class Anchor:
                 c in "0123456789abcdef" for c in mac):
             raise AnchorError(f"not an anchor: {value[:80]!r} (expected SEQ:MAC, MAC 64 hex)")
         keyed = fields.get("keyed_from", "0")
+        key_id = fields.get("key", "")
         return cls(int(seq_text), mac, int(keyed) if keyed.isdigit() else 0,
-                   fields.get("at", ""), fields.get("terminal", ""))
+                   fields.get("at", ""), fields.get("terminal", ""),
+                   key_id if len(key_id) == 16 and all(c in "0123456789abcdef"
+                                                       for c in key_id) else "")
 
 
 class AnchorSink(Protocol):
@@ -129,6 +135,7 @@ class JournalAnchorSink:
             fields = {
                 "MESSAGE": anchor.line(), "PRIORITY": "5", "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
                 "KIOSK_AUDIT_SEQ": str(anchor.seq), "KIOSK_AUDIT_MAC": anchor.mac,
+                "KIOSK_AUDIT_TERMINAL": anchor.terminal_id,
                 "KIOSK_AUDIT_REASON": reason,
             }
             payload = "".join(f"{k}={v}\n" for k, v in fields.items()).encode()
@@ -185,7 +192,8 @@ class AuditAnchors:
             if not force and self._last is not None and self._last.seq == head.seq:
                 return None
             anchor = Anchor(head.seq, head.mac, head.keyed_from,
-                            datetime.now(UTC).isoformat(timespec="seconds"), self.terminal_id)
+                            datetime.now(UTC).isoformat(timespec="seconds"), self.terminal_id,
+                            self.audit.key_id)
             for sink in [self.file, *([] if file_only else self.sinks)]:
                 try:
                     sink.publish(anchor, reason)

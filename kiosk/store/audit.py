@@ -115,6 +115,10 @@ class AuditLog:
         self._keys = keys
         # Its own derived key: the MAC key never serves as the ID-hash key, nor the reverse.
         self._mac_key = keys.derive("audit-chain")
+        # Names the chain's key in anchors without revealing it: an anchor from a reinstalled
+        # terminal (another key, another chain) is told apart from one this chain contradicts.
+        self.key_id = hmac.new(self._mac_key, b"gov-kiosk audit key id",
+                               hashlib.sha256).hexdigest()[:16]
         self._terminal_id = terminal_id
         self._lock = threading.Lock()  # one writer at a time keeps the chain linear
         self.written = False  # this process appended (worth anchoring when it closes)
@@ -226,6 +230,17 @@ class AuditLog:
     def mac_at(self, seq: int) -> str | None:
         with self._sessions() as session:
             return session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+
+    def macs_at_many(self, seqs: Sequence[int]) -> dict[int, str]:
+        """The MAC of each of these entries the log holds (absent ones are left out)."""
+        wanted, found = sorted(set(seqs)), {}
+        with self._sessions() as session:
+            for start in range(0, len(wanted), 500):  # within any driver's parameter limit
+                chunk = wanted[start:start + 500]
+                for seq, mac in session.execute(select(AuditEntry.seq, AuditEntry.entry_hash)
+                                                .where(AuditEntry.seq.in_(chunk))):
+                    found[seq] = mac
+        return found
 
     def verify_chain(self, anchors: Sequence[AnchorPoint] = ()) -> ChainReport:
         """Check every link and MAC, then the log's end against each anchor."""

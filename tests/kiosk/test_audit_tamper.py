@@ -127,8 +127,8 @@ def test_the_chain_key_is_not_the_id_hash_key(store: Store) -> None:
 def test_anchor_lines_parse_as_an_operator_copies_them(store: Store) -> None:
     anchor = store.anchors.file.load()
     assert anchor is not None
-    assert Anchor.parse(anchor.line()) == Anchor(anchor.seq, anchor.mac, anchor.keyed_from,
-                                                  anchor.at, anchor.terminal_id)
+    assert anchor.key_id == store.audit.key_id
+    assert Anchor.parse(anchor.line()) == anchor
     assert Anchor.parse(f"{anchor.seq}:{anchor.mac}").mac == anchor.mac
     with pytest.raises(AnchorError):
         Anchor.parse("12:not-a-mac")
