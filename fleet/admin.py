@@ -144,5 +144,32 @@ def usage(session: Session) -> list[dict[str, Any]]:
     return [{"service_id": s, "counter": c, "count": int(n)} for s, c, n in rows]
 
 
+def list_alerts(session: Session, terminal_id: str | None, include_closed: bool,
+                limit: int = 100) -> list[dict[str, Any]]:
+    """Fired alerts, the open ones (newest first); with `include_closed` the closed too."""
+    from fleet.console.models import Alert
+
+    query = select(Alert).where(Alert.fired_at.is_not(None))
+    if terminal_id:
+        query = query.where(Alert.terminal_id == terminal_id)
+    if not include_closed:
+        query = query.where(Alert.closed_at.is_(None))
+    rows = session.scalars(query.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit))
+    return [{"id": a.id, "terminal_id": a.terminal_id, "rule": a.rule, "severity": a.severity,
+             "detail": a.detail, "fired_at": a.fired_at.isoformat() if a.fired_at else None,
+             "closed_at": a.closed_at.isoformat() if a.closed_at else None,
+             "acked_by": a.acked_by or None,
+             "acked_at": a.acked_at.isoformat() if a.acked_at else None}
+            for a in rows]
+
+
+def acknowledge_alert(session: Session, alert_id: int, actor: str, now: datetime) -> None:
+    from fleet.console.alerts import acknowledge
+
+    if not acknowledge(session, alert_id, actor, now):
+        raise AdminError(f"no fired alert {alert_id}; 'fleet-admin alert list' shows them")
+    session.commit()
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)

@@ -132,6 +132,14 @@ def _admin_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("usage", help="usage counters per service, all terminals")
 
+    alert = sub.add_parser("alert", help="alerts the console shows").add_subparsers(
+        dest="verb", required=True)
+    alist = alert.add_parser("list", help="open alerts, newest first")
+    alist.add_argument("--terminal", type=_terminal_id)
+    alist.add_argument("--all", action="store_true", help="closed ones too")
+    aack = alert.add_parser("ack", help="acknowledge an alert (an audit alert closes with it)")
+    aack.add_argument("id", type=int)
+
     user = sub.add_parser("user", help="the console's staff accounts").add_subparsers(
         dest="verb", required=True)
     uadd = user.add_parser("add", help="add an account or set its password and role "
@@ -207,6 +215,18 @@ def _dispatch(args: argparse.Namespace, session):  # type: ignore[no-untyped-def
             return admin.show_certificate(session, args.code)
         case "usage", _:
             return admin.usage(session)
+        case "alert", "list":
+            alerts = admin.list_alerts(session, args.terminal, args.all)
+            if args.json:
+                return alerts
+            return "\n".join(
+                f"{a['id']:>5} {a['terminal_id']:<16} {a['severity']:<8} {a['rule']:<20} "
+                f"{a['fired_at'][:19]} {'closed' if a['closed_at'] else 'open':<6} "
+                f"{'acked by ' + a['acked_by'] if a['acked_by'] else '-'} {a['detail']}"
+                for a in alerts) or "no alerts"
+        case "alert", "ack":
+            admin.acknowledge_alert(session, args.id, args.by, now)
+            return None
         case "user", "add":
             from fleet.console import auth
 

@@ -4,8 +4,9 @@ The terminal's row is locked first (SELECT ... FOR UPDATE), so two copies of a b
 at once are applied one after the other and the second finds every event already held. Events
 at or below the terminal's `last_seq` must carry the key stored for that seq (a resend: acked,
 not counted again); new events must follow on without a gap. Ledger rows and projections
-(registry, usage counters) go into the same transaction as `last_seq`, so a crash anywhere in
-the batch leaves nothing of it behind, and the terminal's resend applies it whole.
+(registry, usage counters, audit anchors and their alerts) go into the same transaction as
+`last_seq`, so a crash anywhere in the batch leaves nothing of it behind, and the terminal's
+resend applies it whole.
 
 Set-based: one INSERT for the ledger rows, one SELECT and one INSERT for the certificates, one
 UPDATE (or INSERT) per usage counter touched, whatever the batch's length.
@@ -19,8 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from fleet.anchor_watch import watch
 from fleet.db.models import Certificate, OutboxEventRow, Terminal, UsageDaily
-from fleet.protocol import BatchAck, CertificateEvent, OutboxBatch, UsageEvent
+from fleet.protocol import AuditAnchor, BatchAck, CertificateEvent, OutboxBatch, UsageEvent
 
 _TERMINALS = Terminal.__table__
 _LEDGER = OutboxEventRow.__table__
@@ -80,6 +82,8 @@ def apply_batch(
     certificates = [e for e in new if isinstance(e, CertificateEvent)]
     if certificates:
         _record_certificates(connection, terminal_id, certificates, last)
+    # Each audit anchor against those held before it: a contradiction is an alert.
+    watch(connection, terminal_id, [e for e in new if isinstance(e, AuditAnchor)], now)
     connection.execute(
         update(_TERMINALS).where(_TERMINALS.c.id == terminal_id).values(last_seq=new[-1].seq)
     )

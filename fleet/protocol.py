@@ -321,6 +321,8 @@ class AuditAnchor(_Event):
     kind: Literal["audit_anchor"] = "audit_anchor"
     entry_count: int = Field(ge=0)
     head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # Names the chain's key (not the key): a new one means a new chain, not a rewritten one.
+    key_id: str = Field(default="", pattern=r"^([0-9a-f]{16})?$")
 
 
 OutboxEvent = Annotated[

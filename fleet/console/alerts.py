@@ -96,7 +96,7 @@ class AlertEngine:
                 if alert.fired_at is None and now - since >= condition.delay:
                     alert.fired_at = now
         for key, alert in open_rows.items():
-            if key in seen:
+            if key in seen or alert.rule in rules.EVENT_RULES:
                 continue
             if alert.fired_at is None:
                 session.delete(alert)  # gone before it was worth telling anyone
@@ -145,8 +145,9 @@ class AlertEngine:
 
 
 def acknowledge(session: Session, alert_id: int, actor: str, now: datetime) -> bool:
-    """Mark an alert seen by `actor` (False when there is no such fired alert). The caller
-    commits."""
+    """Mark an alert seen by `actor` (False when there is no such fired alert). An alert of
+    an event (rules.EVENT_RULES) has no condition that passes: acknowledging closes it. The
+    caller commits."""
     alert = session.get(Alert, alert_id)
     if alert is None or alert.fired_at is None:
         return False
@@ -154,6 +155,8 @@ def acknowledge(session: Session, alert_id: int, actor: str, now: datetime) -> b
         alert.acked_at = now
         alert.acked_by = actor
         record(session, now, actor, "alert.ack", alert.terminal_id, alert.rule)
+    if alert.rule in rules.EVENT_RULES and alert.closed_at is None:
+        alert.closed_at = now
     return True
 
 

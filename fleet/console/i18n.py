@@ -84,6 +84,7 @@ ZH: dict[str, str] = {
     "out_of_service_5min": "暂停服务超过 5 分钟",
     "outbox_lag_10min": "事件积压超过 10 分钟",
     "staff_call": "呼叫工作人员",
+    "audit_rewritten": "审计日志被改写或重置",
     "critical": "严重",
     "warning": "警告",
     "All terminals": "全部终端",

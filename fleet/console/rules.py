@@ -16,8 +16,12 @@ OUT_OF_SERVICE_AFTER = timedelta(minutes=5)
 OUTBOX_LAG_AFTER = timedelta(minutes=10)
 NOW = timedelta(0)
 
+AUDIT_REWRITTEN = "audit_rewritten"
 RULES = ("offline_90s", "paper_out", "jam", "paper_low", "out_of_service_5min",
-         "outbox_lag_10min", "staff_call")
+         "outbox_lag_10min", "staff_call", AUDIT_REWRITTEN)
+# Raised by what a terminal sent (fleet.anchor_watch), not by a state that can pass: such an
+# alert stays open until staff acknowledge it.
+EVENT_RULES = frozenset({AUDIT_REWRITTEN})
 
 
 @dataclass(frozen=True)

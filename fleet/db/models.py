@@ -170,3 +170,23 @@ class UsageDaily(Base):
     counter: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HeldAuditAnchor(Base):
+    """An anchor of a terminal's audit chain (its position and MAC at a moment), as received.
+    `epoch` counts the chains the centre has seen from the terminal: it moves on when an anchor
+    contradicts the ones before it (an alert says so), and later anchors are checked against
+    the new chain."""
+
+    __tablename__ = "audit_anchors"
+    __table_args__ = (Index("ix_audit_anchors_terminal", "terminal_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
+    entry_count: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+    epoch: Mapped[int] = mapped_column(Integer, default=1)
+    outbox_seq: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

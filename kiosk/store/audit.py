@@ -171,7 +171,7 @@ class AuditLog:
         outbox = self._outbox
         if outbox is None or not outbox.enabled:
             return
-        for kind, payload in audit_items(entry):
+        for kind, payload in audit_items(entry, self.key_id):
             outbox.stage(session, kind, payload, entry.at)
 
     def record(

@@ -154,10 +154,11 @@ def masked_text(text: str) -> str:
     return mask_id_numbers_in(text)
 
 
-def audit_items(entry: Any) -> list[tuple[str, dict[str, Any]]]:
+def audit_items(entry: Any, key_id: str = "") -> list[tuple[str, dict[str, Any]]]:
     """The outbox items of one audit line (an `AuditEntry`; `seq` is its place in the chain):
     the line itself with the masked ID only, a usage count for a service's query or print,
-    and now and then an anchor of the chain, so the centre can tell if the log is rewritten."""
+    and now and then an anchor of the chain (with the id of the chain's key), so the centre
+    can tell if the log is rewritten."""
     items: list[tuple[str, dict[str, Any]]] = [(AUDIT, {
         "actor": entry.actor, "action": masked_text(entry.action),
         "outcome": masked_text(entry.outcome), "id_masked": entry.id_masked,
@@ -167,7 +168,8 @@ def audit_items(entry: Any) -> list[tuple[str, dict[str, Any]]]:
     if counter and entry.outcome == "ok" and entry.detail:
         items.append((USAGE, {"service_id": entry.detail[:64], "counter": counter, "delta": 1}))
     if entry.seq % ANCHOR_EVERY == 0 or entry.action == "terminal_start":
-        items.append((AUDIT_ANCHOR, {"entry_count": entry.seq, "head_hash": entry.entry_hash}))
+        items.append((AUDIT_ANCHOR, {"entry_count": entry.seq, "head_hash": entry.entry_hash,
+                                     "key_id": key_id}))
     return items
 
 

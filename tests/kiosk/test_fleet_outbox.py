@@ -169,8 +169,10 @@ def test_the_chain_is_anchored_now_and_then(tmp_path: Path) -> None:
             store.audit.record("session_end", "finished", actor="system")
         anchors = [i.payload for i in store.outbox.pending(1000) if i.kind == "audit_anchor"]
         heads = [e.entry_hash for e in reversed(store.audit.entries(ANCHOR_EVERY))]
-        assert anchors == [{"entry_count": 1, "head_hash": heads[0]},
-                           {"entry_count": ANCHOR_EVERY, "head_hash": heads[-1]}]
+        key_id = store.audit.key_id
+        assert anchors == [{"entry_count": 1, "head_hash": heads[0], "key_id": key_id},
+                           {"entry_count": ANCHOR_EVERY, "head_hash": heads[-1],
+                            "key_id": key_id}]
     finally:
         store.close()
 
