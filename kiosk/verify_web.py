@@ -1,8 +1,8 @@
 """A small HTTP page where a certificate's verification code is typed (or arrives from its QR).
 
-It shows only what was issued: the masked name, the service, the date, the issuing department
-and whether the content hash from the QR code matches. Nothing else about the citizen is
-kept in the registry, so nothing else can leak from here. Standard library only; it binds to
+It shows only what was issued (the page itself is printing.verify_page, the same as a fleet
+centre's public page): the masked name, the service, the date, the issuing department and
+whether the content hash from the QR code matches. Standard library only; it binds to
 loopback unless told otherwise, to sit behind the hall's reverse proxy. It shares the kiosk's
 process, so a client that connects and sends nothing must cost it nothing but a socket, for a
 few seconds (see `VerifyWebServer`); the public page of a fleet is the centre's.
@@ -11,96 +11,26 @@ few seconds (see `VerifyWebServer`); the public page of a fleet is the centre's.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from printing import verify_page
 from printing.codes import InvalidVerificationCode, normalize_code
-from printing.registry import CertificateRegistry, RegistryEntry
-
-_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>证明核验 Certificate verification</title>
-<style>
-body {{ font-family: sans-serif; max-width: 36em; margin: 2em auto; padding: 0 1em; color: #222; }}
-input[type=text] {{ font-size: 1.3em; letter-spacing: .1em; width: 13em;
-  text-transform: uppercase; }}
-button {{ font-size: 1.1em; }}
-.ok {{ border-left: 6px solid #2a7; padding: .5em 1em; background: #eefaf3; }}
-.bad {{ border-left: 6px solid #c33; padding: .5em 1em; background: #fdf0f0; }}
-.demo {{ color: #c00; font-weight: bold; }}
-th {{ text-align: left; padding-right: 1em; font-weight: normal; color: #555; }}
-</style></head><body>
-<h1>证明核验 <small>Certificate verification</small></h1>
-<form method="get" action="{action}">
-<label for="code">验证码 Verification code</label><br>
-<input type="text" id="code" name="code" value="{code}" placeholder="XXXX-XXXX-XXXX-XXXX"
- autocomplete="off" maxlength="24" required>
-<button type="submit">核验 Verify</button>
-</form>
-{result}
-</body></html>
-"""
+from printing.registry import CertificateRegistry
 
 
-def local_time_label(moment: datetime) -> str:
-    """The terminal's local time with its offset, as the paper shows the local time:
-    "2026-11-27 05:44 (UTC+08:00)". The registry hands back UTC (naive counts as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone()
-    offset = local.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{local:%Y-%m-%d %H:%M} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
-
-
-def _result_html(entry: RegistryEntry, sha256: str | None) -> str:
-    rows = [
-        ("持证人 Holder", entry.holder_masked_name),
-        ("业务 Service", entry.service_name_zh),
-        ("出具日期 Issued", local_time_label(entry.issued_at)),
-        ("出具单位 Issued by", entry.issuer_name_zh or entry.seal_id),
-    ]
-    table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    parts = [
-        '<div class="ok"><p>该验证码对应以下已出具的证明。请核对纸质证明内容与此一致。<br>'
-        "This code belongs to the certificate below. Check that the paper matches.</p>"
-        f"<table>{table}</table>"
-    ]
-    if sha256 is not None:
-        if sha256 == entry.content_sha256:
-            parts.append(
-                "<p>二维码中的内容摘要与出证记录一致。<br>"
-                "The content hash in the QR code matches the record.</p>"
-            )
-        else:
-            parts.append(
-                '<p class="demo">二维码中的内容摘要与出证记录不一致，证明可能被篡改。<br>'
-                "The content hash in the QR code does NOT match the record.</p>"
-            )
-    if entry.demo:
-        parts.append('<p class="demo">演示样本，无效。DEMO document, not valid.</p>')
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _revoked_html(registry: CertificateRegistry, code: str) -> str:
-    """A fleet's registry knows revocations (kiosk.fleet_link.registry); say so first."""
+def _revocation(registry: CertificateRegistry, code: str) -> verify_page.Revocation | None:
+    """A fleet's registry knows revocations (kiosk.fleet_link.registry); a local one does not."""
     revocation = getattr(registry, "revocation", None)
     found = revocation(code) if callable(revocation) else None
     if found is None:
-        return ""
-    reason = html.escape(found.revoked_reason or "")
-    return ('<div class="bad"><p>该证明已被撤销，不再有效。<br>'
-            f"This certificate has been REVOKED and is no longer valid.</p><p>{reason}</p></div>")
+        return None
+    return verify_page.Revocation(found.revoked_reason or "", found.revoked_at)
 
 
-def render_page(registry: CertificateRegistry, query: str, action: str = "/verify") -> str:
+def render_page(registry: CertificateRegistry, query: str) -> str:
     """The page for a query string like ``code=ABCD-...&sha256=...`` (empty: just the form)."""
     params = parse_qs(query)
     typed = params.get("code", [""])[0].strip()
@@ -110,19 +40,14 @@ def render_page(registry: CertificateRegistry, query: str, action: str = "/verif
         try:
             code = normalize_code(typed)
         except InvalidVerificationCode as exc:
-            message = f"{html.escape(exc.message_zh)}<br>{html.escape(exc.message_en)}"
-            result = f'<div class="bad"><p>{message}</p></div>'
+            result = verify_page.invalid_code_html(exc.message_zh, exc.message_en)
         else:
             entry = registry.lookup(code)
             if entry is None:
-                result = (
-                    '<div class="bad"><p>没有找到这个验证码对应的证明。请检查输入是否正确。<br>'
-                    "No certificate was issued with this code. Check what you typed.</p></div>"
-                )
+                result = verify_page.NOT_FOUND
             else:
-                result = _revoked_html(registry, code) + _result_html(
-                    entry, sha256.lower() if sha256 else None)
-    return _PAGE.format(action=html.escape(action), code=html.escape(typed[:24]), result=result)
+                result = verify_page.found_html(entry, sha256, _revocation(registry, code))
+    return verify_page.render(typed, result)
 
 
 log = logging.getLogger(__name__)
@@ -282,6 +207,8 @@ class VerifyWebServer:
         lines = [f"HTTP/1.1 {status} {_REASONS[status]}", f"Content-Type: {content_type}",
                  f"Content-Length: {len(body)}", "Cache-Control: no-store",
                  "X-Content-Type-Options: nosniff", "Connection: close"]
+        if content_type.startswith("text/html"):
+            lines.append(f"Content-Security-Policy: {verify_page.CSP}")
         if location:
             lines.append(f"Location: {location}")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from fleet import registry
-from fleet import verify_page as page
 from fleet.protocol import VERIFY_PATH
 from fleet.routes.deps import client_address
+from printing import verify_page as page
 from printing.codes import InvalidVerificationCode, normalize_code
 
 router = APIRouter()
@@ -44,4 +44,5 @@ def verify(request: Request, code: str = "", sha256: str | None = None) -> HTMLR
         metrics.verifications.labels("not_found").inc()
         return _html(page.render(typed, page.NOT_FOUND), 404)
     metrics.verifications.labels("revoked" if found.revoked else "found").inc()
-    return _html(page.render(typed, page.found_html(found, sha256)))
+    revoked = page.Revocation(found.revoked_reason, found.revoked_at) if found.revoked else None
+    return _html(page.render(typed, page.found_html(found.entry, sha256, revoked)))

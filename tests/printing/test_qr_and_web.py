@@ -16,6 +16,7 @@ import zxingcpp
 from PIL import Image
 
 from kiosk.verify_web import VerifyWebServer, render_page
+from printing import verify_page
 from printing.codes import parse_qr_payload
 from printing.issue import IssuedCertificate
 from printing.registry import InMemoryRegistry
@@ -59,7 +60,11 @@ def test_verify_page_shows_only_what_was_issued(
     entry = social_cert.registry_entry
     with VerifyWebServer(registry, port=0) as server:
         typed = entry.verification_code.lower().replace("-", " ")
-        page = httpx.get(server.url, params={"code": typed}).text
+        answer = httpx.get(server.url, params={"code": typed})
+        page = answer.text
+        # The same page as a fleet centre's: only its own hashed stylesheet may apply.
+        assert answer.headers["Content-Security-Policy"] == verify_page.CSP
+        assert f"<style>{verify_page.STYLE}</style>" in page
         assert "张*" in page and entry.service_name_zh in page
         assert entry.issuer_name_zh in page
         assert "2025-01-15" in page

@@ -1,8 +1,10 @@
-"""The public verification page, rendered from the central registry (pure: no I/O here).
+"""The verification page a certificate's code or QR leads to, as HTML (pure: no I/O here).
 
-It shows the masked name, the service, the date and the issuing department; whether the QR
-code's content hash matches; and, in red, when the certificate has been revoked. Nothing else
-is held centrally, so nothing else can leak.
+One page for both places that serve it: the terminal's own small server (kiosk.verify_web)
+and a fleet centre's public page (fleet.routes.verify_page). It shows the masked name, the
+service, the date and the issuing department; whether the QR code's content hash matches;
+and, in red, when the certificate has been revoked. Nothing else is in a registry entry, so
+nothing else can leak.
 """
 
 from __future__ import annotations
@@ -10,9 +12,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from fleet.protocol import RegistryLookup
+
+class IssuedEntry(Protocol):
+    """What the page shows of a registry entry: printing.registry.RegistryEntry, or its wire
+    shape from a fleet centre."""
+
+    @property
+    def holder_masked_name(self) -> str: ...
+    @property
+    def service_name_zh(self) -> str: ...
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def issuer_name_zh(self) -> str: ...
+    @property
+    def seal_id(self) -> str: ...
+    @property
+    def content_sha256(self) -> str: ...
+    @property
+    def demo(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A registry's word that a certificate was revoked (only a fleet centre revokes)."""
+
+    reason: str = ""
+    at: datetime | None = None
 
 STYLE = """
 body { font-family: sans-serif; max-width: 36em; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -49,7 +79,8 @@ _PAGE = """<!doctype html>
 
 
 def time_label(moment: datetime) -> str:
-    """Local time of this server with its offset: "2026-11-27 05:44 (UTC+08:00)"."""
+    """Local time of this server with its offset, as the paper shows the local time:
+    "2026-11-27 05:44 (UTC+08:00)". A registry hands back UTC (naive counts as UTC)."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
     offset = local.utcoffset() or timedelta(0)
     sign = "-" if offset < timedelta(0) else "+"
@@ -61,8 +92,8 @@ def _box(css: str, zh: str, en: str) -> str:
     return f'<div class="{css}"><p>{html.escape(zh)}<br>{html.escape(en)}</p></div>'
 
 
-def found_html(found: RegistryLookup, sha256: str | None) -> str:
-    entry = found.entry
+def found_html(entry: IssuedEntry, sha256: str | None,
+               revoked: Revocation | None = None) -> str:
     rows = [
         ("持证人 Holder", entry.holder_masked_name),
         ("业务 Service", entry.service_name_zh),
@@ -70,13 +101,13 @@ def found_html(found: RegistryLookup, sha256: str | None) -> str:
         ("出具单位 Issued by", entry.issuer_name_zh or entry.seal_id),
     ]
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    if found.revoked:
-        when = time_label(found.revoked_at) if found.revoked_at else ""
+    if revoked is not None:
+        when = time_label(revoked.at) if revoked.at else ""
         head = (
             '<div class="bad"><p class="warn">该证明已被撤销，不再有效。<br>'
             "This certificate has been REVOKED and is no longer valid.</p>"
             f"<p>撤销时间 Revoked: {html.escape(when)}<br>"
-            f"原因 Reason: {html.escape(found.revoked_reason)}</p>"
+            f"原因 Reason: {html.escape(revoked.reason)}</p>"
         )
     else:
         head = (
