@@ -37,9 +37,10 @@ from kiosk.ui.screens.auth import FacePage, PlaceCardPage
 from kiosk.ui.screens.base import CatalogView, Page, UiContext
 from kiosk.ui.screens.home import HomePage, ServiceListPage
 from kiosk.ui.screens.inputs import InputsPage
-from kiosk.ui.screens.kept import CollectingPage, PrintKeptPage
+from kiosk.ui.screens.kept import PrintKeptPage
 from kiosk.ui.screens.result import ResultPage
 from kiosk.ui.screens.status import (
+    CollectingPage,
     DonePage,
     ErrorPage,
     OutOfServicePage,

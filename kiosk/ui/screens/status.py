@@ -1,4 +1,5 @@
-"""The screens where the machine talks: querying, printing, done, error, out of service."""
+"""The screens where the machine talks: querying, printing, collecting, done, error, out of
+service."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar
 from kiosk import flow
 from kiosk.attendant_words import reason_line
 from kiosk.ui.screens.base import Page, UiContext
+from kiosk.ui.screens.next_steps import NextSteps
 from kiosk.ui.spoken import joined, spell_code
 from kiosk.ui.texts import t
 from kiosk.ui.widgets import Spinner, make_button, make_label
@@ -15,27 +17,25 @@ from kiosk.ui.widgets import Spinner, make_button, make_label
 CENTRE = Qt.AlignmentFlag.AlignHCenter
 
 
-def _centred_spinner(page: Page) -> Spinner:
-    spinner = Spinner(diameter=180)
-    row = QHBoxLayout()
-    row.addStretch(1)
-    row.addWidget(spinner)
-    row.addStretch(1)
-    page.body.addLayout(row)
-    return spinner
+class WaitingPage(Page):
+    """A spinner, a title and a line under it, while the machine works for the citizen."""
 
-
-class QueryingPage(Page):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         self.body.addStretch(2)
-        self.spinner = _centred_spinner(self)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(Spinner(diameter=180))
+        row.addStretch(1)
+        self.body.addLayout(row)
         self.title = make_label("", "big", align=CENTRE)
         self.detail = make_label("", "body", align=CENTRE)
         self.body.addWidget(self.title)
         self.body.addWidget(self.detail)
         self.body.addStretch(3)
 
+
+class QueryingPage(WaitingPage):
     def show_state(self, state: flow.SessionState) -> None:
         self.title.setText(t("querying", state.language))
         service = state.service
@@ -45,6 +45,14 @@ class QueryingPage(Page):
 
     def clear(self) -> None:
         self.detail.clear()
+
+
+class CollectingPage(WaitingPage):
+    """Printing the certificates kept for this card holder."""
+
+    def show_state(self, state: flow.SessionState) -> None:
+        self.title.setText(t("collecting", state.language))
+        self.detail.setText(t("collecting_body", state.language))
 
 
 class PrintingPage(Page):
@@ -113,53 +121,34 @@ class ErrorPage(Page):
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
+        self.steps = NextSteps(ctx, (flow.GoHome, "home"),
+                               names=("ErrorHome", "CallStaff", "Retry"))
+        self.staff_note = self.steps.staff_note
         self.body.addStretch(1)
         self.title = make_label("", "title", align=CENTRE)
         self.message = make_label("", "big", align=CENTRE)
         self.message.setObjectName("ErrorMessage")
         self.next_step = make_label("", "body", align=CENTRE)
-        self.staff_note = make_label("", "body", align=CENTRE)
         self.body.addWidget(self.title)
         self.body.addWidget(self.message)
         self.body.addWidget(self.next_step)
         self.body.addWidget(self.staff_note)
         self.body.addStretch(2)
-        self.home = make_button("", on_click=lambda: self.ctx.dispatch(flow.GoHome()),
-                                name="ErrorHome")
-        self.staff = make_button("", on_click=self.call_staff, name="CallStaff")
-        self.retry = make_button("", "primary", lambda: self.ctx.dispatch(flow.Retry()),
-                                 name="Retry")
-        row = QHBoxLayout()
-        row.setSpacing(24)
-        row.addWidget(self.home, 1)
-        row.addWidget(self.staff, 1)
-        row.addWidget(self.retry, 2)
-        self.body.addLayout(row)
-        self.language = "zh"
+        self.body.addLayout(self.steps.row)
 
     def show_state(self, state: flow.SessionState) -> None:
-        language = self.language = state.language
+        language = state.language
         message = state.message
         self.title.setText(t("error_title", language))
         self.message.setText(message.text(language) if message else "")
-        can_retry = bool(message and message.can_retry)
-        offer = bool(message and message.offer_attendant)
-        self.retry.setVisible(can_retry)
-        self.staff.setVisible(offer)
-        self.retry.setText(t("retry", language))
-        self.staff.setText(t("call_staff", language))
-        self.home.setText(t("home", language))
-        if can_retry:
+        self.steps.show(message, language)
+        if message and message.can_retry:
             next_step = t("next_retry", language)
-        elif offer:
+        elif message and message.offer_attendant:
             next_step = t("next_staff", language, phone=self.ctx.hall_phone)
         else:
             next_step = t("next_home", language)
         self.next_step.setText(next_step)
-
-    def call_staff(self) -> None:
-        """Ring the attendant when the terminal has a way to; otherwise say how to reach one."""
-        self.staff_note.setText(self.ctx.ring_staff(self.language))
 
     def prompt(self, state: flow.SessionState) -> str:
         message = state.message.text(state.language) if state.message else ""
