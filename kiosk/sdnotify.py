@@ -35,11 +35,11 @@ class Notifier:
         return self._watchdog_usec / 2e6 if self._watchdog_usec else None
 
     def ready(self, status: str) -> None:
-        self.send(f"READY=1\nSTATUS={_one_line(status)}")
+        self.send(f"READY=1\nSTATUS={one_line(status)}")
         self.ready_sent = True
 
     def status(self, text: str) -> None:
-        self.send(f"STATUS={_one_line(text)}")
+        self.send(f"STATUS={one_line(text)}")
 
     def watchdog(self) -> None:
         self.send("WATCHDOG=1")
@@ -79,5 +79,7 @@ def _watchdog_usec(env: os._Environ[str] | dict[str, str]) -> int:
         return 0
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:400]
+def one_line(text: str, limit: int = 400) -> str:
+    """Text as one short line (a STATUS= value ends at its newline): whitespace runs become
+    one space, and it is cut at `limit` characters."""
+    return " ".join(text.split())[:limit]

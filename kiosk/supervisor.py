@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kiosk.preflight import Preflight, free_space_problem, run_checks
-from kiosk.sdnotify import Notifier
+from kiosk.sdnotify import Notifier, one_line
 
 if TYPE_CHECKING:
     from kiosk.runtime import Runtime
@@ -94,7 +94,7 @@ class Supervisor:
             except Exception as exc:  # any failure of a start is a reason, never a crash
                 log.exception("start-up failed")
                 runtime.abandon_start()
-                findings = [f"start: {_one_line(exc)}"]
+                findings = [f"start: {one_line(str(exc), 300) or type(exc).__name__}"]
         reasons = [str(f) for f in findings]
         runtime.set_reasons(START, reasons)
         if not reasons:
@@ -117,8 +117,3 @@ class Supervisor:
                 self.notifier.ready("in service")
         else:
             self.notifier.status("out of service: " + "; ".join(reasons))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
