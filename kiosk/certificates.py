@@ -313,7 +313,11 @@ class CertificateDesk:
     def _print_job(
         self, job_id: int, service_name: str, confirm_in_doubt: bool, who: _Who
     ) -> PrintOutcome:
-        view = self._jobs.get(job_id)
+        try:
+            view = self._jobs.get(job_id)
+        except Exception as exc:
+            log.exception("print job %d: the store cannot be read", job_id)
+            raise _StoreDown from exc
         if view is None:
             raise KeyError(job_id)
         code = view.verification_code
@@ -328,12 +332,12 @@ class CertificateDesk:
                 return PrintOutcome(job_id, code, False, CHECK_TRAY_FIRST, in_doubt=True)
         with self._lock:
             self._in_doubt.pop(job_id, None)
-        document = self._jobs.document(job_id)
         try:
+            document = self._jobs.document(job_id)
             self._jobs.mark_sending(job_id, f"{IN_DOUBT}: sent, the terminal stopped before "
                                             "its outcome")
         except Exception as exc:
-            log.exception("print job %d: cannot be marked as sent", job_id)
+            log.exception("print job %d: cannot be read back or marked as sent", job_id)
             raise _StoreDown from exc
         try:
             job = self._printer.submit(document, view.title)
@@ -491,7 +495,7 @@ class CertificateDesk:
 
 
 class _StoreDown(Exception):
-    """The store could not write a job's outcome (its cause is logged)."""
+    """The store could not read a job or write its outcome (its cause is logged)."""
 
 
 def _printer_message(exc: PrinterError | None) -> Message:

@@ -122,6 +122,31 @@ def test_an_outcome_that_cannot_be_written_is_a_storage_failure(
     assert [j.verification_code for j in store.jobs.unprinted()] == ["CODE-1"]
 
 
+@pytest.mark.parametrize("read", ["get", "document"])
+def test_a_kept_job_that_cannot_be_read_back_for_printing_is_a_storage_failure(
+    desk_setup: tuple[CertificateDesk, FlakyPrinter, Store], read: str,
+) -> None:
+    """The certificate was recorded; reading its job back to print it fails. The citizen is
+    told the terminal cannot complete the request (and the terminal goes out of service),
+    never shown a raw error."""
+    desk, printer, store = desk_setup
+
+    def broken_read(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    jobs = store.issuance.jobs
+    setattr(jobs, read, broken_read)  # on the instance: the desk's own reads fail
+    try:
+        with pytest.raises(PrintFailure) as info:
+            desk.issue_and_print(make_service(), PERSON, QueryResult("x"), "req-1")
+    finally:
+        delattr(jobs, read)
+    assert info.value.message is STORAGE_FAILED
+    assert printer.submitted == []
+    assert counts(store) == {"certificates": 1, "jobs": 1, "issue_lines": 1}
+    assert [j.verification_code for j in store.jobs.unprinted()] == ["CODE-1"]
+
+
 # ---- a real full disk -------------------------------------------------------------------
 
 
