@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from fleet.console.models import Alert
 from fleet.console.rules import AUDIT_REWRITTEN
 from fleet.db.models import HeldAuditAnchor
-from fleet.protocol import AuditAnchor
+from fleet.protocol import AuditAnchor, HeldAnchor
 
 _ANCHORS = HeldAuditAnchor.__table__
 _ALERTS = Alert.__table__
@@ -103,3 +103,27 @@ def _alert(connection: Connection, terminal_id: str, raised: list[str], now: dat
         "terminal_id": terminal_id, "rule": AUDIT_REWRITTEN, "severity": "critical",
         "detail": (raised[0] + more)[:200], "first_seen_at": now, "fired_at": now,
         "acked_by": "", "delivery_attempts": 0, "delivery_error": ""})
+
+
+def held(connection: Connection, terminal_id: str, limit: int = 200) -> list[HeldAnchor]:
+    """The anchors the terminal's log must still agree with, newest first: every chain since
+    the last reset staff acknowledged (an unacknowledged one keeps the older chain's anchors
+    in, and the terminal's log contradicts them)."""
+    acked = connection.execute(
+        select(func.max(_ALERTS.c.acked_at)).where(
+            _ALERTS.c.terminal_id == terminal_id, _ALERTS.c.rule == AUDIT_REWRITTEN,
+            _ALERTS.c.acked_at.is_not(None))
+    ).scalar()
+    from_epoch = 1
+    if acked is not None:
+        from_epoch = connection.execute(
+            select(func.max(_ANCHORS.c.epoch)).where(_ANCHORS.c.terminal_id == terminal_id,
+                                                     _ANCHORS.c.received_at <= acked)
+        ).scalar() or 1
+    rows = connection.execute(
+        select(_ANCHORS.c.entry_count, _ANCHORS.c.head_hash, _ANCHORS.c.key_id,
+               _ANCHORS.c.epoch, _ANCHORS.c.occurred_at)
+        .where(_ANCHORS.c.terminal_id == terminal_id, _ANCHORS.c.epoch >= from_epoch)
+        .order_by(_ANCHORS.c.id.desc()).limit(limit))
+    return [HeldAnchor(entry_count=r.entry_count, head_hash=r.head_hash, key_id=r.key_id,
+                       epoch=r.epoch, occurred_at=r.occurred_at) for r in rows]

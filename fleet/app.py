@@ -20,7 +20,15 @@ from fleet.console.web import install_error_pages
 from fleet.db.engine import make_engine, migrate, session_factory
 from fleet.metrics import FleetMetrics
 from fleet.ratelimit import TokenBuckets
-from fleet.routes import config, enrol, heartbeat, outbox, registry, verify_page
+from fleet.routes import (
+    audit_anchors,
+    config,
+    enrol,
+    heartbeat,
+    outbox,
+    registry,
+    verify_page,
+)
 from fleet.routes import metrics as metrics_route
 from fleet.settings import FleetSettings
 
@@ -100,6 +108,7 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
 
     app.include_router(console_router)  # the operations console, and `/` leads to it
     install_error_pages(app)
-    for module in (enrol, heartbeat, config, outbox, registry, verify_page, metrics_route):
+    for module in (enrol, heartbeat, config, outbox, registry, verify_page, metrics_route,
+                   audit_anchors):
         app.include_router(module.router)
     return app

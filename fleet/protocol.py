@@ -34,6 +34,7 @@ ENROL_PATH = "/api/v1/enrol"
 HEARTBEAT_PATH = "/api/v1/terminals/{terminal_id}/heartbeat"
 CONFIG_PATH = "/api/v1/terminals/{terminal_id}/config"
 OUTBOX_PATH = "/api/v1/terminals/{terminal_id}/outbox"
+AUDIT_ANCHORS_PATH = "/api/v1/terminals/{terminal_id}/audit-anchors"  # what the centre holds
 REGISTRY_PATH = "/api/v1/registry/{code}"  # code in grouped form XXXX-XXXX-XXXX-XXXX
 VERIFY_PATH = "/verify"  # public page; the QR code's URL, ?code=...&sha256=...
 HEALTH_PATH = "/health"
@@ -323,6 +324,24 @@ class AuditAnchor(_Event):
     head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     # Names the chain's key (not the key): a new one means a new chain, not a rewritten one.
     key_id: str = Field(default="", pattern=r"^([0-9a-f]{16})?$")
+
+
+class HeldAnchor(_Shape):
+    """An anchor of the terminal's chain as the centre holds it."""
+
+    entry_count: int = Field(ge=0)
+    head_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    key_id: str = ""
+    epoch: int = 1
+    occurred_at: AwareDatetime
+
+
+class HeldAnchors(_Shape):
+    """Answer of AUDIT_ANCHORS_PATH: the anchors the terminal's log must still agree with
+    (newest first), those of chains before an acknowledged reset left out."""
+
+    terminal_id: TerminalId
+    anchors: list[HeldAnchor]
 
 
 OutboxEvent = Annotated[

@@ -30,18 +30,53 @@ def register(subparsers: Any) -> None:
     p.add_argument("--anchor", action="append", default=[], metavar="SEQ:MAC",
                    help="an anchor from the journal or the fleet (repeatable); the anchor "
                         "file and the journal's anchors are always checked")
+    p.add_argument("--centre", action="store_true",
+                   help="also ask the fleet's centre for the anchors it holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_audit_verify)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _store(args: argparse.Namespace) -> Any:
     from kiosk.cli.services import open_store
 
+    return open_store(_settings(args))
+
+
+def centre_anchors(settings: Settings) -> Any:
+    """The anchors the fleet's centre holds of this terminal's chain (a SourceRead). Asked
+    for explicitly, a centre that cannot answer is a failure, not a note."""
+    from kiosk.fleet_link.client import FleetClient, LinkDown, LinkRefused
+    from kiosk.fleet_link.credential import load_credential
+    from kiosk.store.anchor import Anchor
+    from kiosk.store.anchor_check import SourceRead
+
+    if settings.fleet is None:
+        raise CliError("--centre: no [fleet] section in the config: this terminal reports to "
+                       "no centre")
+    fleet = settings.fleet
     try:
-        settings: Settings = load_settings(args.config)
-    except ConfigError as exc:
+        credential = load_credential(settings.resolved_data_dir(), fleet.url)
+    except ValueError as exc:
         raise CliError(str(exc)) from None
-    return open_store(settings)
+    if credential is None:
+        raise CliError("--centre: not enrolled: run kiosk-admin fleet enrol first")
+    with FleetClient(fleet.url, credential.terminal_id, credential.secret,
+                     timeout_s=fleet.timeout_s, ca_file=fleet.ca_file) as client:
+        try:
+            answer = client.audit_anchors()
+        except (LinkDown, LinkRefused) as exc:
+            raise CliError(f"--centre: cannot ask the centre at {fleet.url}: {exc}") from None
+    return SourceRead([
+        Anchor(a.entry_count, a.head_hash, 0, a.occurred_at.isoformat(timespec="seconds"),
+               answer.terminal_id, a.key_id) for a in answer.anchors],
+        "" if answer.anchors else "holds no anchor of this terminal yet")
 
 
 def read_pin(prompt: str) -> str:
@@ -93,6 +128,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         given = [Anchor.parse(value) for value in args.anchor]
     except AnchorError as exc:
         raise CliError(str(exc)) from None
+    centre = centre_anchors(_settings(args)) if args.centre else None
     store = _store(args)
     try:
         try:
@@ -104,6 +140,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "anchor file": SourceRead([stored] if stored is not None else [],
                                       "" if stored is not None else "missing"),
             "journal": read_journal(store.anchors.terminal_id),
+            **({"centre": centre} if centre is not None else {}),
         }
         key_id = store.audit.key_id
         mine = [a for read in sources.values() for a in comparable(read.anchors, key_id)]

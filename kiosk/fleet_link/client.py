@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from fleet.protocol import (
+    AUDIT_ANCHORS_PATH,
     CONFIG_PATH,
     ENROL_PATH,
     HEARTBEAT_PATH,
@@ -25,6 +26,7 @@ from fleet.protocol import (
     EnrolResponse,
     Heartbeat,
     HeartbeatAck,
+    HeldAnchors,
     OutboxBatch,
     RegistryLookup,
     auth_headers,
@@ -121,6 +123,10 @@ class FleetClient:
             except ValidationError:
                 raise exc from None
             raise BatchRefused(ack, _detail(exc.answer)) from None
+
+    def audit_anchors(self) -> HeldAnchors:
+        """The anchors of this terminal's audit chain the centre holds, newest first."""
+        return self._call("GET", self._path(AUDIT_ANCHORS_PATH), HeldAnchors)
 
     def lookup(self, code: str) -> RegistryLookup | None:
         try:

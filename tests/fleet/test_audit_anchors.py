@@ -6,6 +6,7 @@ console, listed and acknowledged by fleet-admin, sent to the webhook; a key rota
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,15 +15,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fleet.console.models import Alert
 from fleet.db.models import HeldAuditAnchor
 from fleet.protocol import AuditAnchor, EnrolRequest, OutboxBatch
 from fleet.settings import FleetSettings
 from kiosk.fleet_link.client import FleetClient
+from kiosk.fleet_link.credential import FleetCredential, save_credential
 from kiosk.fleet_link.sender import OutboxSender
 from kiosk.store import Store
+from kiosk.store.audit import keyed_mac
 from kiosk.store.keys import TerminalKeys
+from kiosk.store.models import AuditEntry
 from kiosk.store.outbox import ANCHOR_EVERY
 from tests.fleet.conftest import FakeClock, LiveServer, add_terminal
 from tests.fleet.console.helpers import add_user, form_csrf, sign_in
@@ -53,6 +58,36 @@ class Terminal:
         self.client = FleetClient(url, terminal_id, secret)
         self.sender = OutboxSender(self.store.outbox, self.client, terminal_id)
         self.id = terminal_id
+        self.data = data
+        save_credential(data, FleetCredential(terminal_id, secret, "north", url))
+        (data / "kiosk.toml").write_text(
+            f'demo = true\ndata_dir = "{data}"\nterminal_id = "{terminal_id}"\n\n'
+            f'[fleet]\nurl = "{url}"\n')
+        (data / "no-journal").mkdir()
+
+    def verify(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """kiosk-admin audit verify, with no journalctl on PATH."""
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "--config", str(self.data / "kiosk.toml"),
+             "audit", "verify", *args], capture_output=True, text=True, timeout=120, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(self.data / "no-journal")})
+
+    def rewrite_with_the_key(self, seq: int) -> None:
+        """An intruder with the key: one entry changed, the rest re-chained, the anchor file
+        made anew over it."""
+        key = self.store.keys.derive("audit-chain")
+        with Session(self.store.engine) as session, session.begin():
+            previous = None
+            for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+                if entry.seq == seq:
+                    entry.outcome = "rewritten"
+                if previous is not None:
+                    entry.prev_hash = previous
+                if entry.seq >= seq:
+                    entry.entry_hash = keyed_mac(key, entry)
+                previous = entry.entry_hash
+        self.store.anchors.file.path.unlink(missing_ok=True)
+        assert self.store.anchors.anchor("forged", force=True) is not None
 
     def write(self, n: int, action: str = "session_end") -> None:
         for _ in range(n):
@@ -203,6 +238,52 @@ def test_the_alert_goes_to_the_webhook(terminal: Terminal, live_server: LiveServ
     assert [(r["terminal_id"], r["rule"]) for r in receiver.received] == \
         [("T-1", "audit_rewritten")]
     assert receiver.received[0]["detail"].startswith("the audit log went back")
+
+
+def test_verify_centre_catches_a_log_and_anchor_file_rewritten_together(
+        terminal: Terminal) -> None:
+    terminal.store.anchors.sinks = []  # no journal: only the centre knows better
+    terminal.write(1, "terminal_start")
+    terminal.write(ANCHOR_EVERY + 5)
+    terminal.send()
+    terminal.rewrite_with_the_key(10)
+    alone = terminal.verify()
+    assert alone.returncode == 0, alone.stdout + alone.stderr  # consistent with itself
+    asked = terminal.verify("--centre")
+    assert asked.returncode == 1, asked.stdout + asked.stderr
+    assert "BROKEN: centre anchor of entry 50" in asked.stdout and "MAC differs" in asked.stdout
+    assert "centre: 2 anchor(s) checked" in asked.stdout
+
+
+def test_verify_centre_after_a_reset_staff_acknowledged(
+        terminal: Terminal, live_server: LiveServer, settings: FleetSettings) -> None:
+    terminal.store.anchors.sinks = []
+    terminal.write(ANCHOR_EVERY + 5)
+    terminal.send()
+    terminal.cut_after(20)  # wiped back to 20 lines by staff, say, with the anchor file
+    terminal.store.anchors.file.path.unlink(missing_ok=True)
+    terminal.write(1, "terminal_start")
+    terminal.send()
+    assert terminal.store.anchors.anchor("restart") is not None
+    refused = terminal.verify("--centre", "--json")
+    out = json.loads(refused.stdout)
+    assert refused.returncode == 1 and out["first_disagreement"]["source"] == "centre"
+    assert out["first_disagreement"]["seq"] == 50  # not acknowledged: the old chain counts
+    (alert,) = alerts(live_server.app)
+    assert fleet_admin(settings, "alert", "ack", str(alert.id)).returncode == 0
+    accepted = terminal.verify("--centre")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "centre: 1 anchor(s) checked" in accepted.stdout
+
+
+def test_verify_centre_without_a_centre_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "kiosk.toml").write_text(f'demo = true\ndata_dir = "{tmp_path}"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "--config", str(tmp_path / "kiosk.toml"), "audit",
+         "verify", "--centre"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1 and "no [fleet] section" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def fleet_admin(settings: FleetSettings, *args: str) -> subprocess.CompletedProcess[str]:
