@@ -51,7 +51,9 @@ class ReaderCardPort:
     card lies there) with the card that was left; the same card is ignored and looked at again
     every `recheck_s`, another card is the new citizen's. So a quick swap (lifted and another
     placed faster than the reader can notice the slot empty) serves the next citizen, and
-    lifting the card clears the guard at once.
+    lifting the card clears the guard at once. A left card that was not the one read in the
+    session (none was read, or that one was lifted) is unknown: the first card read at the
+    next card step is taken to be it, and is served only after a lift.
     """
 
     def __init__(
@@ -120,7 +122,12 @@ class ReaderCardPort:
 
     def _on_status(self, _status: DeviceStatus) -> None:
         with self._lock:
-            if self._left_behind and not self._card_present():
+            if self._card_present():
+                return
+            # The card read in this session is gone: a card lying there at its end is one
+            # nobody has read, not that one.
+            self._session_card = None
+            if self._left_behind:
                 self._left_behind, self._left_card = False, None  # lifted: the guard ends
 
     def _on_event(self, event: CardEvent) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from devices.idcard.codec import Command
 from devices.idcard.reader import IdCardReader
 from devices.idcard.sim_core import SimulatedReader, demo_cards
+from devices.status import CardPresence
 from kiosk.ports import CARD_EXPIRED, ReaderCardPort
 
 ZHANG = demo_cards()["zhang_wei"]
@@ -126,6 +127,43 @@ def test_the_same_card_put_back_after_a_lift_is_read() -> None:
         assert second.event.wait(5) and second.people == [ZHANG.id_number]
     finally:
         reader.stop()
+
+
+def test_a_different_card_left_after_the_read_card_was_lifted_is_not_read() -> None:
+    """Citizen A's card was read, then lifted, and another card (a relative's) laid down
+    before A walked away. That card is A's leaving too: the next citizen's card step must
+    not take it for their own just because it is not the card read in A's session."""
+    sim = SimulatedReader()
+    reader = _reader(sim)
+    try:
+        port = ReaderCardPort(reader, recheck_s=0.2)
+        first = Reads()
+        sim.place_card(ZHANG)
+        port.arm(first)
+        assert first.event.wait(5) and first.people == [ZHANG.id_number]
+        port.disarm()
+        sim.remove_card()
+        _wait_for(lambda: not _present(reader))
+        sim.place_card(LI)
+        _wait_for(lambda: _present(reader))
+        port.session_ended()  # A walks away; LI's card stays on the reader
+        assert port.guarding
+
+        second = Reads()
+        port.arm(second)
+        _wait_for(lambda: second.event.is_set() or sim.commands[Command.READ_TEXT_PHOTO] >= 3)
+        assert not second.event.is_set(), "a card the previous citizen left was read"
+        sim.remove_card()
+        _wait_for(lambda: not port.guarding)  # lifted: the guard ends
+        sim.place_card(LI)
+        assert second.event.wait(5) and second.people == [LI.id_number]
+    finally:
+        reader.stop()
+
+
+def _present(reader: IdCardReader) -> bool:
+    block = reader.status.reader
+    return block is not None and block.card is CardPresence.PRESENT
 
 
 def _wait_for(condition) -> None:
