@@ -16,7 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kiosk.store.anchor import ANCHOR_FILE, AuditAnchors, FileAnchorSink
+from kiosk.store.anchor import (
+    ANCHOR_FILE,
+    AuditAnchors,
+    FileAnchorSink,
+    JournalAnchorSink,
+    OutboxAnchorSink,
+)
 from kiosk.store.archive import SealArchive
 from kiosk.store.audit import AuditLog
 from kiosk.store.credentials import Credentials
@@ -82,8 +88,9 @@ class Store:
             ),
             outbox=outbox,
             issuance=Issuance(audit, certificates, jobs),
-            anchors=AuditAnchors(audit, FileAnchorSink(Path(key_dir) / ANCHOR_FILE, keys),
-                                 terminal_id),
+            anchors=AuditAnchors(
+                audit, FileAnchorSink(Path(key_dir) / ANCHOR_FILE, keys), terminal_id,
+                [JournalAnchorSink(), OutboxAnchorSink(audit)] if fleet_outbox else None),
             archive=SealArchive(sessions, keys),
         )
 

@@ -3,10 +3,10 @@
 A keyed chain shows an edited line, but not a cut tail: delete the last lines (or all of them)
 and what is left is still a valid chain. So the head, its position and MAC, is written where
 the database cannot take it back: the system journal, a file of its own in the data directory
-(with its own MAC), and, with a fleet, the central service (any `AnchorSink` added to
-`AuditAnchors.sinks`). `kiosk-admin audit verify` compares the log with every anchor it can
-find (kiosk.store.anchor_check): the anchor file, the journal's anchor lines, and any given
-with `--anchor SEQ:MAC`.
+(with its own MAC), and, with a fleet, the central service (through the outbox).
+`kiosk-admin audit verify` compares the log with every anchor it can find
+(kiosk.store.anchor_check): the anchor file, the journal's anchor lines, with `--centre` the
+centre's, and any given with `--anchor SEQ:MAC`.
 
 Anchors only move forward: an anchor is written only when the log still holds the previously
 anchored entry unchanged, so a truncated log is never blessed by a fresh anchor. With no anchor
@@ -149,6 +149,17 @@ class JournalAnchorSink:
         log.warning("%s reason=%s", anchor.line(), reason)
 
 
+class OutboxAnchorSink:
+    """The fleet's centre, through the outbox (kiosk.store.audit.AuditLog.send_anchor): the
+    centre then holds the head as of the last session, not only every 50th line."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self._audit = audit
+
+    def publish(self, anchor: Anchor, reason: str) -> None:
+        self._audit.send_anchor(anchor.seq, anchor.mac)
+
+
 class AuditAnchors:
     """Takes the chain's head and hands it to every sink (the file first)."""
 
@@ -157,7 +168,7 @@ class AuditAnchors:
         self.audit = audit
         self.file = file_sink
         self.terminal_id = terminal_id
-        # More places to send each anchor (the fleet link appends its own here).
+        # More places to send each anchor (with a fleet, an OutboxAnchorSink too).
         self.sinks: list[AnchorSink] = [JournalAnchorSink()] if sinks is None else sinks
         self._lock = threading.Lock()
         self._last: Anchor | None = None

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.store.keys import TerminalKeys
 from kiosk.store.models import AuditEntry, IssuedCertificate, PrintJob
-from kiosk.store.outbox import Outbox, audit_items, masked_text
+from kiosk.store.outbox import Outbox, anchor_item, audit_items, masked_text
 from services_catalog.model import AuthenticatedPerson, mask_id_number
 
 GENESIS = "0" * 64
@@ -173,6 +173,23 @@ class AuditLog:
             return
         for kind, payload in audit_items(entry, self.key_id):
             outbox.stage(session, kind, payload, entry.at)
+
+    def send_anchor(self, seq: int, mac: str) -> bool:
+        """Stage an anchor of entry `seq` for the centre, under the chain's lock and only while
+        that entry is still the head: anchors then reach the centre in the chain's order (an
+        older one behind a newer one an append staged would look like a cut there)."""
+        outbox = self._outbox
+        if outbox is None or not outbox.enabled:
+            return False
+        with self._lock, self._sessions.begin() as session:
+            _lock_chain(session)
+            last = session.scalars(
+                select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+            if last is None or last.seq != seq or last.entry_hash != mac:
+                return False  # moved on: the next anchor carries the newer head
+            kind, payload = anchor_item(seq, mac, self.key_id)
+            outbox.stage(session, kind, payload, datetime.now(UTC))
+        return True
 
     def record(
         self,

@@ -168,9 +168,13 @@ def audit_items(entry: Any, key_id: str = "") -> list[tuple[str, dict[str, Any]]
     if counter and entry.outcome == "ok" and entry.detail:
         items.append((USAGE, {"service_id": entry.detail[:64], "counter": counter, "delta": 1}))
     if entry.seq % ANCHOR_EVERY == 0 or entry.action == "terminal_start":
-        items.append((AUDIT_ANCHOR, {"entry_count": entry.seq, "head_hash": entry.entry_hash,
-                                     "key_id": key_id}))
+        items.append(anchor_item(entry.seq, entry.entry_hash, key_id))
     return items
+
+
+def anchor_item(seq: int, mac: str, key_id: str) -> tuple[str, dict[str, Any]]:
+    """An anchor of the chain for the centre: the entry's position and MAC, the key's id."""
+    return AUDIT_ANCHOR, {"entry_count": seq, "head_hash": mac, "key_id": key_id}
 
 
 def certificate_item(values: dict[str, Any]) -> tuple[str, dict[str, Any]]:

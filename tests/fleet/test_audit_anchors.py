@@ -170,6 +170,21 @@ def test_a_cut_log_is_an_alert_the_console_shows_and_staff_acknowledge(
     assert alert.acked_by == "wang" and alert.closed_at == clock()
 
 
+def test_a_session_end_anchor_reaches_the_centre_and_a_later_cut_shows(
+        terminal: Terminal, live_server: LiveServer) -> None:
+    """Between two 50th lines the centre holds the head as of the last session's end."""
+    terminal.write(1, "terminal_start")
+    terminal.write(29)
+    assert terminal.store.anchors.anchor("session_end") is not None
+    terminal.send()
+    assert held(live_server.app) == [(1, 1), (30, 1)]
+    terminal.cut_after(20)
+    terminal.write(1, "terminal_start")
+    terminal.send()
+    (alert,) = alerts(live_server.app)
+    assert alert.detail.startswith("the audit log went back from entry 30 to entry 21")
+
+
 def test_the_same_entry_with_another_mac_is_an_alert(terminal: Terminal,
                                                       live_server: LiveServer) -> None:
     terminal.write(ANCHOR_EVERY)

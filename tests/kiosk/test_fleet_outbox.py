@@ -186,3 +186,22 @@ def test_payloads_are_json_objects(tmp_path: Path) -> None:
         assert json.loads(raw)["entry"]["issued_at"] == "2026-11-30T09:00:00+00:00"
     finally:
         store.close()
+
+
+def test_an_anchor_goes_to_the_centre_only_while_it_is_the_head(tmp_path: Path) -> None:
+    """An anchor staged after a newer line's own would reach the centre out of order and
+    look like a cut there: it is dropped instead (the next anchor carries the newer head)."""
+    store = open_store(f"sqlite:///{tmp_path / 'k.sqlite3'}", tmp_path)
+    try:
+        store.anchors.sinks = store.anchors.sinks[1:]  # the outbox sink; no journal here
+        store.audit.record("session_end", "finished", actor="system")
+        anchor = store.anchors.anchor("session_end")
+        assert anchor is not None
+        sent = [i.payload for i in store.outbox.pending(100) if i.kind == "audit_anchor"]
+        assert sent == [{"entry_count": 1, "head_hash": anchor.mac,
+                         "key_id": store.audit.key_id}]
+        store.audit.record("session_end", "finished", actor="system")
+        assert store.audit.send_anchor(anchor.seq, anchor.mac) is False
+        assert len([i for i in store.outbox.pending(100) if i.kind == "audit_anchor"]) == 1
+    finally:
+        store.close()
