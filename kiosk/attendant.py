@@ -122,7 +122,7 @@ class AttendantDesk:
         return answered
 
     def config_problem(self) -> str:
-        """Why the config file's last edit was not applied ("" when it was)."""
+        """Why the config or switch file's last edit was not applied ("" when it was)."""
         problem: str = self._runtime.switches.problem
         return problem
 
@@ -132,7 +132,8 @@ class AttendantDesk:
                 for s in self._runtime.catalog.services]
 
     def set_service_enabled(self, service_id: str, enabled: bool) -> bool:
-        """Switch one service on this terminal now (kept in the config file); the new state."""
+        """Switch one service on this terminal now (kept in its switch file); the state now in
+        force, which a fleet's configuration may hold otherwise."""
         self._runtime.switches.set_enabled(service_id, enabled)
         service = self._runtime.catalog.get(service_id)
         return bool(service is not None and service.enabled)

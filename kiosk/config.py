@@ -10,8 +10,7 @@ import ipaddress
 import os
 import stat
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -136,6 +135,15 @@ class ServicesSettings(_Section):
     disabled: tuple[str, ...] = ()
     enabled: tuple[str, ...] = ()
     extra_catalog_dirs: tuple[Path, ...] = ()
+
+    def switched(self, on: Iterable[str], off: Iterable[str]) -> ServicesSettings:
+        """These switches with another layer's over them (the terminal's admin over the file,
+        the centre over both): a service the layer names takes the layer's state."""
+        on, off = set(on), set(off)
+        return self.model_copy(update={
+            "enabled": tuple(sorted((set(self.enabled) - off) | on)),
+            "disabled": tuple(sorted((set(self.disabled) - on) | off)),
+        })
 
 
 class HealthSettings(_Section):
@@ -324,7 +332,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
     if config_path.is_dir():
         raise ConfigError(f"{config_path}: is a directory, not a config file")
     try:
-        text = _read_config_bytes(config_path).decode("utf-8")
+        text = read_bounded_file(config_path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{config_path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
@@ -336,7 +344,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
-def _read_config_bytes(config_path: Path) -> bytes:
+def read_bounded_file(config_path: Path) -> bytes:
     """Read a regular file of bounded size. A FIFO, a device (/dev/zero) or a huge file would
     otherwise block or exhaust memory at start-up, where systemd would only see a hang."""
     # O_NONBLOCK: opening a FIFO with no writer must not wait; a regular file ignores it.
@@ -373,76 +381,13 @@ def settings_from_mapping(raw: dict[str, Any], source: str = "<config>") -> Sett
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        more = len(exc.errors()) - 1
-        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"{source}: field '{where}': {first['msg']}{tail}") from None
+        raise ConfigError(f"{source}: {validation_problem(exc)}") from None
 
 
-def set_service_enabled(path: Path, service_id: str, enabled: bool) -> None:
-    """Switch one service on this terminal by editing its config file in place.
-
-    tomlkit keeps the admin's comments and layout; the result is validated before it replaces
-    the file (atomically), so a failed edit never leaves a broken config behind.
-    """
-    import tomlkit
-
-    with _edit_lock(path):  # two admins at once: each edit reads the other's result
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        doc = tomlkit.parse(text)
-        services = doc.get("services")
-        if services is None:
-            services = tomlkit.table()
-            doc["services"] = services
-        disabled = [s for s in services.get("disabled", []) if s != service_id]
-        enabled_ids = [s for s in services.get("enabled", []) if s != service_id]
-        (enabled_ids if enabled else disabled).append(service_id)
-        services["disabled"] = sorted(disabled)
-        services["enabled"] = sorted(enabled_ids)
-        new_text = tomlkit.dumps(doc)
-        settings_from_mapping(parse_toml(new_text, str(path)), source=str(path))
-        replace_file_text(path, new_text)
-
-
-@contextmanager
-def _edit_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock for editing `path`, held on a file beside it: the config file itself
-    is replaced by each edit, so a lock on it would be a lock on a file already gone."""
-    import fcntl
-
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target.with_name(f".{target.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def replace_file_text(path: Path, text: str) -> None:
-    """Atomically give `path` new contents, as an editor that respects the admin would: a
-    symlink stays a symlink (its target is replaced), and the file keeps its mode and owner."""
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        before: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        before = None
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                 before.st_mode & 0o7777 if before else 0o644)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            if before is not None:
-                os.fchmod(out.fileno(), before.st_mode & 0o7777)  # the umask narrowed it
-                if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
-                    os.fchown(out.fileno(), before.st_uid, before.st_gid)
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def validation_problem(exc: ValidationError) -> str:
+    """The first problem pydantic found, as one line naming the field."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = len(exc.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"field '{where}': {first['msg']}{tail}"

@@ -1,8 +1,9 @@
-"""Watch the terminal's config file so that `kiosk-admin services enable|disable` (which edits
-it) reaches a running terminal without a restart.
+"""Watch the terminal's config file and its switch file, so that `kiosk-admin services
+enable|disable` (which writes the switch file) and an edit of the config reach a running
+terminal without a restart.
 
-A small polling thread, not inotify: it works the same on every filesystem, costs one stat a
-few seconds, and sees a file replaced atomically (as `set_service_enabled` does) as a change.
+A small polling thread, not inotify: it works the same on every filesystem, costs a stat or two
+every few seconds, and sees a file replaced atomically (as kiosk.switch_file does) as a change.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -27,25 +28,28 @@ def stamp(path: Path) -> Stamp:
 
 
 class ConfigWatcher:
-    def __init__(self, path: Path, on_change: Callable[[], None],
+    def __init__(self, paths: Sequence[Path], on_change: Callable[[], None],
                  interval_s: float = 2.0) -> None:
-        self.path = Path(path)
+        self.paths = [Path(p) for p in paths]
         self._on_change = on_change
         self._interval = interval_s
-        self._last = stamp(self.path)
+        self._last = self._stamps()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _stamps(self) -> list[Stamp]:
+        return [stamp(p) for p in self.paths]
+
     def check(self) -> bool:
-        """Call `on_change` if the file changed since the last look; True if it did."""
-        now = stamp(self.path)
+        """Call `on_change` if a file changed since the last look; True if one did."""
+        now = self._stamps()
         if now == self._last:
             return False
         self._last = now
         try:
             self._on_change()
         except Exception:  # a broken edit is logged; the terminal keeps its last switches
-            log.exception("config file %s changed but could not be applied", self.path)
+            log.exception("a watched file changed but could not be applied")
         return True
 
     def start(self) -> None:

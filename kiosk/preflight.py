@@ -32,10 +32,17 @@ class Preflight:
     seal_signers: dict[str, bool] = field(default_factory=dict)  # opened by the seals check
 
     def enabled_catalog(self) -> Any:
+        """The catalog as the terminal will offer it: the admin's switches over the file's."""
         if self.catalog is None:
+            from kiosk.config import ConfigError
+            from kiosk.switch_file import read_switches, switch_file_path
             from services_catalog.catalog import load_catalog
 
             s = self.settings
+            try:
+                s = read_switches(switch_file_path(s)).over(s)
+            except ConfigError:
+                pass  # the switches check reports it; the terminal runs on the file's
             self.catalog = load_catalog(s.services.extra_catalog_dirs, s.service_enabled_override)
         return self.catalog
 
@@ -93,6 +100,21 @@ def service_requirements(settings: Settings, catalog: Any) -> Iterator[str]:
     for seal in sorted(needed - set(settings.seals)):
         yield (f"seals.{seal}: not configured, but enabled printable services are sealed with it "
                "(add [seals." + seal + "], or disable them)")
+
+
+def check_switches(ctx: Preflight) -> Iterator[str]:
+    """The admin's switch file (kiosk.switch_file) can be read; the terminal would otherwise
+    run on the config file's switches alone."""
+    from kiosk.config import ConfigError
+    from kiosk.switch_file import read_switches, switch_file_path
+
+    path = switch_file_path(ctx.settings)
+    if not path.parent.is_dir():
+        return  # no data dir yet (or not a folder: the data_dir check says so)
+    try:
+        read_switches(path)
+    except ConfigError as exc:
+        yield str(exc)
 
 
 def check_data_dir(ctx: Preflight) -> Iterator[str]:
@@ -342,6 +364,7 @@ def _device_problem(name: str, device: Any, publisher: Any = None,
 
 CHECKS: list[Check] = [
     Check("config", check_config),
+    Check("switches", check_switches),
     Check("data_dir", check_data_dir),
     Check("database", check_database),
     Check("audit_key", check_audit_key),

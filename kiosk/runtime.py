@@ -102,8 +102,17 @@ class Runtime:
 
         if simulate:
             settings = settings.model_copy(update={"demo": True})
+        from kiosk.service_switches import ServiceSwitches
+        from kiosk.switch_file import switch_file_path
+
+        self.base_settings = settings  # the config file's own; the layers below lie over it
+        # What a fleet's centre decides beyond the settings (kiosk.fleet_link.config_sync);
+        # its document stays, so a local switch is merged under it again.
+        self.central_document: Any = None
+        # Local switches: the admin screen, and `kiosk-admin services enable|disable`.
+        self.switches = ServiceSwitches(self, config_path, switch_file_path(settings))
+        settings = self.switches.initial(settings)
         self.settings = settings
-        self.base_settings = settings  # the file's own; a fleet's document lies over it
         self.simulate = simulate
         self._place_delay_s = place_delay_s
         self._start_web = start_verify_web
@@ -126,12 +135,8 @@ class Runtime:
             staff_absent=lambda now: staff_absent_hint(self.settings, now),
             serving=False,  # the attract screen reacts once start-up has passed (start())
         )
-        from kiosk.service_switches import ServiceSwitches
         from kiosk.staff_calls import StaffCalls
 
-        # Local switches: the admin screen, and `kiosk-admin services` edits of the file.
-        self.central_document: Any = None  # a fleet's configuration, when it sent one
-        self.switches = ServiceSwitches(self, config_path)
         self.staff_calls = StaffCalls(
             settings.terminal_id, lambda now: staff_absent_hint(self.settings, now) is None,
             clock=lambda: self.runner.wall_clock(),
@@ -154,9 +159,6 @@ class Runtime:
         self.desk: Any = None
         self.face_port: Any = None
         self.receipt: Any = None
-        # What a fleet's centre decides beyond the settings (kiosk.fleet_link.config_sync);
-        # its document stays, so a local switch edit is merged under it again.
-        self.central_document: Any = None
         self.notices: tuple[Any, ...] = ()
         self.opening_hours: tuple[Any, ...] = ()
         self.config_listeners: list[Callable[[], None]] = []
@@ -356,12 +358,12 @@ class Runtime:
         self.staff_calls.subscribe(lambda call: self.store.audit.record(
             "staff_call", "raised", actor="citizen", detail=call.screen))
         self._stoppers.append(self.staff_calls.close)
-        if self.switches.config_path is not None:
-            from kiosk.config_watch import ConfigWatcher
+        from kiosk.config_watch import ConfigWatcher
 
-            watcher = ConfigWatcher(self.switches.config_path, self.switches.reload)
-            watcher.start()
-            self._stoppers.append(watcher.stop)
+        watcher = ConfigWatcher(self.switches.watched_paths(), self.switches.reload)
+        watcher.start()
+        self.switches.reload()  # a switch written while the terminal was starting
+        self._stoppers.append(watcher.stop)
         # Ready (READY=1, "in service") only once everything above has started: a failure
         # before this point abandons the start without a citizen ever having been let in.
         self.ready.set()

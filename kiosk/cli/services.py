@@ -13,13 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli import CliError
-from kiosk.config import (
-    ConfigError,
-    Settings,
-    default_config_path,
-    load_settings,
-    set_service_enabled,
-)
+from kiosk.config import ConfigError, Settings, load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -88,8 +82,15 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _catalog(settings: Settings) -> Any:
+    """The catalog as this terminal offers it: the config file's switches with the admin's
+    (the switch file in the data dir) over them; a fleet's configuration is the centre's."""
+    from kiosk.switch_file import read_switches, switch_file_path
     from services_catalog.catalog import load_catalog
 
+    try:
+        settings = read_switches(switch_file_path(settings)).over(settings)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
     return load_catalog(
         settings.services.extra_catalog_dirs, overrides=settings.service_enabled_override
     )
@@ -154,13 +155,21 @@ def _write_public_list(settings: Settings, catalog: Any, out: Path | None) -> in
 
 
 def cmd_switch(args: argparse.Namespace) -> int:
+    from kiosk.service_switches import refuse_unservable
+    from kiosk.switch_file import switch_file_path, write_switch
+
     settings = _settings(args)
     catalog = _catalog(settings)
     if args.id not in catalog:
         raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
-    path = Path(args.config) if args.config else default_config_path()
+    path = switch_file_path(settings)
+    if args.enabled:
+        try:
+            refuse_unservable(settings, args.id)
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
     try:
-        set_service_enabled(path, args.id, args.enabled)
+        write_switch(path, args.id, args.enabled)
     except (ConfigError, OSError) as exc:
         raise CliError(f"cannot update {path}: {exc}") from None
     # A running terminal watching this file applies it within seconds (kiosk.config_watch).
@@ -173,7 +182,7 @@ def cmd_switch(args: argparse.Namespace) -> int:
                        f"{type(exc).__name__}") from None
     finally:
         store.close()
-    print(f"{args.id}: {'enabled' if args.enabled else 'disabled'} in {path}")
+    print(f"{args.id}: {'enabled' if args.enabled else 'disabled'} on this terminal ({path})")
     return 0
 
 

@@ -27,11 +27,7 @@ FILE_NAME = "fleet-config.json"
 
 def merge_settings(local: Settings, document: ConfigDocument) -> Settings:
     """The terminal's settings with the centre's document applied over them."""
-    central_on, central_off = set(document.services_enabled), set(document.services_disabled)
-    services = local.services.model_copy(update={
-        "enabled": tuple(sorted((set(local.services.enabled) - central_off) | central_on)),
-        "disabled": tuple(sorted((set(local.services.disabled) - central_on) | central_off)),
-    })
+    services = local.services.switched(document.services_enabled, document.services_disabled)
     update: dict[str, object] = {"services": services}
     if document.hall_phone:
         update["hall_phone"] = document.hall_phone

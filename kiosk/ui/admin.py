@@ -1,6 +1,6 @@
 """The admin's service switches on the terminal itself (after the admin PIN): every service
 with its state; a tap switches it, at once, for the running terminal (kiosk.service_switches
-keeps it in the config file and the audit log)."""
+keeps it in the terminal's switch file and the audit log)."""
 
 from __future__ import annotations
 
@@ -97,10 +97,13 @@ class AdminServicesPage(QWidget):
         wanted = not switch.enabled
         self.result.setText(s("working", self.language))
         self.background.run(lambda: admin.set_service_enabled(service_id, wanted),
-                            self._switched)
+                            lambda ok, value: self._switched(ok, value, wanted))
 
-    def _switched(self, ok: bool, value: Any) -> None:
-        if ok:
+    def _switched(self, ok: bool, value: Any, wanted: bool) -> None:
+        if ok and value != wanted:  # kept here, but a fleet's configuration lies over it
+            self.result.setText(s("switch_held_on" if value else "switch_held_off",
+                                  self.language))
+        elif ok:
             self.result.setText(s("action_ok", self.language))
         elif isinstance(value, OSError):  # never a raw errno in front of staff
             self.result.setText(s("switch_not_writable", self.language))

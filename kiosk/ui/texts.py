@@ -288,18 +288,23 @@ STAFF: dict[str, Pair] = {
     "test_printed": ("测试页已打出。", "The test page printed."),
     "services_admin": ("业务开关（管理员）", "Services (admin)"),
     "admin_title": ("业务开关", "Switch services"),
-    "admin_note": ("点一项即可开启或关闭，立即生效并记录在本机配置文件和审计日志中。",
-                   "Tap one to switch it on or off: it applies at once, and is kept in this "
-                   "terminal's config file and the audit log."),
+    "admin_note": ("点一项即可开启或关闭，立即生效，保存在本机并记入审计日志。",
+                   "Tap one to switch it on or off: it applies at once, is kept on this "
+                   "terminal and goes into the audit log."),
     "service_on": ("已开启", "on"),
     "service_off": ("已关闭", "off"),
     "back_to_panel": ("返回工作人员面板", "Back to the panel"),
     "switch_failed": ("未能切换：{detail}", "Not switched: {detail}"),
     "switch_not_writable": (
-        "未能切换：本机不能写入保存开关的文件（只读或没有权限）。请管理员在终端上用 "
-        "kiosk-admin services 切换。",
-        "Not switched: this terminal cannot write the file that keeps the switches (read-only "
-        "or no permission). An administrator can switch it with kiosk-admin services."),
+        "未能切换：本机无法保存开关（存储已满、只读或没有权限），业务状态没有改变。请联系运维人员。",
+        "Not switched: this terminal cannot save the switch (storage full, read-only or no "
+        "permission); nothing changed. Please call the maintenance team."),
+    "switch_held_off": (
+        "已保存在本机，但中心的统一配置仍使该业务关闭。",
+        "Kept on this terminal, but the centre's configuration keeps the service off."),
+    "switch_held_on": (
+        "已保存在本机，但中心的统一配置仍使该业务开启。",
+        "Kept on this terminal, but the centre's configuration keeps the service on."),
     "clear_jam": ("清理打印队列", "Clear printer queue"),
     "exit": ("退出工作人员模式", "Leave attendant mode"),
     "working": ("正在执行…", "Working…"),

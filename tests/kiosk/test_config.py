@@ -1,4 +1,4 @@
-"""The config file: defaults, the shipped example, clear errors, and in-place service switches."""
+"""The config file: defaults, the shipped example, clear errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ConfigError, Settings, load_settings, set_service_enabled
+from kiosk.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,34 +70,3 @@ def test_a_broken_file_names_file_line_and_field(tmp_path: Path, text: str, expe
     assert "\n" not in message
 
 
-def test_switching_a_service_keeps_comments_and_validates(tmp_path: Path) -> None:
-    path = tmp_path / "kiosk.toml"
-    path.write_text("# hall 3, by the door\nterminal_id = \"T-3\"\n", encoding="utf-8")
-    set_service_enabled(path, "pension.payment_details", False)
-    set_service_enabled(path, "housing_fund.deposit_certificate", False)
-    set_service_enabled(path, "pension.payment_details", True)
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("# hall 3, by the door")
-    settings = load_settings(path)
-    assert settings.services.disabled == ("housing_fund.deposit_certificate",)
-    assert settings.services.enabled == ("pension.payment_details",)
-    assert isinstance(settings, Settings)
-
-
-def _switch_off(path: str, service_id: str) -> None:
-    set_service_enabled(Path(path), service_id, False)
-
-
-def test_switches_from_several_processes_at_once_are_all_kept(tmp_path: Path) -> None:
-    """Two admins (or a script and the admin screen) switching at the same moment: each
-    read-modify-write waits for the other, so no switch is silently lost."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from services_catalog.catalog import load_catalog
-
-    path = tmp_path / "kiosk.toml"
-    path.write_text("# shared\n", encoding="utf-8")
-    ids = [s.id for s in load_catalog().services][:24]
-    with ProcessPoolExecutor(max_workers=8) as pool:
-        list(pool.map(_switch_off, [str(path)] * len(ids), ids))
-    assert sorted(load_settings(path).services.disabled) == sorted(ids)

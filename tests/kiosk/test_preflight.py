@@ -157,3 +157,32 @@ def test_cli_on_a_broken_config_names_it(tmp_path: Path) -> None:
     done = _admin("--config", str(path), "preflight", env={})
     assert done.returncode == 1
     assert done.stdout.startswith("config: ") and "reader.baud" in done.stdout
+
+
+def test_the_admins_switches_are_checked_as_the_terminal_will_run(tmp_path: Path,
+                                                                  environ) -> None:
+    """The switch file in the data dir lies over the config: a broken one is named, and a
+    service switched on there without its back-end is found; `services enable` refuses it."""
+    from kiosk.switch_file import FILE_NAME, write_switch
+    from services_catalog.catalog import load_catalog
+
+    terminal = service_terminal(tmp_path)
+    fund = sorted(s.id for s in load_catalog().services if s.adapter == "housing_fund")
+    text = terminal.config.read_text(encoding="utf-8")
+    section = text.index("[backends.housing_fund]")
+    text = text[:section] + text[text.index("\n\n", section) + 2:]  # no fund back-end here
+    text = text.replace('disabled = ["real_estate.seizure_info"]',
+                        f"disabled = {json.dumps(fund)}")
+    terminal.config.write_text(text, encoding="utf-8")
+    assert _findings(terminal, environ) == []
+    env = {**terminal.env, "GOV_KIOSK_CONFIG": str(terminal.config)}
+    done = _admin("services", "enable", fund[0], env=env)
+    assert done.returncode == 1 and "backends.housing_fund.base_url" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (terminal.data_dir / FILE_NAME).exists()
+    write_switch(terminal.data_dir / FILE_NAME, fund[0], True)  # by hand, past the check
+    lines = _findings(terminal, environ)
+    assert lines and all(line.startswith("config: backends.housing_fund") for line in lines)
+    (terminal.data_dir / FILE_NAME).write_text("enabled = [", encoding="utf-8")
+    lines = _findings(terminal, environ)
+    assert len(lines) == 1 and lines[0].startswith("switches: ") and FILE_NAME in lines[0]

@@ -18,6 +18,7 @@ from kiosk.config_watch import ConfigWatcher
 from kiosk.flow import Screen
 from kiosk.runtime import Runtime
 from kiosk.staff_calls import StaffCalls
+from kiosk.switch_file import FILE_NAME, read_switches, write_switch
 
 from .test_cli import admin
 
@@ -66,13 +67,14 @@ def test_the_command_line_reaches_the_running_terminal(running) -> None:
     _wait(lambda: rt.catalog.get(SERVICE).enabled)  # type: ignore[union-attr]
 
 
-def test_the_admin_screen_switches_at_once_and_keeps_it_in_the_file(running) -> None:
-    rt, config, _ = running
+def test_the_admin_screen_switches_at_once_and_keeps_it_in_the_data_dir(running) -> None:
+    rt, config, tmp_path = running
     desk = AttendantDesk(rt)
+    before = config.read_bytes()
     assert desk.set_service_enabled(SERVICE, False) is False
     assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
-    assert SERVICE in config.read_text(encoding="utf-8")
-    assert "# the terminal's own file" in config.read_text(encoding="utf-8")  # comments kept
+    assert config.read_bytes() == before  # /etc is read-only on a terminal in service
+    assert read_switches(tmp_path / "data" / FILE_NAME).disabled == (SERVICE,)
     assert any(e.action == "service_switch" and e.outcome == "off" and e.detail == SERVICE
                for e in rt.store.audit.entries(50))
     assert desk.set_service_enabled(SERVICE, True) is True
@@ -80,15 +82,42 @@ def test_the_admin_screen_switches_at_once_and_keeps_it_in_the_file(running) -> 
     assert switches[SERVICE] and len(switches) == len(rt.catalog.services)
 
 
+def test_the_switches_outlive_a_restart_and_lie_over_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[services]\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    write_switch(tmp_path / "data" / FILE_NAME, SERVICE, True)  # the admin's, before a reboot
+    rt = Runtime.build(settings, simulate=True, start_verify_web=False, config_path=config)
+    try:
+        assert rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    finally:
+        rt.stop()
+
+
+def test_the_admin_learns_when_the_centre_holds_a_service(running) -> None:
+    from fleet.protocol import ConfigDocument
+
+    rt, _, _ = running
+    rt.switches.apply_central(ConfigDocument(services_disabled=[SERVICE]))
+    desk = AttendantDesk(rt)
+    assert desk.set_service_enabled(SERVICE, True) is False  # kept here, held off there
+    assert read_switches(rt.switches.switch_path).enabled == (SERVICE,)
+    rt.switches.apply_central(ConfigDocument())  # the centre lets go: the local switch rules
+    assert rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+
+
 def test_a_broken_edit_keeps_the_last_switches(tmp_path: Path) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text("", encoding="utf-8")
     seen: list[int] = []
-    watcher = ConfigWatcher(config, lambda: seen.append(1))
+    switches = tmp_path / FILE_NAME
+    watcher = ConfigWatcher([config, switches], lambda: seen.append(1))
     assert not watcher.check()
     config.write_text("[services]\ndisabled = ['x']\n", encoding="utf-8")
     assert watcher.check() and seen == [1]
     assert not watcher.check()
+    write_switch(switches, "x", True)  # a file that did not exist yet counts too
+    assert watcher.check() and seen == [1, 1]
 
 
 def test_staff_calls_by_day_and_none_at_night() -> None:
@@ -192,3 +221,32 @@ def test_a_fleet_apply_never_undoes_a_switch_made_while_it_ran(running) -> None:
     rt.switches.reload()  # nothing new in the file: nothing applied, nothing audited again
     applied = [e for e in rt.store.audit.entries(200) if e.action == "services_applied"]
     assert len(applied) == 1
+
+
+def test_a_broken_switch_file_keeps_the_last_switches_and_says_so(running) -> None:
+    rt, _, _ = running
+    desk = AttendantDesk(rt)
+    desk.set_service_enabled(SERVICE, False)
+    rt.switches.switch_path.write_text("disabled = [", encoding="utf-8")  # a disk error
+    rt.switches.reload()
+    assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    assert FILE_NAME in desk.config_problem() and "not valid TOML" in desk.config_problem()
+    rt.switches.switch_path.unlink()  # the maintenance team removes it
+    rt.switches.reload()
+    assert rt.catalog.get(SERVICE).enabled and desk.config_problem() == ""  # type: ignore[union-attr]
+
+
+def test_a_terminal_in_service_refuses_to_offer_a_service_it_cannot_serve(running) -> None:
+    """Switched on without its back-end, every citizen choosing it would fail and the next
+    start would refuse the whole terminal: the switch is refused, naming what is missing."""
+    from kiosk.config import ConfigError
+
+    rt, _, _ = running
+    desk = AttendantDesk(rt)
+    desk.set_service_enabled(SERVICE, False)
+    rt.base_settings = rt.base_settings.model_copy(update={"demo": False})
+    with pytest.raises(ConfigError, match="backends.electricity.base_url"):
+        desk.set_service_enabled(SERVICE, True)
+    assert read_switches(rt.switches.switch_path).disabled == (SERVICE,)
+    assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+    desk.set_service_enabled(SERVICE, False)  # switching off is always allowed

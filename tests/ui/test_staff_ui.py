@@ -75,12 +75,18 @@ def test_services_are_switched_behind_the_admin_pin(kiosk, catalog, shots_dir):
     kiosk.qtbot.waitUntil(lambda: button.text().endswith("已关闭"))
     assert kiosk.attendant.switched_off == {target}
     kiosk.shot(shots_dir, "admin_services")
-    # A config file the terminal may not write: words, not "[Errno 13] Permission denied".
-    kiosk.attendant.switch_error = PermissionError(13, "Permission denied", "/etc/x.lock")
+    # A data dir the terminal cannot write (full, read-only): words, not "[Errno 28] …".
+    kiosk.attendant.switch_error = OSError(28, "No space left on device", "/var/lib/x.tmp")
     kiosk.click(button)
-    kiosk.qtbot.waitUntil(lambda: "没有权限" in page.result.text())
+    kiosk.qtbot.waitUntil(lambda: "存储已满" in page.result.text())
     assert "Errno" not in page.result.text() and button.text().endswith("已关闭")
     kiosk.attendant.switch_error = None
+    # The centre's configuration holds it off: the admin is told, not shown "done".
+    kiosk.attendant.held_off_by_centre = {target}
+    kiosk.click(button)
+    kiosk.qtbot.waitUntil(lambda: "中心的统一配置" in page.result.text())
+    assert button.text().endswith("已关闭")
+    kiosk.shot(shots_dir, "admin_services_held_by_centre")
     kiosk.click(kiosk.find(QPushButton, "AdminBack"))
     kiosk.qtbot.waitUntil(lambda: w.current_page() is w.attendant_panel)
 

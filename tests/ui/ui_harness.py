@@ -160,6 +160,7 @@ class FakeAttendant:
         self.calls: list[Any] = []
         self.switched_off: set[str] = set()
         self.switch_error: Exception | None = None
+        self.held_off_by_centre: set[str] = set()
         self.catalog: Any = None
         self.problem = ""
 
@@ -216,12 +217,15 @@ class FakeAttendant:
         from kiosk.attendant import ServiceSwitch
 
         return [ServiceSwitch(s.id, s.name_zh, s.name_en, s.category.value,
-                              s.id not in self.switched_off) for s in self.catalog.services]
+                              s.id not in self.switched_off | self.held_off_by_centre)
+                for s in self.catalog.services]
 
     def set_service_enabled(self, service_id: str, enabled: bool) -> bool:
         if self.switch_error is not None:
             raise self.switch_error
         (self.switched_off.discard if enabled else self.switched_off.add)(service_id)
+        if service_id in self.held_off_by_centre:  # the fleet's configuration lies over it
+            return False
         return enabled
 
 

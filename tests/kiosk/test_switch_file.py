@@ -1,0 +1,161 @@
+"""The admin's service switches live in the data dir, the one place a terminal in service may
+write (kiosk.service: ProtectSystem=strict makes /etc read-only): the layering, concurrent
+writers, broken files, a read-only config dir, and root writing into the terminal's data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, ServicesSettings, Settings
+from kiosk.switch_file import (
+    FILE_NAME,
+    LocalSwitches,
+    read_switches,
+    render,
+    switch_file_path,
+    write_switch,
+)
+
+from .test_one_line_errors import _can_mount_read_only, _run, as_root
+
+SERVICE = "real_estate.seizure_info"
+
+
+def test_a_layer_over_another_wins_for_the_services_it_names() -> None:
+    file = ServicesSettings(disabled=("a", "b"), enabled=("c",))
+    switched = file.switched(on=["a"], off=["c", "d"])
+    assert switched.enabled == ("a",)
+    assert switched.disabled == ("b", "c", "d")
+    local = LocalSwitches().switched("x", False).switched("y", True).switched("x", True)
+    assert local == LocalSwitches(enabled=("x", "y"), disabled=())
+    settings = local.over(Settings(services=file))
+    assert settings.services.enabled == ("c", "x", "y")
+    assert settings.service_enabled_override("x") is True
+    assert settings.service_enabled_override("a") is False
+
+
+def test_written_switches_read_back_and_survive_a_second_writer(tmp_path: Path) -> None:
+    path = tmp_path / "data" / FILE_NAME
+    assert read_switches(path) == LocalSwitches()  # no file: no switches
+    write_switch(path, "pension.payment_detail", False)
+    write_switch(path, "housing_fund.deposit_certificate", False)
+    write_switch(path, "pension.payment_detail", True)
+    assert read_switches(path) == LocalSwitches(
+        enabled=("pension.payment_detail",), disabled=("housing_fund.deposit_certificate",))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.read_text(encoding="utf-8").startswith("# Services switched")
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def _switch_off(path: str, service_id: str) -> None:
+    write_switch(Path(path), service_id, False)
+
+
+def test_switches_from_several_processes_at_once_are_all_kept(tmp_path: Path) -> None:
+    """Two admins (or a script and the admin screen) switching at the same moment: each
+    read-modify-write waits for the other, so no switch is silently lost."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from services_catalog.catalog import load_catalog
+
+    path = tmp_path / FILE_NAME
+    ids = [s.id for s in load_catalog().services][:24]
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_switch_off, [str(path)] * len(ids), ids))
+    assert sorted(read_switches(path).disabled) == sorted(ids)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("disabled = [", "not valid TOML"),
+    ("disabled = 'one'", "disabled"),
+    ("colour = 'red'", "colour"),
+    ("\udcff", "UTF-8"),
+])
+def test_a_broken_switch_file_is_one_line_naming_it(tmp_path: Path, text: str,
+                                                     words: str) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ConfigError) as info:
+        read_switches(path)
+    assert str(path) in str(info.value) and words in str(info.value)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ConfigError):  # a switch over it would drop the switches it held
+        write_switch(path, SERVICE, False)
+
+
+def test_render_is_what_read_expects() -> None:
+    switches = LocalSwitches(enabled=('we"ird',), disabled=("a.b",))
+    import tomllib
+
+    assert LocalSwitches.model_validate(tomllib.loads(render(switches))) == switches
+
+
+def _listed(config: Path, data: Path) -> dict[str, bool]:
+    done = _run("kiosk-admin", "--config", str(config), "services", "list", "--json",
+                env={"GOV_KIOSK_DATA_DIR": str(data)})
+    assert done.returncode == 0, done.stderr
+    return {s["id"]: s["enabled"] for s in json.loads(done.stdout)}
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs a private read-only mount")
+def test_the_command_line_switches_with_the_config_dir_read_only(tmp_path: Path) -> None:
+    """What the shipped unit gives: /etc/gov-kiosk read-only, only the data dir writable."""
+    etc, data = tmp_path / "etc", tmp_path / "data"
+    etc.mkdir()
+    config = etc / "kiosk.toml"
+    config.write_text("# the admin's own file\n[services]\ndisabled = ['pension.payment_detail']\n",
+                      encoding="utf-8")
+    before = config.read_bytes()
+    env = {"GOV_KIOSK_DATA_DIR": str(data)}
+    for verb, service in (("disable", SERVICE), ("enable", "pension.payment_detail")):
+        done = _run("kiosk-admin", "--config", str(config), "services", verb, service,
+                    env=env, read_only=etc)
+        assert done.returncode == 0, done.stderr
+    assert config.read_bytes() == before  # nothing written beside the config
+    assert sorted(p.name for p in etc.iterdir()) == ["kiosk.toml"]
+    listed = _listed(config, data)
+    assert listed[SERVICE] is False
+    assert listed["pension.payment_detail"] is True  # the terminal's switch over the file's
+    assert read_switches(switch_file_path(Settings(data_dir=data))).disabled == (SERVICE,)
+
+
+@as_root
+def test_root_switching_in_the_terminals_data_dir_leaves_it_the_terminals(tmp_path: Path) -> None:
+    """`kiosk-admin` as root must not leave a root-owned switch file or lock behind: the
+    terminal's user (here uid 1234) has to replace them when its admin screen switches."""
+    top = Path(tempfile.mkdtemp(prefix="kiosk-switch-"))  # not under pytest's 0700 folder
+    try:
+        top.chmod(0o755)
+        data = top / "data"
+        data.mkdir(mode=0o700)
+        os.chown(data, 1234, 2345)
+        path = data / FILE_NAME
+        write_switch(path, SERVICE, False)  # as root
+        for made in (path, data / f".{FILE_NAME}.lock"):
+            info = made.stat()
+            assert (info.st_uid, info.st_gid) == (1234, 2345), made
+        # As the terminal's user, in a child (this interpreter lives under root's home,
+        # which another user cannot execute from).
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                os.setgroups([])
+                os.setgid(2345)
+                os.setuid(1234)
+                write_switch(path, "pension.payment_detail", False)
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert read_switches(path).disabled == ("pension.payment_detail", SERVICE)
+    finally:
+        import shutil
+
+        shutil.rmtree(top)
