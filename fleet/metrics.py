@@ -3,6 +3,8 @@
 Gauges (terminals by state, outbox backlog and lag, certificates per service) are computed at
 scrape time from PostgreSQL, so every server process behind a load balancer reports the same
 fleet-wide figures; counters (heartbeats, events, verifications) count what this process saw.
+Every label value comes from a fixed set: services outside the catalogue are counted as
+`other` (fleet.service_labels), so no terminal can add series at will.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fleet.db.models import Certificate, Terminal, TerminalStatus
 from fleet.liveness import FLEET_STATES, fleet_state
 from fleet.protocol import BatchAck, OutboxBatch
+from fleet.service_labels import catalogue_service_ids, service_label_sql
 from fleet.settings import FleetSettings
 
 
@@ -51,11 +54,11 @@ class _FleetCollector(Collector):
                 select(func.coalesce(func.sum(TerminalStatus.outbox_length), 0),
                        func.min(TerminalStatus.outbox_oldest_at))
             ).one()
+            label = service_label_sql(Certificate.service_id, catalogue_service_ids())
             per_service = session.execute(
-                select(Certificate.service_id, func.count(),
-                       func.count(Certificate.revoked_at))
-                .group_by(Certificate.service_id)
-                .order_by(Certificate.service_id)
+                select(label, func.count(), func.count(Certificate.revoked_at))
+                .group_by(label)
+                .order_by(label)
             ).all()
         terminals = GaugeMetricFamily("fleet_terminals", "Terminals by fleet state",
                                       labels=["state"])

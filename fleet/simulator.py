@@ -23,8 +23,10 @@ import httpx
 
 from fleet import protocol as p
 
-SERVICES = (("pension_statement", "养老金发放明细"), ("housing_fund_balance", "公积金余额"),
-            ("social_insurance_record", "社保缴费记录"))
+# Services of the bundled catalogue (services_catalog/data), as a real terminal offers them.
+SERVICES = (("pension.payment_detail", "养老金发放明细"),
+            ("housing_fund.deposit_certificate", "住房公积金缴存证明"),
+            ("social_insurance.enrollment_certificate", "个人社保参保证明"))
 
 
 def random_code() -> str:

@@ -105,8 +105,9 @@ def main() -> int:
         asyncio.run(_beat(url, terminals[:-1]))
         app.state.alerts.evaluate()
         with app.state.sessions() as session:
-            admin.set_config(session, "group", "zhengzhou", "service.housing_fund_balance",
-                             "off", "wang.li", clock())
+            admin.set_config(session, "group", "zhengzhou",
+                             "service.housing_fund.deposit_certificate", "off", "wang.li",
+                             clock())
         asyncio.run(_beat(url, terminals[:1]))
         code = terminals[0].issued[0].verification_code
         pages = {"login": "/console/login", "overview": "/console/",

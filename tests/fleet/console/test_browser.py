@@ -86,20 +86,20 @@ def test_sign_in_watch_a_terminal_go_offline_and_acknowledge_its_alert(
 
 def test_a_service_switched_off_leaves_the_terminals_catalog(browser, fleet) -> None:
     server, terminal = fleet
-    assert "pension_statement" in terminal.catalog()
+    assert "pension.payment_detail" in terminal.catalog()
     page = browser.new_page(viewport=DESKTOP)
     sign_in(page, server.url, "wang", PASSWORD)
     page.get_by_role("link", name="配置").click()
     form = page.locator("#service-form")
     form.get_by_label("范围").select_option("group")
     form.get_by_label("名称").fill("zhengzhou")
-    form.get_by_label("事项编号").fill("pension_statement")
+    form.get_by_label("事项编号").fill("pension.payment_detail")
     form.get_by_label("值").select_option("off")
     form.get_by_role("button", name="保存").click()
     first = page.locator("#changes tbody tr").first.inner_text()
     assert "wang" in first and "0/1" in first and "ZZ-1" in first
     run(_heartbeat(server.url, terminal))  # the answer names a new hash; the terminal pulls
-    assert "pension_statement" not in terminal.catalog()
+    assert "pension.payment_detail" not in terminal.catalog()
     run(_heartbeat(server.url, terminal))  # ...and says it has applied it
     page.reload()
     assert "1/1" in page.locator("#changes tbody tr").first.inner_text()
