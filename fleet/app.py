@@ -67,7 +67,8 @@ class SecurityHeaders:
 
 
 def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastAPI:
-    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size,
+                         connect_timeout_s=settings.database_connect_timeout_s)
     if run_migrations:
         migrate(engine)
 

@@ -24,6 +24,11 @@ def _database_arg(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("FLEET_DATABASE_URL") or default_database_url(),
         help="SQLAlchemy URL (default: $FLEET_DATABASE_URL, else SQLite in the data dir)",
     )
+    parser.add_argument(
+        "--database-connect-timeout", type=float, metavar="SECONDS",
+        default=os.environ.get("FLEET_DATABASE_CONNECT_TIMEOUT_S") or "10",
+        help="give up on a database that does not answer a new connection (default 10)",
+    )
 
 
 def server_main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +55,7 @@ def server_main(argv: Sequence[str] | None = None) -> int:
         verify_burst=args.verify_burst, enrol_rate_per_s=args.enrol_rate,
         enrol_burst=args.enrol_burst, alert_webhook_url=args.alert_webhook,
         alert_interval_s=args.alert_interval,
+        database_connect_timeout_s=args.database_connect_timeout,
     )
     print(f"fleet-server on http://{args.host}:{args.port}/ (database: "
           f"{_redacted(args.database_url)})", flush=True)
@@ -163,7 +169,7 @@ def _read_password() -> str:
 def admin_main(argv: Sequence[str] | None = None) -> int:
     args = _admin_parser().parse_args(argv)
     try:
-        engine = make_engine(args.database_url)
+        engine = make_engine(args.database_url, connect_timeout_s=args.database_connect_timeout)
         migrate(engine)
         with session_factory(engine)() as session:
             out = _dispatch(args, session)

@@ -23,6 +23,7 @@ _ENV = {
     "enrol_burst": ("FLEET_ENROL_BURST", float),
     "public_url": ("FLEET_PUBLIC_URL", str),
     "pool_size": ("FLEET_POOL_SIZE", int),
+    "database_connect_timeout_s": ("FLEET_DATABASE_CONNECT_TIMEOUT_S", float),
     "alert_interval_s": ("FLEET_ALERT_INTERVAL_S", float),
     "alert_webhook_url": ("FLEET_ALERT_WEBHOOK_URL", str),
 }

@@ -34,6 +34,9 @@ class FleetSettings:
     public_url: str = ""  # how the world reaches this service, e.g. https://verify.example.gov
     enrol_token_ttl_h: float = 72
     pool_size: int = 10
+    # Seconds to wait for the database to answer a new connection (PostgreSQL's
+    # connect_timeout; a `connect_timeout` in the URL wins).
+    database_connect_timeout_s: float = 10.0
     # The operations console: how often alert rules run (0: never, tests run them by hand),
     # and where alerts are POSTed as JSON ("" = shown on the console only).
     alert_interval_s: float = 15

@@ -192,6 +192,9 @@ class Settings(_Section):
     demo: bool = True
     data_dir: Path | None = None  # default: the user's data dir for gov-kiosk
     database_url: str = ""  # default: SQLite in data_dir; a PostgreSQL URL works too
+    # How long a PostgreSQL server may take to answer a new connection before the start or
+    # the request fails (a `connect_timeout` in the URL wins).
+    database_connect_timeout_s: float = Field(default=10.0, ge=1, le=300)
     audit_key_env: str = ""  # env var with the key that hashes ID numbers in the audit log
     reader: ReaderSettings = ReaderSettings()
     camera: CameraSettings = CameraSettings()

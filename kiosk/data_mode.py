@@ -112,7 +112,8 @@ def _drop_demo_records(settings: Settings, data_dir: Path) -> list[str]:
     )
 
     hasher = PasswordHasher()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(),
+                         settings.database_connect_timeout_s)
     dropped = []
     try:
         migrate(engine)

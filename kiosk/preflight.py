@@ -153,7 +153,7 @@ def check_database(ctx: Preflight) -> Iterator[str]:
 
     from kiosk.store.db import make_engine
 
-    engine = make_engine(url)
+    engine = make_engine(url, ctx.settings.database_connect_timeout_s)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

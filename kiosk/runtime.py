@@ -200,6 +200,7 @@ class Runtime:
             pin_max_failures=settings.attendant.max_failures,
             pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
             fleet_outbox=settings.fleet is not None,
+            connect_timeout_s=settings.database_connect_timeout_s,
             job_retention=timedelta(days=settings.certificates.keep_unprinted_days),
             create_key=settings.demo,  # in service a lost key is a reason, never replaced
         )

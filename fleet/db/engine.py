@@ -7,19 +7,32 @@ can share a database with a terminal's store without the two histories mixing.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy import URL, Engine, create_engine, event, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 VERSION_TABLE = "fleet_alembic_version"
 _MIGRATION_LOCK_KEY = 0x666C656574_6D6967  # "fleetmig": PostgreSQL advisory lock while migrating
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def connect_args(url: URL, connect_timeout_s: float) -> dict[str, Any]:
+    """libpq's own default waits for ever on a server that took the connection and never
+    answers: give it a deadline (whole seconds, at least 2, as libpq counts), unless the URL
+    names its own `connect_timeout`."""
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": max(2, math.ceil(connect_timeout_s))}
+
+
+def make_engine(url: str, *, pool_size: int = 10,
+                connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     parsed = make_url(url)
@@ -42,7 +55,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # pre-ping (a round trip per checkout, on the heartbeat path): a dropped connection fails
     # one request, SQLAlchemy then discards the whole pool, and the terminal retries.
     return create_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_recycle=1800
+        parsed, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_recycle=1800,
+        connect_args=connect_args(parsed, connect_timeout_s),
     )
 
 

@@ -78,6 +78,7 @@ def _open_store(settings: Settings) -> Any:
         pin_lockout=timedelta(seconds=settings.attendant.lockout_s),
         fleet_outbox=settings.fleet is not None,
         create_key=settings.demo,
+        connect_timeout_s=settings.database_connect_timeout_s,
     )
 
 

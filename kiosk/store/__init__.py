@@ -26,7 +26,7 @@ from kiosk.store.anchor import (
 from kiosk.store.archive import SealArchive
 from kiosk.store.audit import AuditLog
 from kiosk.store.credentials import Credentials
-from kiosk.store.db import make_engine, migrate, session_factory
+from kiosk.store.db import DEFAULT_CONNECT_TIMEOUT_S, make_engine, migrate, session_factory
 from kiosk.store.issuance import Issuance
 from kiosk.store.jobs import DEFAULT_RETENTION, RetainedJobs
 from kiosk.store.keys import TerminalKeys
@@ -60,11 +60,13 @@ class Store:
         fleet_outbox: bool = False,
         job_retention: timedelta = DEFAULT_RETENTION,
         create_key: bool = True,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
     ) -> Store:
         """`create_key` only in the demo: a terminal in service never makes itself a new key
-        (TerminalKeyError instead)."""
+        (TerminalKeyError instead). `connect_timeout_s`: how long a PostgreSQL server may
+        take to answer a new connection."""
         keys = TerminalKeys.open(Path(key_dir), key_env, create=create_key)
-        engine = make_engine(url)
+        engine = make_engine(url, connect_timeout_s)
         migrate(engine)
         sessions = session_factory(engine)
         # Only a terminal that reports to a fleet collects what the centre must learn.

@@ -5,26 +5,39 @@ A PostgreSQL URL works too (`postgresql://user@host/db`, through psycopg 3).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, make_url, select
+from sqlalchemy import URL, Engine, create_engine, event, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock key held while migrating (any constant, fixed forever).
 _MIGRATION_LOCK_KEY = 0x6B696F736B_6D6967  # "kioskmig"
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
 
 
-def make_engine(url: str) -> Engine:
+def connect_args(url: URL, connect_timeout_s: float) -> dict[str, Any]:
+    """libpq's own default waits for ever on a server that took the connection and never
+    answers (a start or a citizen's request would hang): give it a deadline (whole seconds,
+    at least 2, as libpq counts), unless the URL names its own `connect_timeout`."""
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": max(2, math.ceil(connect_timeout_s))}
+
+
+def make_engine(url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # The driver the project depends on; older SQLAlchemy would otherwise pick psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=True,
+                           connect_args=connect_args(parsed, connect_timeout_s))
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
