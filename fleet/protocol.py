@@ -15,17 +15,19 @@ Conventions:
   seq is acknowledged again and not counted twice. A batch whose first new event is not the
   next `seq` the centre expects is refused with 409 and a `BatchAck` telling what it holds.
 - No citizen's name or ID number in clear anywhere in this protocol: masked forms and keyed
-  hashes only. The centre refuses an event whose text carries an unmasked ID number.
+  hashes only. The centre refuses an event whose text carries an unmasked ID number, of any
+  card the terminal accepts (the rule is services_catalog's, which both sides may import).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from services_catalog.model import holder_number_in
 
 PROTOCOL_VERSION = 1
 
@@ -45,7 +47,6 @@ MISSED_HEARTBEATS_OFFLINE = 3  # three missed intervals and a terminal counts as
 MAX_BATCH_EVENTS = 500
 
 TERMINAL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
-_FULL_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
 def auth_headers(terminal_id: str, secret: str) -> dict[str, str]:
@@ -266,7 +267,10 @@ class _Event(_Shape):
 
 
 def _refuse_clear_id(value: str) -> str:
-    if _FULL_ID_NUMBER.search(value):
+    # The terminal's own rule (services_catalog.model), so every card it accepts is covered:
+    # resident ID cards, Hong Kong/Macao/Taiwan residence permits, and both foreign permanent
+    # resident card layouts (15 characters, 2017; 18 characters, 2023).
+    if holder_number_in(value):
         raise ValueError("an unmasked ID number must not leave the terminal")
     return value
 

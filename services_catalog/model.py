@@ -210,6 +210,12 @@ _HOLDER_NUMBER_IN_TEXT = re.compile(
 )
 
 
+def holder_number_in(text: str) -> bool:
+    """True when `text` carries a holder number of any kind the terminal accepts (the rule of
+    `mask_id_numbers_in`): what the centre refuses to receive in clear."""
+    return _HOLDER_NUMBER_IN_TEXT.search(text) is not None
+
+
 def mask_id_numbers_in(text: str) -> str:
     """`text` with every ID-number-shaped run masked (the one rule for logs, the audit
     outbox and the voice)."""

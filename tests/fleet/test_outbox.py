@@ -82,6 +82,10 @@ def test_an_unmasked_id_number_or_another_terminals_certificate_is_refused(
              "actor": "citizen", "action": "query", "outcome": "ok",
              "id_masked": "410402198805201238"}
     assert post(client, headers, [audit]).status_code == 422
+    # A foreign permanent resident card of 2017 (15 characters) and a residence permit too.
+    for number in ("USA110079060514", "81000019940823003X"):
+        assert post(client, headers, [{**audit, "id_masked": "", "detail": f"card {number}"}]
+                    ).status_code == 422
     other = SimulatedTerminal("T-2", "", clock=lambda: NOW)
     other.use_service()
     foreign = [e.model_dump(mode="json") for e in other.outbox]

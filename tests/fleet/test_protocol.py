@@ -71,6 +71,30 @@ def test_a_clear_id_number_is_refused(field: str) -> None:
     assert protocol.AuditEvent(**values)
 
 
+# One number of each card the terminal accepts (assets/cards): resident ID card, Hong Kong/
+# Macao/Taiwan residence permit (81/82/83), foreign permanent resident card of 2023 (18
+# characters) and of 2017 (15 characters: country code and twelve digits).
+HOLDER_NUMBERS = ["410402198805201238", "81000019940823003X", "820000199501011239",
+                  "830000198812310022", "911840198503120124", "USA110079060514"]
+
+
+@pytest.mark.parametrize("number", HOLDER_NUMBERS)
+@pytest.mark.parametrize("field", ["id_masked", "detail", "action"])
+def test_every_kind_of_holder_number_is_refused_in_clear_and_passes_masked(
+    field: str, number: str
+) -> None:
+    from services_catalog.model import is_holder_number, mask_id_number
+
+    values = {"key": "k" * 16, "seq": 1, "occurred_at": NOW, "actor": "citizen",
+              "action": "query", "outcome": "ok"}
+    assert is_holder_number(number)  # a number the terminal accepts...
+    in_text = [] if field == "id_masked" else [f"持证人{number}已查询", f"holder {number}."]
+    for clear in (number, number.lower(), *in_text):
+        with pytest.raises(ValidationError, match="unmasked ID number"):  # ...never leaves it
+            protocol.AuditEvent(**{**values, field: clear})
+    assert protocol.AuditEvent(**{**values, field: mask_id_number(number)})
+
+
 def _entry(**changes: object) -> dict:
     entry = RegistryEntry(
         "ABCD-EFGH-JKLM-NPQR", "a" * 64, "pension", "养老金", "张*", "b" * 64, NOW, "T-1",
@@ -86,6 +110,9 @@ def _entry(**changes: object) -> dict:
     {"service_name_zh": "养老金 410403195608120028"},
     {"issuer_name_zh": "11010519491231002X"},
     {"seal_id": "410425197311034513"},
+    {"service_name_zh": "养老金 81000019940823003X"},
+    {"issuer_name_zh": "911840198503120124"},
+    {"seal_id": "USA110079060514"},
     {"service_id": "x" * 10_000},
 ])
 def test_a_registry_entry_with_a_name_or_number_in_clear_is_refused(changes: dict) -> None:
