@@ -11,8 +11,6 @@ its token's module (the vendor's .so) and label in the config.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,18 +212,40 @@ def softhsm_token(directory: Path, label: str, pin: str) -> TokenSpec:
         os.environ["SOFTHSM2_CONF"] = conf = str(conf_path)
     lib = _lib(module)
     if not any(t.label == label for t in lib.get_tokens()):
-        util = shutil.which("softhsm2-util")
-        if util is None:
-            raise SealUnavailable("softhsm2-util not found (Debian package softhsm2)")
-        done = subprocess.run(
-            [util, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", pin],
-            capture_output=True, text=True, env={**os.environ, "SOFTHSM2_CONF": conf},
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SealUnavailable(f"cannot make the SoftHSM2 token: {done.stderr.strip()}")
-        lib.reinitialize()  # the module sees the new token only after a fresh C_Initialize
+        _init_free_token(lib, module, label, pin)
     return TokenSpec(module, label, pin)
+
+
+def _init_free_token(lib: Any, module: str, label: str, pin: str) -> None:
+    """Initialise SoftHSM's free slot as token `label` with `pin` as SO and user PIN, through
+    the PKCS#11 calls themselves: `softhsm2-util --pin` would put the PIN on a command line,
+    readable by every user in `ps`, and it reads PINs from nothing but a terminal.
+    python-pkcs11 has no C_InitToken, so that one call goes to the module (already loaded and
+    initialised by python-pkcs11 in this process) through ctypes."""
+    import ctypes
+
+    import pkcs11
+    from pkcs11 import TokenFlag
+
+    free = [slot for slot in lib.get_slots(token_present=True)
+            if not slot.get_token().flags & TokenFlag.TOKEN_INITIALIZED]
+    if not free:
+        raise SealUnavailable("cannot make the SoftHSM2 token: no free slot")
+    init_token = ctypes.CDLL(module).C_InitToken
+    init_token.restype = ctypes.c_ulong
+    init_token.argtypes = [ctypes.c_ulong, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    secret = pin.encode()
+    padded_label = label.encode()[:32].ljust(32, b" ")  # CK_UTF8CHAR[32], blank-padded
+    rv = init_token(free[0].slot_id, secret, len(secret), padded_label)
+    if rv != 0:
+        raise SealUnavailable(f"cannot make the SoftHSM2 token: C_InitToken returned {rv:#x}")
+    lib.reinitialize()  # the module shows the new token only after a fresh C_Initialize
+    try:
+        with lib.get_token(token_label=label).open(so_pin=pin, rw=True) as session:
+            session.init_pin(pin)
+    except pkcs11.PKCS11Error as exc:
+        raise SealUnavailable(
+            f"cannot set the SoftHSM2 token's PIN ({type(exc).__name__})") from None
 
 
 def days_left(cert: x509.Certificate, now: datetime | None = None) -> float:
