@@ -74,11 +74,18 @@ class Journal:
         script = bin_dir / "journalctl"
         script.write_text(
             f"#!{sys.executable}\n"
-            "import sys\n"
+            "import json, sys\n"
             "args = sys.argv[1:]\n"
             "assert args[args.index('-o') + 1] == 'json', args\n"
+            "wanted = [a.split('=', 1)[1].split(',') for a in args\n"
+            "          if a.startswith('--output-fields=')]\n"
             "if 'SYSLOG_IDENTIFIER=gov-kiosk-audit' in args:\n"
-            f"    sys.stdout.write(open({str(tmp_path / 'journal.json')!r}).read())\n"
+            f"    for line in open({str(tmp_path / 'journal.json')!r}):\n"
+            "        record = json.loads(line)\n"
+            "        if wanted:  # as journalctl does: the fields asked for, and its own\n"
+            "            record = {k: v for k, v in record.items()\n"
+            "                      if k in wanted[0] or k.startswith('__')}\n"
+            "        print(json.dumps(record, ensure_ascii=False))\n"
             "else:\n"
             "    print('-- No entries --', file=sys.stderr)\n")
         script.chmod(script.stat().st_mode | stat.S_IXUSR)
