@@ -52,7 +52,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from kiosk.runtime import build_issuer
     from printing.errors import CertificateError
     from services_catalog.errors import AdapterError
-    from services_catalog.model import AuthenticatedPerson, is_id_number
+    from services_catalog.model import AuthenticatedPerson, is_holder_number
 
     settings = _settings(args)
     if not settings.demo:
@@ -66,8 +66,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
     if not service.printable:
         raise CliError(f"{service.id} ({service.name_zh}) does not issue a certificate")
     id_number = args.id_number.strip().upper()
-    if not is_id_number(id_number):
-        raise CliError("--id-number is not a valid resident ID number")
+    if not is_holder_number(id_number):
+        raise CliError("--id-number is not the number of an accepted card (resident ID card, "
+                       "residence permit, foreign permanent resident ID card)")
     # The admin stands in for a citizen who passed the card and face checks at the terminal.
     person = AuthenticatedPerson(id_number, _holder_name(id_number, args.name), True)
     try:

@@ -234,7 +234,7 @@ def _gateway(settings: Settings, catalog: Any, family: str) -> Iterator[Any]:
 
 def cmd_try(args: argparse.Namespace) -> int:
     from services_catalog.errors import AdapterError
-    from services_catalog.model import AuthenticatedPerson, is_id_number
+    from services_catalog.model import AuthenticatedPerson, is_holder_number
 
     settings = _settings(args)
     catalog = _catalog(settings)
@@ -242,8 +242,9 @@ def cmd_try(args: argparse.Namespace) -> int:
     if service is None:
         raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
     id_number = args.id_number.strip().upper()
-    if not is_id_number(id_number):
-        raise CliError("--id-number is not a valid resident ID number")
+    if not is_holder_number(id_number):
+        raise CliError("--id-number is not the number of an accepted card (resident ID card, "
+                       "residence permit, foreign permanent resident ID card)")
     inputs = _inputs(args.input, service)
     try:
         now = datetime.fromisoformat(args.at) if args.at else datetime.now()

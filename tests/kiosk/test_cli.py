@@ -129,3 +129,18 @@ def test_output_into_a_closed_pipe_ends_quietly() -> None:
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 141  # 128 + SIGPIPE, as the shell reports a piped command
+
+
+@pytest.mark.parametrize("number", ["81000019940823003X",  # Hong Kong residence permit
+                                    "USA110079060514"])  # foreign permanent resident, 2017
+def test_services_try_takes_every_card_the_terminal_accepts(tmp_path: Path, number: str) -> None:
+    """The terminal serves permit and foreign-card holders; the admin's tool must reach the
+    back-end for them too (the demo back-end knows none of them: a plain "no record")."""
+    env = {"GOV_KIOSK_DATA_DIR": str(tmp_path / "data"),
+           "GOV_KIOSK_CONFIG": str(tmp_path / "kiosk.toml")}
+    done = admin("services", "try", "electricity.balance", "--id-number", number, "--at", NOON,
+                 env_extra=env)
+    assert "no such person" in done.stderr, done.stderr
+    done = admin("services", "try", "electricity.balance", "--id-number", number[:-1],
+                 "--at", NOON, env_extra=env)
+    assert done.returncode != 0 and "not the number of an accepted card" in done.stderr
