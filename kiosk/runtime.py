@@ -631,8 +631,7 @@ def build_issuer(
 
         seals = build_seals(settings, data_dir)
     keyring, trust_root = seals.keyring, seals.demo_trust_root
-    issuer = CertificateIssuer(keyring, store.certificates,
-                               holder_id_key=store.keys.derive("id-hash"))
+    issuer = CertificateIssuer(keyring, holder_id_key=store.keys.derive("id-hash"))
 
     # The department's archive copy goes into the same transaction as the registry entry (a
     # hook of the issuance); a copy sealed B-B waits there for its time stamp.

@@ -1,8 +1,9 @@
 """Issuing a certificate: code and hash, layout, seal, signature, registry entry.
 
 `issue_certificate` is the whole pipeline for one document; `CertificateIssuer` keeps what is
-expensive to load (the font, one signer per department) and records every certificate it
-issues in a registry. The kiosk builds one issuer at start-up and calls `issue` per citizen.
+expensive to load (the font, one signer per department). Neither records anything: the
+certificate's registry entry is written by the caller, together with what must exist beside
+it (the terminal's kept job and audit line, kiosk.store.issuance, in one transaction).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from printing.errors import (
 )
 from printing.fonts import CjkFont, find_cjk_font, register_reportlab_font
 from printing.layout import CertificateContent, RenderedCertificate, render_certificate
-from printing.registry import CertificateRegistry, RegistryEntry
+from printing.registry import RegistryEntry
 from printing.signer import LEVEL_B, LEVEL_T, DocumentSeal, SealKeyring
 from services_catalog.model import AuthenticatedPerson, QueryResult, Service, mask_name
 from services_catalog.presentation import ValueFormatError
@@ -181,18 +182,17 @@ def _seal(
 
 
 class CertificateIssuer:
-    """Issues and records certificates with long-lived resources loaded once.
+    """Makes certificates with long-lived resources loaded once.
 
     Example::
 
-        issuer = CertificateIssuer(SealKeyring.demo(pki), registry, holder_id_key=key)
-        issued = issuer.issue(request)  # records issued.registry_entry in the registry
+        issuer = CertificateIssuer(SealKeyring.demo(pki), holder_id_key=key)
+        issued = issuer.prepare(request)  # the caller records issued.registry_entry
     """
 
     def __init__(
         self,
         keyring: SealKeyring,
-        registry: CertificateRegistry,
         *,
         holder_id_key: bytes,
         font: CjkFont | None = None,
@@ -200,15 +200,9 @@ class CertificateIssuer:
         if not holder_id_key:
             raise ValueError("holder_id_key must not be empty")
         self.keyring = keyring
-        self.registry = registry
         self._holder_id_key = holder_id_key
         self._font = font or find_cjk_font()
         register_reportlab_font(self._font)  # fail at start-up, not in front of a citizen
-
-    def issue(self, request: CertificateRequest, now: datetime | None = None) -> IssuedCertificate:
-        issued = self.prepare(request, now)
-        self.registry.record(issued.registry_entry)
-        return issued
 
     def prepare(
         self, request: CertificateRequest, now: datetime | None = None

@@ -39,7 +39,7 @@ def _worker(data_dir: Path, run: int, die_at: int = 0) -> None:
 
     store = Store.open(f"sqlite:///{data_dir / 'kiosk.sqlite3'}", data_dir, TERMINAL)
     issuer = CertificateIssuer(SealKeyring.demo(ensure_demo_pki(data_dir / "pki", SEALS)),
-                               store.certificates, holder_id_key=store.keys.derive("id-hash"))
+                               holder_id_key=store.keys.derive("id-hash"))
     service = SERVICES["real_estate"]
     result = sample_result("real_estate")
 

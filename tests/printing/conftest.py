@@ -29,8 +29,8 @@ def registry() -> InMemoryRegistry:
 
 
 @pytest.fixture(scope="session")
-def issuer(pki: DemoPki, registry: InMemoryRegistry) -> CertificateIssuer:
-    return CertificateIssuer(SealKeyring.demo(pki), registry, holder_id_key=HOLDER_KEY)
+def issuer(pki: DemoPki) -> CertificateIssuer:
+    return CertificateIssuer(SealKeyring.demo(pki), holder_id_key=HOLDER_KEY)
 
 
 def make_request(
@@ -48,9 +48,11 @@ def make_request(
 
 
 @pytest.fixture(scope="session")
-def social_cert(issuer: CertificateIssuer) -> IssuedCertificate:
+def social_cert(issuer: CertificateIssuer, registry: InMemoryRegistry) -> IssuedCertificate:
     """A three-page certificate (60 monthly rows) issued once for the session."""
-    return issuer.issue(make_request("social_insurance"), now=ISSUED_AT)
+    issued = issuer.prepare(make_request("social_insurance"), now=ISSUED_AT)
+    registry.record(issued.registry_entry)
+    return issued
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,8 @@ def page_texts(pdf: bytes, tmp_path: Path) -> list[str]:
 def test_every_family_issues_a_valid_sealed_certificate(
     family: str, issuer: CertificateIssuer, pki, registry, tmp_path: Path
 ) -> None:
-    issued = issuer.issue(make_request(family))
+    issued = issuer.prepare(make_request(family))
+    registry.record(issued.registry_entry)
     assert verify_certificate(issued.pdf, [pki.root_certificate], registry).valid
     pages = page_texts(issued.pdf, tmp_path)
     assert len(pages) == issued.page_count
@@ -74,8 +75,8 @@ def test_all_fonts_are_embedded(social_pdf: Path) -> None:
 
 @needs_poppler
 def test_demo_mark_only_on_demo_documents(issuer: CertificateIssuer, tmp_path: Path) -> None:
-    demo = page_texts(issuer.issue(make_request("pension", demo=True)).pdf, tmp_path)
-    real = page_texts(issuer.issue(make_request("pension", demo=False)).pdf, tmp_path)
+    demo = page_texts(issuer.prepare(make_request("pension", demo=True)).pdf, tmp_path)
+    real = page_texts(issuer.prepare(make_request("pension", demo=False)).pdf, tmp_path)
     assert "演示样本" in demo[0] and "DEMO" in demo[0]
     assert "演示样本" not in real[0] and "DEMO ·" not in real[0]
 
@@ -84,7 +85,7 @@ def test_demo_mark_only_on_demo_documents(issuer: CertificateIssuer, tmp_path: P
 def test_no_record_real_estate_is_a_no_property_proof(
     issuer: CertificateIssuer, tmp_path: Path
 ) -> None:
-    issued = issuer.issue(make_request("real_estate", found=False))
+    issued = issuer.prepare(make_request("real_estate", found=False))
     text = page_texts(issued.pdf, tmp_path)[0]
     assert "无房证明" in text
     assert "无不动产" in text
@@ -108,12 +109,13 @@ def test_services_without_a_certificate_and_bad_data_are_refused(
 ) -> None:
     request = make_request("pension")
     with pytest.raises(NotPrintable):
-        issuer.issue(
+        issuer.prepare(
             replace(request, service=request.service.model_copy(update={"printable": False}))
         )
     bad = replace(request, result=replace(request.result, values={"monthly_amount": "abc"}))
     with pytest.raises(UnreadableResult) as info:
-        issuer.issue(bad)
+        issuer.prepare(bad)
     assert info.value.message_zh and info.value.message_en
     with pytest.raises(UnknownTemplate):
-        issuer.issue(replace(request, service=request.service.model_copy(update={"template": "x"})))
+        issuer.prepare(
+            replace(request, service=request.service.model_copy(update={"template": "x"})))
