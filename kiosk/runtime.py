@@ -431,19 +431,17 @@ class Runtime:
         self._service_listeners.append(listener)
 
     def _required(self) -> dict[DeviceClass, bool]:
+        """The devices without which the terminal does not serve (one map for the decision
+        and for the reasons it gives): the seal always, the others as configured."""
         return {
-            DeviceClass.IDCARD_READER: self.settings.reader.required,
-            DeviceClass.CAMERA: self.settings.camera.required,
-            DeviceClass.PRINTER: self.settings.printer.required,
-        }
-
-    def required_devices_ok(self) -> bool:
-        required = {
             DeviceClass.IDCARD_READER: self.settings.reader.required,
             DeviceClass.CAMERA: self.settings.camera.required,
             DeviceClass.PRINTER: self.settings.printer.required,
             DeviceClass.SEAL: True,
         }
+
+    def required_devices_ok(self) -> bool:
+        required = self._required()
         # A device still STARTING gets the benefit of the doubt: the terminal should not flash
         # "out of service" at every boot while the reader says hello.
         return all(s.ready or s.state is DeviceState.STARTING

@@ -184,3 +184,24 @@ def test_a_start_failing_late_never_declared_ready_and_leaves_no_hooks_behind(
     finally:
         supervisor.stop()
         runtime.stop()
+
+
+def test_a_seal_that_fails_while_serving_is_out_of_service_with_its_reason(
+        tmp_path: Path) -> None:
+    """Token pulled, seal revoked or expired at 3 a.m.: the screen, the panel, the log and
+    systemd say which seal, not an out of service with no reason."""
+    from devices.status import DeviceClass, DeviceState, DeviceStatus
+
+    runtime = Runtime.build(Settings(data_dir=tmp_path / "data"), simulate=True,
+                            start_verify_web=False, place_delay_s=0.2)
+    try:
+        runtime.start()
+        runtime.runner.wait_for(lambda s: s.screen is Screen.ATTRACT and s.devices_ok, 30)
+        revoked = DeviceStatus(DeviceClass.SEAL, DeviceState.HARDWARE_ERROR,
+                               "seal hrss: seal certificate revoked")
+        runtime.check_seals = lambda: revoked  # type: ignore[method-assign]
+        runtime._recheck_seals()
+        assert runtime.runner.state.screen is Screen.OUT_OF_SERVICE
+        assert "seal: seal hrss: seal certificate revoked" in runtime.out_of_service_reasons()
+    finally:
+        runtime.stop()
