@@ -30,6 +30,9 @@ class ServiceSwitches:
         # Why a file's last edit was not applied, by file: the panel shows it, so staff
         # learn the terminal still runs on its last good switches.
         self._problems: dict[Path, str] = {}
+        # The problems already in the audit log: one found at start, before the store is
+        # open, is recorded at the first look after it, and none is recorded twice.
+        self._audited: dict[Path, str] = {}
         # The config watcher and the fleet link apply settings from their own threads: one at
         # a time, each computed from the newest files and fleet document under this lock, so
         # an apply computed before a switch can never land after it and undo it.
@@ -115,12 +118,14 @@ class ServiceSwitches:
         except ConfigError as exc:
             problem = str(exc)
             log.warning("%s not applied, the last good switches stay: %s", path, problem)
-            if audit and self._problems.get(path) != problem:
+            self._problems[path] = problem
+            if audit and self._audited.get(path) != problem:
                 self._runtime.store.audit.record("config_rejected", "kept_last",
                                                  actor="system", detail=problem[:200])
-            self._problems[path] = problem
+                self._audited[path] = problem
             return None
         self._problems.pop(path, None)
+        self._audited.pop(path, None)
         return value
 
     def set_enabled(self, service_id: str, enabled: bool) -> None:

@@ -250,3 +250,23 @@ def test_a_terminal_in_service_refuses_to_offer_a_service_it_cannot_serve(runnin
     assert read_switches(rt.switches.switch_path).disabled == (SERVICE,)
     assert not rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
     desk.set_service_enabled(SERVICE, False)  # switching off is always allowed
+
+
+def test_a_switch_file_broken_before_the_start_is_audited_once(tmp_path: Path) -> None:
+    """The terminal starts on the config file's switches, the panel says why, and the audit
+    log holds the rejection once, as it does for a file broken while the terminal runs."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text("", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / FILE_NAME).write_bytes(b"disabled = [\xff")
+    rt = Runtime.build(Settings(data_dir=tmp_path / "data"), simulate=True,
+                       start_verify_web=False, config_path=config)
+    rt.start()
+    try:
+        assert rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
+        assert "not UTF-8" in AttendantDesk(rt).config_problem()
+        rt.switches.reload()
+        rejected = [e for e in rt.store.audit.entries(100) if e.action == "config_rejected"]
+        assert len(rejected) == 1 and "not UTF-8" in rejected[0].detail
+    finally:
+        rt.stop()
