@@ -12,7 +12,9 @@ leaves the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import glob
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +93,7 @@ def render(switches: LocalSwitches) -> str:
 def write_switch(path: Path, service_id: str, enabled: bool) -> LocalSwitches:
     """Switch one service in `path`; the switches now in force there."""
     with _edit_lock(path):  # two admins at once: each edit reads the other's result
+        _remove_stale_temporaries(path)
         switches = read_switches(path).switched(service_id, enabled)
         replace_file_text(path, render(switches), new_file_mode=0o600)
         return switches
@@ -115,6 +118,13 @@ def _edit_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """What a writer killed before its rename left (lock held: no other writer is running)."""
+    target = Path(os.path.realpath(path))
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def _give_to_folder_owner(fd: int, folder: Path) -> None:
     """Root creating a file in a folder someone else owns (`kiosk-admin` as root in the
     terminal's data dir) gives it to that owner, or the terminal could not replace it later."""
@@ -134,7 +144,9 @@ def replace_file_text(path: Path, text: str, new_file_mode: int = 0o644) -> None
         before: os.stat_result | None = target.stat()
     except FileNotFoundError:
         before = None
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # Random, not the process id: a writer killed before its rename leaves its file, and a
+    # later process may be given the same id.
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                  before.st_mode & 0o7777 if before else new_file_mode)
     try:

@@ -52,6 +52,19 @@ def test_written_switches_read_back_and_survive_a_second_writer(tmp_path: Path) 
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_a_write_cut_short_leaves_nothing_in_the_way_of_the_next(tmp_path: Path) -> None:
+    """`kiosk-admin` killed between creating its temporary file and the rename leaves that
+    file behind; a later writer with the same process id (ids are reused, and small in a
+    container) must still switch, and the half-written file must never be read."""
+    path = tmp_path / FILE_NAME
+    write_switch(path, SERVICE, False)
+    stale = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+    stale.write_text("enabled = [", encoding="utf-8")  # half of a write
+    write_switch(path, "pension.payment_detail", False)
+    assert read_switches(path).disabled == ("pension.payment_detail", SERVICE)
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
 def _switch_off(path: str, service_id: str) -> None:
     write_switch(Path(path), service_id, False)
 
