@@ -105,8 +105,9 @@ def run_gui(settings: Settings, args: argparse.Namespace) -> int:
     clock = office_hours_clock() if args.tour is not None else datetime.now
     from kiosk.config import default_config_path
 
-    # The file the terminal watches for service switches (kiosk-admin services enable|disable,
-    # the admin screen). A tour without --config leaves the admin's own file alone.
+    # The config file the terminal watches for an admin's edit of [services] (the switches of
+    # the admin screen and kiosk-admin live in the data dir). A tour without --config runs on
+    # the defaults and watches no admin's file.
     config_path = Path(args.config) if args.config else (
         None if args.tour is not None else default_config_path())
     runtime = Runtime(settings, simulate=args.simulate, wall_clock=clock,

@@ -111,6 +111,7 @@ _SOURCES: dict[str, Pair] = {
     "database": ("数据库不能使用", "Database cannot be used"),
     "data_dir": ("数据目录空间不足或不可用", "Data directory is full or unusable"),
     "config": ("配置文件有误", "Config file is wrong"),
+    "switches": ("业务开关文件有误", "Service switch file is wrong"),
     "audit_key": ("审计密钥不能使用", "Audit key cannot be used"),
     "terminal_key": ("终端密钥不能使用", "Terminal key cannot be used"),
     "start": ("启动未完成，正在自动重试", "Start-up did not finish; retrying by itself"),

@@ -347,11 +347,12 @@ def load_settings(path: Path | str | None = None) -> Settings:
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
-def read_bounded_file(config_path: Path) -> bytes:
+def read_bounded_file(config_path: Path, *, follow_symlinks: bool = True) -> bytes:
     """Read a regular file of bounded size. A FIFO, a device (/dev/zero) or a huge file would
     otherwise block or exhaust memory at start-up, where systemd would only see a hang."""
     # O_NONBLOCK: opening a FIFO with no writer must not wait; a regular file ignores it.
-    fd = os.open(config_path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | (0 if follow_symlinks else os.O_NOFOLLOW)
+    fd = os.open(config_path, flags)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

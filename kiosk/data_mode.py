@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from kiosk.config import ConfigError, Settings
+from kiosk.switch_file import FILE_NAME as SWITCH_FILE
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ def _drop_demo_data(settings: Settings, data_dir: Path) -> list[str]:
         if key.exists():
             key.unlink()
             dropped.append(f"{key} (made by the demo)")
+    # The demo can switch on any service (it needs no back-end): in service, those switches
+    # would refuse the first start. The terminal starts from its config file's switches.
+    switches = data_dir / SWITCH_FILE
+    if switches.exists() or switches.is_symlink():
+        switches.unlink()
+        dropped.append(f"{switches} (the demo's service switches)")
     return dropped
 
 

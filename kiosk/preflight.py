@@ -32,17 +32,18 @@ class Preflight:
     seal_signers: dict[str, bool] = field(default_factory=dict)  # opened by the seals check
 
     def enabled_catalog(self) -> Any:
-        """The catalog as the terminal will offer it: the admin's switches over the file's."""
+        """The catalog as the terminal will offer it: the admin's switches and a fleet's kept
+        configuration over the config file's."""
         if self.catalog is None:
-            from kiosk.config import ConfigError
-            from kiosk.switch_file import read_switches, switch_file_path
+            from kiosk.service_switches import layered_settings
+            from kiosk.switch_file import BrokenSwitchFile
             from services_catalog.catalog import load_catalog
 
             s = self.settings
             try:
-                s = read_switches(switch_file_path(s)).over(s)
-            except ConfigError:
-                pass  # the switches check reports it; the terminal runs on the file's
+                s = layered_settings(s)
+            except (BrokenSwitchFile, OSError):
+                pass  # the switches or data_dir check says so; the file's switches apply
             self.catalog = load_catalog(s.services.extra_catalog_dirs, s.service_enabled_override)
         return self.catalog
 
@@ -56,29 +57,34 @@ class Check:
     name: str
     run: Callable[[Preflight], Iterable[str]]
     device: bool = False  # probes hardware: the running terminal watches these live instead
+    # False: worth an admin's attention, but the terminal serves anyway (never taken out of
+    # service for it at night).
+    blocking: bool = True
 
 
 @dataclass(frozen=True)
 class Finding:
     check: str
     problem: str
+    blocking: bool = True
 
     def __str__(self) -> str:
         return f"{self.check}: {self.problem}"
 
 
 def run_checks(ctx: Preflight, checks: Iterable[Check] | None = None, *,
-               devices: bool = True) -> list[Finding]:
-    """Every failure of every check; an empty list means the terminal can serve. A check that
-    crashes is a failure of that check, never a crash of the caller."""
+               devices: bool = True, blocking_only: bool = False) -> list[Finding]:
+    """Every failure of every check; no blocking finding means the terminal can serve. A
+    check that crashes is a failure of that check, never a crash of the caller."""
     findings: list[Finding] = []
     for check in CHECKS if checks is None else checks:
-        if check.device and not devices:
+        if (check.device and not devices) or (blocking_only and not check.blocking):
             continue
         try:
-            findings.extend(Finding(check.name, p) for p in check.run(ctx))
+            findings.extend(Finding(check.name, p, check.blocking) for p in check.run(ctx))
         except Exception as exc:  # noqa: BLE001 - reported as that check's failure
-            findings.append(Finding(check.name, f"check failed: {type(exc).__name__}: {exc}"))
+            findings.append(Finding(check.name, f"check failed: {type(exc).__name__}: {exc}",
+                                    check.blocking))
     return findings
 
 
@@ -95,16 +101,16 @@ def service_requirements(settings: Settings, catalog: Any) -> Iterator[str]:
                        if settings.backend(s.adapter).base_url == "demo"})
     for family in backends:
         yield (f"backends.{family}.base_url: not set, but enabled services use it (set it, or "
-               "disable them in [services] disabled)")
+               "switch them off: kiosk-admin services disable ID)")
     needed = {s.seal for s in catalog.enabled() if s.printable and s.seal}
     for seal in sorted(needed - set(settings.seals)):
         yield (f"seals.{seal}: not configured, but enabled printable services are sealed with it "
-               "(add [seals." + seal + "], or disable them)")
+               "(add [seals." + seal + "], or switch them off: kiosk-admin services disable ID)")
 
 
 def check_switches(ctx: Preflight) -> Iterator[str]:
-    """The admin's switch file (kiosk.switch_file) can be read; the terminal would otherwise
-    run on the config file's switches alone."""
+    """The admin's switch file (kiosk.switch_file) can be read; if not, the terminal serves
+    on the config file's switches alone (not blocking) until someone repairs it."""
     from kiosk.config import ConfigError
     from kiosk.switch_file import read_switches, switch_file_path
 
@@ -364,7 +370,7 @@ def _device_problem(name: str, device: Any, publisher: Any = None,
 
 CHECKS: list[Check] = [
     Check("config", check_config),
-    Check("switches", check_switches),
+    Check("switches", check_switches, blocking=False),
     Check("data_dir", check_data_dir),
     Check("database", check_database),
     Check("audit_key", check_audit_key),

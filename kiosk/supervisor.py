@@ -39,7 +39,8 @@ class Supervisor:
         self.runtime = runtime
         self.notifier = notifier or Notifier(address="")
         self.retry = retry
-        self._checks = checks or (lambda ctx: run_checks(ctx, devices=False))
+        self._checks = checks or (lambda ctx: run_checks(ctx, devices=False,
+                                                         blocking_only=True))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.started = threading.Event()  # set once the runtime is up

@@ -12,6 +12,7 @@ leaves the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import secrets
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from kiosk.config import (
     ConfigError,
@@ -38,11 +39,22 @@ HEADER = """\
 """
 
 
+class BrokenSwitchFile(ConfigError):
+    """The switch file cannot be read or is not what the terminal writes."""
+
+
 class LocalSwitches(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: tuple[str, ...] = ()
     disabled: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _each_service_once(self) -> LocalSwitches:
+        both = sorted(set(self.enabled) & set(self.disabled))
+        if both:
+            raise ValueError(f"switched both on and off: {', '.join(both)}")
+        return self
 
     def switched(self, service_id: str, enabled: bool) -> LocalSwitches:
         on = {s for s in self.enabled if s != service_id}
@@ -64,21 +76,31 @@ def switch_file_path(settings: Settings) -> Path:
 
 def read_switches(path: Path) -> LocalSwitches:
     """The switches in `path`; none when there is no file. A file that cannot be read or is
-    not what the terminal writes raises ConfigError in one line naming it."""
+    not what the terminal writes raises BrokenSwitchFile in one line naming it."""
     try:
-        data = read_bounded_file(path)
+        # Never through a symlink: the terminal writes a plain file, and a link planted in
+        # its data dir must not make root (kiosk-admin) read another file.
+        data = read_bounded_file(path, follow_symlinks=False)
     except FileNotFoundError:
         return LocalSwitches()
+    except ConfigError as exc:  # a FIFO, a device, a folder, too large
+        raise BrokenSwitchFile(str(exc)) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        if exc.errno == errno.ELOOP:
+            raise BrokenSwitchFile(f"{path}: a symbolic link, not the terminal's file") from None
+        raise BrokenSwitchFile(f"{path}: cannot read it ({exc.strerror or exc})") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        raise BrokenSwitchFile(f"{path}: not UTF-8 text ({exc.reason})") from None
     try:
-        return LocalSwitches.model_validate(parse_toml(text, str(path)))
+        raw = parse_toml(text, str(path))
+    except ConfigError as exc:
+        raise BrokenSwitchFile(str(exc)) from None
+    try:
+        return LocalSwitches.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {validation_problem(exc)}") from None
+        raise BrokenSwitchFile(f"{path}: {validation_problem(exc)}") from None
 
 
 def render(switches: LocalSwitches) -> str:
@@ -95,7 +117,7 @@ def write_switch(path: Path, service_id: str, enabled: bool) -> LocalSwitches:
     with _edit_lock(path):  # two admins at once: each edit reads the other's result
         _remove_stale_temporaries(path)
         switches = read_switches(path).switched(service_id, enabled)
-        replace_file_text(path, render(switches), new_file_mode=0o600)
+        replace_file_text(path, render(switches))
         return switches
 
 
@@ -105,13 +127,11 @@ def _edit_lock(path: Path) -> Iterator[None]:
     replaced by each edit, so a lock on it would be a lock on a file already gone."""
     import fcntl
 
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Read-only is enough for flock, and lets the terminal's user open a lock file that
-    # `kiosk-admin` run as root created first.
-    fd = os.open(target.with_name(f".{target.name}.lock"), os.O_RDONLY | os.O_CREAT, 0o644)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Read-only is enough for flock; O_NOFOLLOW: a symlink planted as the lock is refused.
+    fd = os.open(path.with_name(f".{path.name}.lock"),
+                 os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
-        _give_to_folder_owner(fd, target.parent)
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
@@ -120,48 +140,27 @@ def _edit_lock(path: Path) -> Iterator[None]:
 
 def _remove_stale_temporaries(path: Path) -> None:
     """What a writer killed before its rename left (lock held: no other writer is running)."""
-    target = Path(os.path.realpath(path))
-    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         stale.unlink(missing_ok=True)
 
 
-def _give_to_folder_owner(fd: int, folder: Path) -> None:
-    """Root creating a file in a folder someone else owns (`kiosk-admin` as root in the
-    terminal's data dir) gives it to that owner, or the terminal could not replace it later."""
-    if os.geteuid() != 0:
-        return
-    owner = os.stat(folder)
-    if (owner.st_uid, owner.st_gid) != (0, 0):
-        os.fchown(fd, owner.st_uid, owner.st_gid)
-
-
-def replace_file_text(path: Path, text: str, new_file_mode: int = 0o644) -> None:
-    """Atomically give `path` new contents: a symlink stays a symlink (its target is
-    replaced), and the file keeps its mode and owner."""
-    target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        before: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        before = None
+def replace_file_text(path: Path, text: str) -> None:
+    """Atomically give `path` new contents (mode 0600, the writer's): the old file or the new
+    one survive a power cut, never half of one. A symlink at `path` is replaced, not
+    followed; the temp file is made with O_EXCL, so a name planted there is refused too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     # Random, not the process id: a writer killed before its rename leaves its file, and a
     # later process may be given the same id.
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                 before.st_mode & 0o7777 if before else new_file_mode)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
-            if before is not None:
-                os.fchmod(out.fileno(), before.st_mode & 0o7777)  # the umask narrowed it
-                if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
-                    os.fchown(out.fileno(), before.st_uid, before.st_gid)
-            else:
-                _give_to_folder_owner(out.fileno(), target.parent)
             os.fsync(out.fileno())
-        os.replace(tmp, target)
-        _fsync_folder(target.parent)  # the rename itself survives a power cut
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)  # the rename itself survives a power cut
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -44,8 +44,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CliError(f"this terminal's key comes from the environment variable "
                        f"{settings.audit_key_env} (audit_key_env); there is no file to create")
     directory = settings.resolved_data_dir()
+    from kiosk.cli.data_owner import act_as_data_dir_owner
     from kiosk.data_mode import claim_data_dir
 
+    act_as_data_dir_owner(directory)
     for line in claim_data_dir(settings):
         print(f"leaving demo mode: dropped {line}")
     try:

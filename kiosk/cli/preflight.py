@@ -41,14 +41,16 @@ def cmd_preflight(args: argparse.Namespace) -> int:
         names = ["config"]  # nothing else can be judged without a config
     else:
         findings = run_checks(Preflight(settings), devices=not args.no_devices)
+    blocking = [f for f in findings if f.blocking]
     if args.json:
         checks = [{"name": name, "ok": not any(f.check == name for f in findings),
+                   "blocking": not any(f.check == name and not f.blocking for f in findings),
                    "problems": [f.problem for f in findings if f.check == name]}
                   for name in names]
-        print(json.dumps({"ok": not findings, "checks": checks}, ensure_ascii=False, indent=2))
+        print(json.dumps({"ok": not blocking, "checks": checks}, ensure_ascii=False, indent=2))
     else:
-        for finding in findings:
-            print(str(finding))
-        if not findings:
+        for finding in findings:  # a warning: the terminal serves anyway
+            print(str(finding) if finding.blocking else f"warning: {finding}")
+        if not blocking:
             print(f"preflight OK: {', '.join(names)}")
-    return 1 if findings else 0
+    return 1 if blocking else 0

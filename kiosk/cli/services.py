@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,9 +57,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 def open_store(settings: Settings) -> Any:
     """The terminal's store (audit log, registry, credentials), with the configured lockout.
     Outside demo mode a data dir the demo used first loses the demo's PINs, keys and data."""
+    from kiosk.cli.data_owner import act_as_data_dir_owner
     from kiosk.data_mode import claim_data_dir
     from kiosk.store.keys import TerminalKeyError
 
+    act_as_data_dir_owner(settings.resolved_data_dir())
     try:
         claim_data_dir(settings)
         return _open_store(settings)
@@ -83,23 +86,29 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _catalog(settings: Settings) -> Any:
-    """The catalog as this terminal offers it: the config file's switches with the admin's
-    (the switch file in the data dir) over them; a fleet's configuration is the centre's."""
-    from kiosk.switch_file import read_switches, switch_file_path
+    """The catalog with the config file's switches (validate, try, the demo's issue)."""
     from services_catalog.catalog import load_catalog
 
-    try:
-        settings = read_switches(switch_file_path(settings)).over(settings)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
     return load_catalog(
         settings.services.extra_catalog_dirs, overrides=settings.service_enabled_override
     )
 
 
+def _offered_catalog(settings: Settings) -> Any:
+    """The catalog as this terminal offers it: the admin's switches (the switch file in the
+    data dir) and a fleet's kept configuration over the config file's."""
+    from kiosk.service_switches import layered_settings
+
+    try:
+        return _catalog(layered_settings(settings))
+    except ConfigError as exc:
+        raise CliError(f"{exc} (remove the file to go back to the config file's switches)") \
+            from None
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    catalog = _catalog(settings)
+    catalog = _offered_catalog(settings)
     form = args.format or ("json" if args.json else "text")
     if form == "pdf":
         return _write_public_list(settings, catalog, args.out)
@@ -160,31 +169,44 @@ def cmd_switch(args: argparse.Namespace) -> int:
     from kiosk.switch_file import switch_file_path, write_switch
 
     settings = _settings(args)
-    catalog = _catalog(settings)
-    if args.id not in catalog:
+    if args.id not in _catalog(settings):
         raise CliError(f"no service with id {args.id!r} (see: kiosk-admin services list)")
-    path = switch_file_path(settings)
     if args.enabled:
         try:
             refuse_unservable(settings, args.id)
         except ConfigError as exc:
             raise CliError(str(exc)) from None
-    try:
-        write_switch(path, args.id, args.enabled)
-    except (ConfigError, OSError) as exc:
-        raise CliError(f"cannot update {path}: {exc}") from None
-    # A running terminal watching this file applies it within seconds (kiosk.config_watch).
+    # The store first: it makes root the data dir's owner (kiosk.cli.data_owner), and a
+    # switch must never be in force without its audit line.
     store = open_store(settings)
+    path = switch_file_path(settings)
     try:
-        store.audit.record("service_switch", "on" if args.enabled else "off", actor="admin",
-                           detail=args.id)
-    except Exception as exc:
-        raise CliError(f"switched in {path}, but the audit log could not be written: "
-                       f"{type(exc).__name__}") from None
+        try:
+            write_switch(path, args.id, args.enabled)
+        except (ConfigError, OSError) as exc:
+            raise CliError(f"cannot update {path}: {exc}") from None
+        try:
+            store.audit.record("service_switch", "on" if args.enabled else "off",
+                               actor="admin", detail=f"{args.id} by {_who()}")
+        except Exception as exc:
+            raise CliError(f"switched in {path}, but the audit log could not be written: "
+                           f"{type(exc).__name__}") from None
     finally:
         store.close()
+    # A running terminal watching this file applies it within seconds (kiosk.config_watch).
     print(f"{args.id}: {'enabled' if args.enabled else 'disabled'} on this terminal ({path})")
+    offered = _offered_catalog(settings).get(args.id)
+    if offered is not None and offered.enabled != args.enabled:
+        print(f"{args.id}: the centre's configuration keeps it "
+              f"{'on' if offered.enabled else 'off'} for now")
     return 0
+
+
+def _who() -> str:
+    """The admin behind the command, for the audit line: sudo's caller, else the account."""
+    import getpass
+
+    return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
 """Central configuration: pulled when the heartbeat's answer names another hash, checked,
 kept on disk (so a reboot with the link down still runs it), and applied without a restart.
 
-The centre's document lies over the terminal's own file: its service switches win over the
-file's, its hall phone replaces the file's when it names one. `merge_settings` and `is_open`
-are pure.
+The centre's document lies over the terminal's own settings: its service switches win over the
+config file's and the terminal admin's, its hall phone replaces the file's when it names one.
+`merge_settings` and `is_open` are pure.
 """
 
 from __future__ import annotations
@@ -43,6 +43,18 @@ def is_open(hours: list[OpeningHours], now: datetime) -> bool:
     return any(weekday in h.weekdays and h.opens <= clock < h.closes for h in hours)
 
 
+def kept_document(data_dir: Path) -> ConfigDocument | None:
+    """The centre's configuration as last pulled and kept in `data_dir`, if any."""
+    path = data_dir / FILE_NAME
+    try:
+        return ConfigDocument.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable, waiting for the centre: %s", path, exc)
+        return None
+
+
 class ConfigPort(Protocol):
     def config(self) -> ConfigResponse: ...
 
@@ -59,14 +71,9 @@ class ConfigSync:
 
     def load_kept(self) -> None:
         """Apply the document kept from the last pull, if any (at start-up)."""
-        try:
-            document = ConfigDocument.model_validate_json(self._path.read_bytes())
-        except FileNotFoundError:
-            return
-        except ValueError as exc:
-            log.warning("%s unreadable, waiting for the centre: %s", self._path, exc)
-            return
-        self._install(document)
+        document = kept_document(self._path.parent)
+        if document is not None:
+            self._install(document)
 
     def sync(self, client: ConfigPort, wanted_hash: str) -> bool:
         """Pull and apply when the centre wants another configuration; True if applied."""

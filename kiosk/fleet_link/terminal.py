@@ -42,7 +42,7 @@ class RuntimeTerminal:
 
         runtime = self._runtime
         findings = run_checks(Preflight(runtime.settings, catalog=runtime.catalog),
-                              devices=False)
+                              devices=False, blocking_only=True)
         return sorted({f.check for f in findings})
 
     def exit_hook(self) -> Any:

@@ -299,6 +299,14 @@ STAFF: dict[str, Pair] = {
         "未能切换：本机无法保存开关（存储已满、只读或没有权限），业务状态没有改变。请联系运维人员。",
         "Not switched: this terminal cannot save the switch (storage full, read-only or no "
         "permission); nothing changed. Please call the maintenance team."),
+    "switch_unservable": (
+        "未能开启：本机没有配置该业务所需的后台接口或电子印章。请运维人员先在配置文件中配置。",
+        "Not switched on: this terminal has no back-end or seal configured for this service. "
+        "The maintenance team must configure it first."),
+    "switch_file_broken": (
+        "未能切换：保存业务开关的文件已损坏，为免丢失其他开关，未作改动。请联系运维人员。",
+        "Not switched: the file that keeps the switches is damaged; nothing was changed so that "
+        "no other switch is lost. Please call the maintenance team."),
     "switch_held_off": (
         "已保存在本机，但中心的统一配置仍使该业务关闭。",
         "Kept on this terminal, but the centre's configuration keeps the service off."),
@@ -320,8 +328,10 @@ STAFF: dict[str, Pair] = {
     "terminal": ("终端 {id}", "Terminal {id}"),
     "no_devices": ("没有设备信息。", "No device information."),
     "cannot_serve": ("暂停服务原因：{reason}", "Out of service: {reason}"),
-    "config_kept": ("配置文件有误，本机仍按上次的设置运行（运行 kiosk-admin preflight 查看）。",
-                    "The config file has an error; the last good settings stay: {detail}"),
+    "config_kept": ("配置文件或业务开关文件有误，本机仍按上次有效的设置运行（kiosk-admin "
+                    "preflight 可查看）：{detail}",
+                    "The config or service switch file has an error; the last good settings "
+                    "stay: {detail}"),
 }
 
 def t(key: str, language: str, **values: object) -> str:

@@ -137,38 +137,112 @@ def test_the_command_line_switches_with_the_config_dir_read_only(tmp_path: Path)
     assert read_switches(switch_file_path(Settings(data_dir=data))).disabled == (SERVICE,)
 
 
-@as_root
-def test_root_switching_in_the_terminals_data_dir_leaves_it_the_terminals(tmp_path: Path) -> None:
-    """`kiosk-admin` as root must not leave a root-owned switch file or lock behind: the
-    terminal's user (here uid 1234) has to replace them when its admin screen switches."""
-    top = Path(tempfile.mkdtemp(prefix="kiosk-switch-"))  # not under pytest's 0700 folder
-    try:
-        top.chmod(0o755)
-        data = top / "data"
-        data.mkdir(mode=0o700)
-        os.chown(data, 1234, 2345)
-        path = data / FILE_NAME
-        write_switch(path, SERVICE, False)  # as root
-        for made in (path, data / f".{FILE_NAME}.lock"):
-            info = made.stat()
-            assert (info.st_uid, info.st_gid) == (1234, 2345), made
-        # As the terminal's user, in a child (this interpreter lives under root's home,
-        # which another user cannot execute from).
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            code = 1
-            try:
-                os.setgroups([])
-                os.setgid(2345)
-                os.setuid(1234)
-                write_switch(path, "pension.payment_detail", False)
-                code = 0
-            finally:
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        assert read_switches(path).disabled == ("pension.payment_detail", SERVICE)
-    finally:
-        import shutil
+def _as_user(uid: int, gid: int, action) -> int:  # noqa: ANN001
+    """Run `action` in a child that became uid/gid (this interpreter lives under root's home,
+    which another user cannot execute from, so no exec); the child's exit code."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            code = int(action() or 0)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
 
-        shutil.rmtree(top)
+
+@pytest.fixture
+def terminal_dir():
+    """A data dir owned by the terminal's user (uid 1234), mode 0700 as the unit makes it,
+    under a folder that user can reach (not pytest's root-only one)."""
+    top = Path(tempfile.mkdtemp(prefix="kiosk-switch-"))
+    top.chmod(0o755)
+    data = top / "data"
+    data.mkdir(mode=0o700)
+    os.chown(data, 1234, 2345)
+    yield data
+    import shutil
+
+    shutil.rmtree(top)
+
+
+@as_root
+def test_root_becomes_the_data_dirs_owner_before_writing_there(terminal_dir: Path) -> None:
+    """`kiosk-admin` as root: what it writes in the data dir stays the terminal's."""
+    from kiosk.cli.data_owner import act_as_data_dir_owner
+
+    path = terminal_dir / FILE_NAME
+
+    def switch_as_root() -> int:
+        assert act_as_data_dir_owner(terminal_dir) == 1234
+        assert (os.getuid(), os.geteuid(), os.getgid()) == (1234, 1234, 2345)
+        write_switch(path, SERVICE, False)
+        return 0
+
+    assert _as_user(0, 0, switch_as_root) == 0
+    for made in (path, terminal_dir / f".{FILE_NAME}.lock"):
+        info = made.stat()
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (1234, 2345, 0o600), made
+    # The terminal's user switches over it afterwards.
+    assert _as_user(1234, 2345, lambda: write_switch(path, "pension.payment_detail", False)
+                    and 0) == 0
+    assert read_switches(path).disabled == ("pension.payment_detail", SERVICE)
+
+
+@as_root
+def test_the_terminal_replaces_a_switch_file_root_copied_in(terminal_dir: Path) -> None:
+    path = terminal_dir / FILE_NAME
+    path.write_text(render(LocalSwitches(disabled=(SERVICE,))), encoding="utf-8")  # root's
+    assert _as_user(1234, 2345, lambda: write_switch(path, SERVICE, True) and 0) == 0
+    assert read_switches(path).enabled == (SERVICE,)
+    assert path.stat().st_uid == 1234
+
+
+@as_root
+def test_symlinks_planted_in_the_data_dir_are_never_followed(tmp_path: Path) -> None:
+    """The terminal's user controls its data dir: a link named like the lock or the switch
+    file must not make root read, create or take over another file."""
+    victim = tmp_path / "shadow"
+    victim.write_text("root:secret\n", encoding="utf-8")
+    victim.chmod(0o600)
+    data = tmp_path / "data"
+    data.mkdir()
+    lock = data / f".{FILE_NAME}.lock"
+    lock.symlink_to(victim)
+    with pytest.raises(OSError):
+        write_switch(data / FILE_NAME, SERVICE, False)
+    lock.unlink()
+    (data / FILE_NAME).symlink_to(victim)
+    with pytest.raises(ConfigError, match="symbolic link"):
+        read_switches(data / FILE_NAME)
+    with pytest.raises(ConfigError, match="symbolic link"):
+        write_switch(data / FILE_NAME, SERVICE, False)
+    info = victim.stat()
+    assert (info.st_uid, info.st_mode & 0o777) == (0, 0o600)
+    assert victim.read_text(encoding="utf-8") == "root:secret\n"
+
+
+def test_a_service_switched_both_ways_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_text(f"enabled = ['{SERVICE}']\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="both on and off"):
+        read_switches(path)
+
+
+def test_leaving_demo_drops_the_demos_switches(tmp_path: Path) -> None:
+    from kiosk.data_mode import MODE_FILE, claim_data_dir, has_demo_leftovers
+
+    data = tmp_path / "data"
+    write_switch(data / FILE_NAME, SERVICE, True)
+    (data / MODE_FILE).write_text("demo\n", encoding="utf-8")
+    in_service = Settings(data_dir=data).model_copy(update={"demo": False})
+    assert has_demo_leftovers(in_service)
+    from kiosk.service_switches import layered_settings
+
+    assert layered_settings(in_service).services == in_service.services  # not read
+    dropped = claim_data_dir(in_service)
+    assert not (data / FILE_NAME).exists()
+    assert any(FILE_NAME in line for line in dropped)

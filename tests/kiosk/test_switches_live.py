@@ -198,13 +198,13 @@ def test_a_fleet_apply_never_undoes_a_switch_made_while_it_ran(running) -> None:
     from fleet.protocol import ConfigDocument
     from kiosk.fleet_link.terminal import RuntimeTerminal
 
-    rt, config, _ = running
+    rt, _, _ = running
     reconfigure, switched = rt.reconfigure, []
 
     def slow_reconfigure(settings) -> None:  # noqa: ANN001
         if threading.current_thread().name == "fleet" and not switched:
-            # The switch comes in while the fleet's settings are being applied.
-            config.write_text(f"[services]\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+            # The admin's switch comes in while the fleet's settings are being applied.
+            write_switch(rt.switches.switch_path, SERVICE, False)
             edit = threading.Thread(target=rt.switches.reload)
             switched.append(edit)
             edit.start()
@@ -252,21 +252,26 @@ def test_a_terminal_in_service_refuses_to_offer_a_service_it_cannot_serve(runnin
     desk.set_service_enabled(SERVICE, False)  # switching off is always allowed
 
 
-def test_a_switch_file_broken_before_the_start_is_audited_once(tmp_path: Path) -> None:
-    """The terminal starts on the config file's switches, the panel says why, and the audit
-    log holds the rejection once, as it does for a file broken while the terminal runs."""
-    config = tmp_path / "kiosk.toml"
-    config.write_text("", encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / FILE_NAME).write_bytes(b"disabled = [\xff")
-    rt = Runtime.build(Settings(data_dir=tmp_path / "data"), simulate=True,
-                       start_verify_web=False, config_path=config)
-    rt.start()
+def test_a_broken_switch_file_at_start_leaves_the_terminal_serving(tmp_path: Path) -> None:
+    """At night nobody can repair it: the terminal serves on the config file's switches, the
+    panel says why, and the audit log has it once."""
+    from kiosk.supervisor import Supervisor
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / FILE_NAME).write_bytes(b"\xff\xfe garbage")
+    settings = Settings(data_dir=data)
+    rt = Runtime.build(settings, simulate=True, start_verify_web=False, wall_clock=lambda: NOON)
+    supervisor = Supervisor(rt, retry=False)
     try:
+        supervisor.start()
+        _wait(lambda: supervisor.started.is_set() or supervisor.failure is not None, 60)
+        assert supervisor.failure is None and rt.ready.is_set()
         assert rt.catalog.get(SERVICE).enabled  # type: ignore[union-attr]
-        assert "not UTF-8" in AttendantDesk(rt).config_problem()
+        assert "UTF-8" in AttendantDesk(rt).config_problem()
         rt.switches.reload()
         rejected = [e for e in rt.store.audit.entries(100) if e.action == "config_rejected"]
-        assert len(rejected) == 1 and "not UTF-8" in rejected[0].detail
+        assert len(rejected) == 1 and FILE_NAME in rejected[0].detail
     finally:
+        supervisor.stop()
         rt.stop()

@@ -105,5 +105,5 @@ def test_call_staff_by_day_raises_a_call_and_by_night_gives_the_hotline(kiosk):
 def test_the_panel_says_a_broken_config_file_was_not_applied(kiosk):
     kiosk.attendant.problem = "kiosk.toml: not valid TOML: Expected ']' (at line 1, column 10)"
     panel = _panel(kiosk)
-    kiosk.qtbot.waitUntil(lambda: any("仍按上次的设置运行" in label.text()
+    kiosk.qtbot.waitUntil(lambda: any("仍按上次有效的设置运行" in label.text()
                                       for label in panel.device_labels))
