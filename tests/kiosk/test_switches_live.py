@@ -4,6 +4,7 @@ for staff by day and by night."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import datetime
@@ -275,3 +276,21 @@ def test_a_broken_switch_file_at_start_leaves_the_terminal_serving(tmp_path: Pat
     finally:
         supervisor.stop()
         rt.stop()
+
+
+def test_an_edit_in_place_of_the_same_size_and_time_is_seen(tmp_path: Path) -> None:
+    """An editor that writes over the file in place (same inode), or `cp -p`, within the
+    clock's tick: size and modification time stay; the watcher must still see new contents."""
+    switches = tmp_path / FILE_NAME
+    switches.write_text(f"enabled = []\ndisabled = ['{SERVICE}']\n", encoding="utf-8")
+    before = switches.stat()
+    seen: list[int] = []
+    watcher = ConfigWatcher([switches], lambda: seen.append(1))
+    with switches.open("r+", encoding="utf-8") as out:  # the admin's switch undone, in place
+        out.write(f"enabled = ['{SERVICE}']\ndisabled = []\n")
+    os.utime(switches, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = switches.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size, before.st_mtime_ns, before.st_ino)
+    assert watcher.check() and seen == [1]
+    assert not watcher.check()
