@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+import secrets
 import socket
 import threading
 from dataclasses import asdict, dataclass
@@ -95,14 +96,20 @@ class FileAnchorSink:
     def publish(self, anchor: Anchor, reason: str) -> None:
         body: dict[str, object] = asdict(anchor)
         data = json.dumps({**body, "tag": self._tag(body)}, indent=1).encode()
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A name of its own: the terminal and a kiosk-admin command may publish at the same
+        # moment, and a shared temporary file would be truncated under the other's rename.
+        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)  # a crash leaves the old anchor or the new, never half
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)  # a crash leaves the old anchor or the new, never half
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def load(self) -> Anchor | None:
         try:
