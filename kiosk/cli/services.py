@@ -176,6 +176,7 @@ def cmd_switch(args: argparse.Namespace) -> int:
             refuse_unservable(settings, args.id)
         except ConfigError as exc:
             raise CliError(str(exc)) from None
+    who = _who()  # before the store makes root the data dir's owner: it is root who switched
     # The store first: it makes root the data dir's owner (kiosk.cli.data_owner), and a
     # switch must never be in force without its audit line.
     store = open_store(settings)
@@ -187,7 +188,7 @@ def cmd_switch(args: argparse.Namespace) -> int:
             raise CliError(f"cannot update {path}: {exc}") from None
         try:
             store.audit.record("service_switch", "on" if args.enabled else "off",
-                               actor="admin", detail=f"{args.id} by {_who()}")
+                               actor="admin", detail=f"{args.id} by {who}")
         except Exception as exc:
             raise CliError(f"switched in {path}, but the audit log could not be written: "
                            f"{type(exc).__name__}") from None
@@ -206,7 +207,10 @@ def _who() -> str:
     """The admin behind the command, for the audit line: sudo's caller, else the account."""
     import getpass
 
-    return os.environ.get("SUDO_USER") or getpass.getuser()
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no USER in the environment and no account for the uid
+        return f"uid {os.getuid()}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -246,3 +246,32 @@ def test_leaving_demo_drops_the_demos_switches(tmp_path: Path) -> None:
     dropped = claim_data_dir(in_service)
     assert not (data / FILE_NAME).exists()
     assert any(FILE_NAME in line for line in dropped)
+
+
+@as_root
+@pytest.mark.parametrize("owner", [65534, 4321])  # nobody; a uid with no account
+def test_root_switching_is_audited_as_root(terminal_dir: Path, owner: int) -> None:
+    """Under cron or a unit, with no USER or LOGNAME: the audit line names root, who ran the
+    command, not the data dir's owner root became; and with no account for that owner the
+    switch is still audited, never in force without its line."""
+    import subprocess
+
+    from .test_one_line_errors import BIN
+
+    os.chown(terminal_dir, owner, owner)
+    config = terminal_dir.parent / "kiosk.toml"
+    config.write_text("demo = true\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("USER", "LOGNAME", "LNAME", "USERNAME", "SUDO_USER")}
+    env.update(GOV_KIOSK_CONFIG=str(config), GOV_KIOSK_DATA_DIR=str(terminal_dir))
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "kiosk-admin"), *args], capture_output=True,
+                              text=True, env=env, timeout=180)
+
+    done = admin("services", "disable", SERVICE)
+    assert done.returncode == 0, done.stderr
+    shown = admin("audit", "show", "--json")
+    assert shown.returncode == 0, shown.stderr
+    switches = [e["detail"] for e in json.loads(shown.stdout) if e["action"] == "service_switch"]
+    assert switches == [f"{SERVICE} by root"]
