@@ -16,6 +16,7 @@ import errno
 import glob
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,15 @@ HEADER = """\
 
 class BrokenSwitchFile(ConfigError):
     """The switch file cannot be read or is not what the terminal writes."""
+
+
+class SwitchFileBusy(ConfigError):
+    """Another process holds the switch file's edit lock, longer than any edit takes."""
+
+
+# An edit takes milliseconds; a writer holding the lock this long is stuck (a kiosk-admin
+# suspended with Ctrl-Z), and the admin screen or a script waiting on it would wait for ever.
+LOCK_WAIT_S = 10.0
 
 
 class LocalSwitches(BaseModel):
@@ -132,7 +142,17 @@ def _edit_lock(path: Path) -> Iterator[None]:
     fd = os.open(path.with_name(f".{path.name}.lock"),
                  os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SwitchFileBusy(
+                        f"{path}: another process has been editing it for {LOCK_WAIT_S:g} s "
+                        "(a kiosk-admin stopped half-way?); try again") from None
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)

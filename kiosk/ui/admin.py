@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.service_switches import Unservable
-from kiosk.switch_file import BrokenSwitchFile
+from kiosk.switch_file import BrokenSwitchFile, SwitchFileBusy
 from kiosk.ui.attendant import s
 from kiosk.ui.widgets import Background, make_button, make_label, repolish
 from services_catalog.model import CATEGORY_NAMES, Category
@@ -109,6 +109,8 @@ class AdminServicesPage(QWidget):
             self.result.setText(s("action_ok", self.language))
         elif isinstance(value, Unservable):
             self.result.setText(s("switch_unservable", self.language))
+        elif isinstance(value, SwitchFileBusy):
+            self.result.setText(s("switch_busy", self.language))
         elif isinstance(value, BrokenSwitchFile):
             self.result.setText(s("switch_file_broken", self.language))
         elif isinstance(value, OSError):  # never a raw errno in front of staff

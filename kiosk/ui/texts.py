@@ -307,6 +307,10 @@ STAFF: dict[str, Pair] = {
         "未能切换：保存业务开关的文件已损坏，为免丢失其他开关，未作改动。请联系运维人员。",
         "Not switched: the file that keeps the switches is damaged; nothing was changed so that "
         "no other switch is lost. Please call the maintenance team."),
+    "switch_busy": (
+        "未能切换：另一个管理程序正在修改业务开关，且长时间未完成。请稍后再试；仍不行请联系运维人员。",
+        "Not switched: another admin tool has been changing the switches for too long. Try "
+        "again shortly; if it persists, call the maintenance team."),
     "switch_held_off": (
         "已保存在本机，但中心的统一配置仍使该业务关闭。",
         "Kept on this terminal, but the centre's configuration keeps the service off."),

@@ -275,3 +275,26 @@ def test_root_switching_is_audited_as_root(terminal_dir: Path, owner: int) -> No
     assert shown.returncode == 0, shown.stderr
     switches = [e["detail"] for e in json.loads(shown.stdout) if e["action"] == "service_switch"]
     assert switches == [f"{SERVICE} by root"]
+
+
+def test_a_writer_stuck_holding_the_lock_does_not_hang_the_next(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """A `kiosk-admin` suspended mid-edit (Ctrl-Z, a stopped shell) holds the edit lock: the
+    admin screen and other commands give up with one line instead of waiting for ever."""
+    import fcntl
+
+    import kiosk.switch_file
+
+    monkeypatch.setattr(kiosk.switch_file, "LOCK_WAIT_S", 0.3)
+    path = tmp_path / FILE_NAME
+    write_switch(path, SERVICE, False)
+    held = os.open(tmp_path / f".{FILE_NAME}.lock", os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # the stuck writer
+        with pytest.raises(ConfigError, match="another") as info:
+            write_switch(path, SERVICE, True)
+        assert str(path) in str(info.value) and "\n" not in str(info.value)
+    finally:
+        os.close(held)
+    write_switch(path, SERVICE, True)  # the writer gone, the next one switches
+    assert read_switches(path).enabled == (SERVICE,)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk.flow import Screen
 from kiosk.staff_calls import StaffCall
+from kiosk.switch_file import SwitchFileBusy
 
 
 def _panel(kiosk):  # noqa: ANN001, ANN202
@@ -80,6 +81,11 @@ def test_services_are_switched_behind_the_admin_pin(kiosk, catalog, shots_dir):
     kiosk.click(button)
     kiosk.qtbot.waitUntil(lambda: "存储已满" in page.result.text())
     assert "Errno" not in page.result.text() and button.text().endswith("已关闭")
+    # A kiosk-admin stopped half-way holds the switch file: the admin learns, nothing waits.
+    kiosk.attendant.switch_error = SwitchFileBusy("/var/lib/gov-kiosk/service-switches.toml: "
+                                                  "another process has been editing it")
+    kiosk.click(button)
+    kiosk.qtbot.waitUntil(lambda: "另一个管理程序" in page.result.text())
     kiosk.attendant.switch_error = None
     # The centre's configuration holds it off: the admin is told, not shown "done".
     kiosk.attendant.held_off_by_centre = {target}
