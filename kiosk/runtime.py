@@ -142,6 +142,8 @@ class Runtime:
             clock=lambda: self.runner.wall_clock(),
         )
         self.ready = threading.Event()
+        # Set by stop(): devices stopping then are the shutdown, not a failure to report.
+        self._stopping = False
         # Why the terminal cannot serve, by source ("start", "data_dir", ...); devices add
         # theirs live. Listeners hear (serving, reasons) whenever that changes.
         self._reasons: dict[str, tuple[str, ...]] = {}
@@ -456,6 +458,8 @@ class Runtime:
         return is_open(list(self.opening_hours), self.runner.wall_clock())
 
     def _devices_changed(self) -> None:
+        if self._stopping:
+            return
         with self._service_lock:
             blocked = bool(self._reasons)
         if not blocked and not self.ready.is_set():
@@ -516,6 +520,7 @@ class Runtime:
                 log.exception("reconfiguring: a listener failed")
 
     def stop(self) -> None:
+        self._stopping = True
         self.runner.shutdown()
         devices = (self.reader, self.camera, self.printer)
         for stop in (getattr(device, "stop", None) for device in devices):

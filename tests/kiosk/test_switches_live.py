@@ -294,3 +294,17 @@ def test_an_edit_in_place_of_the_same_size_and_time_is_seen(tmp_path: Path) -> N
         before.st_size, before.st_mtime_ns, before.st_ino)
     assert watcher.check() and seen == [1]
     assert not watcher.check()
+
+
+def test_a_normal_stop_is_not_logged_as_out_of_service(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    """Stopping the terminal stops its devices first: that is not a failure, and an ERROR
+    line at every restart would wake whoever watches the journal for nothing."""
+    import logging
+
+    rt = Runtime.build(Settings(data_dir=tmp_path / "data"), simulate=True,
+                       start_verify_web=False)
+    rt.start()
+    _wait(rt.required_devices_ok)
+    with caplog.at_level(logging.INFO, logger="kiosk.runtime"):
+        rt.stop()
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
