@@ -166,7 +166,7 @@ def _write_public_list(settings: Settings, catalog: Any, out: Path | None) -> in
 
 def cmd_switch(args: argparse.Namespace) -> int:
     from kiosk.service_switches import refuse_unservable
-    from kiosk.switch_file import switch_file_path, write_switch
+    from kiosk.switch_file import BrokenSwitchFile, switch_file_path, write_switch
 
     settings = _settings(args)
     if args.id not in _catalog(settings):
@@ -184,7 +184,12 @@ def cmd_switch(args: argparse.Namespace) -> int:
     try:
         try:
             write_switch(path, args.id, args.enabled)
-        except (ConfigError, OSError) as exc:
+        except BrokenSwitchFile as exc:  # switching over it would drop the switches it holds
+            raise CliError(f"{exc} (remove the file to go back to the config file's switches, "
+                           "then switch again)") from None
+        except ConfigError as exc:  # it names the file already
+            raise CliError(str(exc)) from None
+        except OSError as exc:
             raise CliError(f"cannot update {path}: {exc}") from None
         try:
             store.audit.record("service_switch", "on" if args.enabled else "off",

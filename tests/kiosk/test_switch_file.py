@@ -298,3 +298,18 @@ def test_a_writer_stuck_holding_the_lock_does_not_hang_the_next(tmp_path: Path,
         os.close(held)
     write_switch(path, SERVICE, True)  # the writer gone, the next one switches
     assert read_switches(path).enabled == (SERVICE,)
+
+
+def test_switching_over_a_broken_file_says_how_to_go_on(tmp_path: Path) -> None:
+    from .test_one_line_errors import _one_line
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / FILE_NAME).write_bytes(b"enabled = [\xff")
+    config = tmp_path / "kiosk.toml"
+    config.write_text("demo = true\n", encoding="utf-8")
+    done = _run("kiosk-admin", "--config", str(config), "services", "disable", SERVICE,
+                env={"GOV_KIOSK_DATA_DIR": str(data)})
+    line = _one_line(done, "not UTF-8", "remove the file")
+    assert line.count(str(data / FILE_NAME)) == 1, line
+    assert (data / FILE_NAME).read_bytes() == b"enabled = [\xff"  # nothing lost
