@@ -16,6 +16,7 @@ import errno
 import glob
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,10 +139,14 @@ def _edit_lock(path: Path) -> Iterator[None]:
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Read-only is enough for flock; O_NOFOLLOW: a symlink planted as the lock is refused.
-    fd = os.open(path.with_name(f".{path.name}.lock"),
-                 os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    # Read-only is enough for flock; O_NOFOLLOW: a symlink planted as the lock is refused;
+    # O_NONBLOCK: so is a FIFO, which would otherwise hold open() for ever.
+    lock = path.with_name(f".{path.name}.lock")
+    fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
+                 0o600)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{lock}: not a regular file (the switch file's lock)")
         deadline = time.monotonic() + LOCK_WAIT_S
         while True:
             try:

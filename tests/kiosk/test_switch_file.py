@@ -313,3 +313,29 @@ def test_switching_over_a_broken_file_says_how_to_go_on(tmp_path: Path) -> None:
     line = _one_line(done, "not UTF-8", "remove the file")
     assert line.count(str(data / FILE_NAME)) == 1, line
     assert (data / FILE_NAME).read_bytes() == b"enabled = [\xff"  # nothing lost
+
+
+@pytest.mark.parametrize("plant", ["fifo", "folder"])
+def test_a_lock_that_is_not_a_file_is_refused_at_once(tmp_path: Path, plant: str) -> None:
+    """A FIFO put where the lock belongs would hold open() for ever, before any wait limit."""
+    import threading
+
+    lock = tmp_path / f".{FILE_NAME}.lock"
+    os.mkfifo(lock) if plant == "fifo" else lock.mkdir()
+    outcome: list[BaseException] = []
+
+    def switch() -> None:
+        try:
+            write_switch(tmp_path / FILE_NAME, SERVICE, False)
+        except BaseException as exc:  # noqa: BLE001 - what the caller would see
+            outcome.append(exc)
+
+    worker = threading.Thread(target=switch, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # unblock the open() so the thread ends with the test
+        os.close(os.open(lock, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail("the switch waited on the FIFO")
+    assert len(outcome) == 1 and isinstance(outcome[0], (ConfigError, OSError))
+    assert not (tmp_path / FILE_NAME).exists()
