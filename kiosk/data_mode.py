@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from kiosk.config import ConfigError, Settings
+from kiosk.config import ConfigError, Settings, read_bounded_file
 from kiosk.switch_file import FILE_NAME as SWITCH_FILE
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,14 @@ SQLITE_NAME = "kiosk.sqlite3"
 def recorded_mode(data_dir: Path) -> str | None:
     """'demo', 'service', or None for a fresh dir. A dir from before the mode file existed
     counts as a demo dir when the demo CA is there (only the demo makes one)."""
+    path = data_dir / MODE_FILE
     try:
-        text = (data_dir / MODE_FILE).read_text(encoding="utf-8").strip()
+        # Bounded and never blocking: a FIFO or /dev/zero put here must not hang the start
+        # or an admin command (it raises ConfigError naming the file).
+        data = read_bounded_file(path)
     except FileNotFoundError:
         return "demo" if (data_dir / DEMO_PKI_DIR).exists() else None
+    text = data.decode("utf-8", errors="replace").strip()
     return text if text in ("demo", "service") else None
 
 

@@ -52,7 +52,7 @@ class ServiceSwitches:
 
         try:
             demo_left = has_demo_leftovers(settings)
-        except OSError:
+        except (OSError, ConfigError):
             demo_left = False  # no usable data dir: the start says so, not this
         if demo_left:
             return settings  # the demo's switches are dropped as the data dir is claimed

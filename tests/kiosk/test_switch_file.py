@@ -339,3 +339,47 @@ def test_a_lock_that_is_not_a_file_is_refused_at_once(tmp_path: Path, plant: str
         pytest.fail("the switch waited on the FIFO")
     assert len(outcome) == 1 and isinstance(outcome[0], (ConfigError, OSError))
     assert not (tmp_path / FILE_NAME).exists()
+
+
+@pytest.mark.parametrize("plant", ["fifo", "dev_zero", "folder", "not_utf8"])
+def test_a_mode_file_put_in_the_data_dir_never_hangs_a_reader(tmp_path: Path, plant: str) -> None:
+    """The data dir's mode file is read at every start and by every `kiosk-admin services`
+    command (has the demo left its switches?): a FIFO would hold it for ever, /dev/zero would
+    fill memory. Such a file is one clear problem; text that is no mode is no mode."""
+    from kiosk.data_mode import MODE_FILE, recorded_mode
+
+    mode = tmp_path / MODE_FILE
+    if plant == "fifo":
+        os.mkfifo(mode)
+    elif plant == "dev_zero":
+        mode.symlink_to("/dev/zero")
+    elif plant == "folder":
+        mode.mkdir()
+    else:
+        mode.write_bytes(b"\xffdemo\n")
+    # In a child: a reader stuck on the FIFO or filling memory from /dev/zero is killed.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answer, tell = context.Pipe(duplex=False)
+
+    def read() -> None:
+        try:
+            found: object = recorded_mode(tmp_path)
+        except Exception as exc:  # noqa: BLE001 - what the caller would see
+            found = f"{type(exc).__name__}: {exc}"
+        tell.send(found)
+
+    child = context.Process(target=read)
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("reading the mode file did not return")
+    outcome = answer.recv()
+    if plant == "not_utf8":
+        assert outcome is None
+    else:
+        assert isinstance(outcome, str) and outcome.startswith("ConfigError: "), outcome
+        assert str(mode) in outcome
