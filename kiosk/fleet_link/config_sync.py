@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fleet.protocol import ConfigDocument, ConfigResponse, OpeningHours, config_hash
-from kiosk.config import Settings
+from kiosk.config import ConfigError, Settings, read_bounded_file
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,11 @@ def kept_document(data_dir: Path) -> ConfigDocument | None:
     """The centre's configuration as last pulled and kept in `data_dir`, if any."""
     path = data_dir / FILE_NAME
     try:
-        return ConfigDocument.model_validate_json(path.read_bytes())
+        # Bounded and never blocking: a FIFO or /dev/zero put here must not hang the start.
+        return ConfigDocument.model_validate_json(read_bounded_file(path))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ConfigError) as exc:
         log.warning("%s unreadable, waiting for the centre: %s", path, exc)
         return None
 

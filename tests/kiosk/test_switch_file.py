@@ -349,37 +349,58 @@ def test_a_mode_file_put_in_the_data_dir_never_hangs_a_reader(tmp_path: Path, pl
     from kiosk.data_mode import MODE_FILE, recorded_mode
 
     mode = tmp_path / MODE_FILE
-    if plant == "fifo":
-        os.mkfifo(mode)
-    elif plant == "dev_zero":
-        mode.symlink_to("/dev/zero")
-    elif plant == "folder":
-        mode.mkdir()
-    else:
-        mode.write_bytes(b"\xffdemo\n")
-    # In a child: a reader stuck on the FIFO or filling memory from /dev/zero is killed.
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    answer, tell = context.Pipe(duplex=False)
-
-    def read() -> None:
-        try:
-            found: object = recorded_mode(tmp_path)
-        except Exception as exc:  # noqa: BLE001 - what the caller would see
-            found = f"{type(exc).__name__}: {exc}"
-        tell.send(found)
-
-    child = context.Process(target=read)
-    child.start()
-    child.join(30)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        pytest.fail("reading the mode file did not return")
-    outcome = answer.recv()
+    _plant(mode, plant)
+    outcome = _in_a_child(lambda: recorded_mode(tmp_path))
     if plant == "not_utf8":
         assert outcome is None
     else:
         assert isinstance(outcome, str) and outcome.startswith("ConfigError: "), outcome
         assert str(mode) in outcome
+
+
+def _plant(path: Path, plant: str) -> None:
+    if plant == "fifo":
+        os.mkfifo(path)
+    elif plant == "dev_zero":
+        path.symlink_to("/dev/zero")
+    elif plant == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"\xffdemo\n")
+
+
+def _in_a_child(call):  # noqa: ANN001, ANN202
+    """`call()`'s value, or "Type: message" of what it raised, from a child process: one
+    stuck on a FIFO or filling memory from /dev/zero is killed and the test fails."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answer, tell = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            found: object = call()
+        except Exception as exc:  # noqa: BLE001 - what the caller would see
+            found = f"{type(exc).__name__}: {exc}"
+        tell.send(found)
+
+    child = context.Process(target=run)
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("the read did not return")
+    return answer.recv()
+
+
+@pytest.mark.parametrize("plant", ["fifo", "dev_zero", "folder", "not_utf8"])
+def test_a_kept_fleet_config_put_in_the_data_dir_never_hangs_a_reader(tmp_path: Path,
+                                                                       plant: str) -> None:
+    """The centre's kept configuration is read at start and by `kiosk-admin services`: a file
+    that is no configuration waits for the centre, as a damaged one does."""
+    from kiosk.fleet_link.config_sync import FILE_NAME as KEPT
+    from kiosk.fleet_link.config_sync import kept_document
+
+    _plant(tmp_path / KEPT, plant)
+    assert _in_a_child(lambda: kept_document(tmp_path)) is None
