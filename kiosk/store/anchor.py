@@ -16,6 +16,7 @@ the log's first line (they commit only with their audit line, so lines were dele
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +40,10 @@ LOG_PREFIX = "AUDIT-ANCHOR"  # the fixed prefix of an anchor line in a plain log
 JOURNAL_SOCKET = Path("/run/systemd/journal/socket")
 SYSLOG_IDENTIFIER = "gov-kiosk-audit"
 ANCHOR_FILE = "audit-anchor.json"
+
+
+# A temporary anchor file older than this was left by a writer killed before its rename.
+STALE_TEMPORARY_S = 3600
 
 
 class AnchorError(Exception):
@@ -110,6 +116,18 @@ class FileAnchorSink:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        self._sweep_stale_temporaries()
+
+    def _sweep_stale_temporaries(self) -> None:
+        """What a writer killed before its rename left. Only old ones: another writer may be
+        between its write and its rename right now."""
+        too_old = time.time() - STALE_TEMPORARY_S
+        for left in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            try:
+                if left.lstat().st_mtime < too_old:
+                    left.unlink()
+            except OSError:
+                pass  # gone already, or not ours to remove: the next anchor tries again
 
     def load(self) -> Anchor | None:
         try:

@@ -41,3 +41,21 @@ def test_writers_at_once_never_tear_the_anchor_file(tmp_path: Path) -> None:
     assert results == [(0, 0)] * 3
     assert FileAnchorSink(path, TerminalKeys(KEY)).load() is not None
     assert [p.name for p in tmp_path.iterdir()] == ["audit-anchor.json"]
+
+
+def test_what_a_killed_writer_left_is_swept_once_it_is_old(tmp_path: Path) -> None:
+    """A writer killed before its rename leaves its temporary file; another writer may be
+    using a fresh one right now, so only old ones are removed."""
+    import os
+    import time
+
+    path = tmp_path / "audit-anchor.json"
+    old = tmp_path / ".audit-anchor.json.0123456789abcdef.tmp"
+    fresh = tmp_path / ".audit-anchor.json.fedcba9876543210.tmp"
+    for left in (old, fresh):
+        left.write_text("{", encoding="utf-8")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    FileAnchorSink(path, TerminalKeys(KEY)).publish(
+        Anchor(1, "m" * 64, 1, "2026-05-04T12:00:00+00:00", "T-1", "k"), "periodic")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, fresh.name])
