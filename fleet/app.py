@@ -83,6 +83,8 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    # Reads and one-statement writes on the hot paths: no BEGIN/COMMIT round trips.
+    app.state.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.sessions = session_factory(engine)
     app.state.clock = settings.clock
     app.state.verify_buckets = TokenBuckets(settings.verify_rate_per_s, settings.verify_burst)
@@ -107,9 +109,11 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
             return JSONResponse({"status": "database unavailable"}, 503)
         return JSONResponse({"status": "ok"})
 
-    app.include_router(console_router)  # the operations console, and `/` leads to it
-    install_error_pages(app)
-    for module in (enrol, heartbeat, config, outbox, registry, verify_page, metrics_route,
+    # Routes are matched in order: the terminals' and the public page's first, so a heartbeat
+    # or a look-up is not tried against every console page before it finds its own.
+    for module in (heartbeat, verify_page, outbox, config, enrol, registry, metrics_route,
                    audit_anchors):
         app.include_router(module.router)
+    app.include_router(console_router)  # the operations console, and `/` leads to it
+    install_error_pages(app)
     return app

@@ -1,17 +1,20 @@
 """Heartbeat intake: the latest word of each terminal, and what the centre wants of it.
 
 The hot path of the service (every terminal, every interval), so it is written in SQLAlchemy
-Core with statements built once, and takes three round trips to the database: one SELECT that
-proves the caller and reads its configuration layers' revisions, one UPDATE, one COMMIT. The
-merged configuration's hash comes from a cache keyed by those revisions.
+Core with statements built once, on an autocommit connection: one SELECT that proves the caller
+and reads its configuration layers' revisions, and one UPDATE that is its own transaction. Two
+round trips (a transaction would add BEGIN and COMMIT). The merged configuration's hash comes
+from a cache keyed by those revisions. Only a terminal with remote actions waiting or reported
+gets a transaction, for the UPDATE and the exchange of actions together.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
 from fleet.console import actions as remote_actions
@@ -57,7 +60,7 @@ def heartbeat(
     settings: Settings,
 ) -> Response:
     app_state = request.app.state
-    with app_state.engine.connect() as connection:
+    with app_state.autocommit_engine.connect() as connection:
         row = connection.execute(_CALLER, {"terminal_id": presented.terminal_id}).first()
         caller = check_credentials(row, presented)
         refuse_other(caller, terminal_id)
@@ -66,31 +69,42 @@ def heartbeat(
             connection, caller.group, caller.id, settings.heartbeat_interval_s,
             revisions=(caller.group_revision, caller.own_revision),
         )
-        values = {
-            "last_seen_at": now,
-            "sent_at": body.sent_at,
-            "interval_s": document.heartbeat_interval_s,
-            "app_version": body.app_version[:40],
-            "uptime_s": body.uptime_s,
-            "state": body.state,
-            "reason": body.reason[:200],
-            "devices": [d.model_dump(mode="json") for d in body.devices],
-            "config_hash": body.config_hash[:64],
-            "outbox_length": body.outbox_length,
-            "outbox_oldest_at": body.outbox_oldest_at,
-            "in_session": body.in_session,
-            "staff_call": body.staff_call,
-        }
-        params = {f"v_{name}": value for name, value in values.items()}
-        updated = connection.execute(_TOUCH, {"b_terminal_id": caller.id, **params})
-        if updated.rowcount == 0:  # the terminal's first heartbeat
-            connection.execute(insert(_TABLE), {"terminal_id": caller.id, "heartbeats": 1,
-                                                **values})
-        orders = []
-        if caller.actions_waiting or body.actions_done:
+        values = _status_values(body, now, document.heartbeat_interval_s)
+        exchanging = bool(caller.actions_waiting or body.actions_done)
+        if not exchanging:
+            _touch(connection, caller.id, values)
+    orders = []
+    if exchanging:  # rare: a transaction, on a connection of its own (the first is back)
+        with app_state.engine.begin() as connection:
+            _touch(connection, caller.id, values)
             orders = remote_actions.exchange(connection, caller.id, body.actions_done, now)
-        connection.commit()
     app_state.metrics.heartbeats.inc()
     ack = HeartbeatAck(server_time=now, heartbeat_interval_s=document.heartbeat_interval_s,
                        config_hash=wanted_hash, actions=orders)
     return Response(ack.model_dump_json(), media_type="application/json")
+
+
+def _status_values(body: Heartbeat, now: datetime, interval_s: float) -> dict[str, Any]:
+    return {
+        "last_seen_at": now,
+        "sent_at": body.sent_at,
+        "interval_s": interval_s,
+        "app_version": body.app_version[:40],
+        "uptime_s": body.uptime_s,
+        "state": body.state,
+        "reason": body.reason[:200],
+        "devices": [d.model_dump(mode="json") for d in body.devices],
+        "config_hash": body.config_hash[:64],
+        "outbox_length": body.outbox_length,
+        "outbox_oldest_at": body.outbox_oldest_at,
+        "in_session": body.in_session,
+        "staff_call": body.staff_call,
+    }
+
+
+def _touch(connection: Connection, terminal_id: str, values: dict[str, Any]) -> None:
+    params = {f"v_{name}": value for name, value in values.items()}
+    updated = connection.execute(_TOUCH, {"b_terminal_id": terminal_id, **params})
+    if updated.rowcount == 0:  # the terminal's first heartbeat
+        connection.execute(insert(_TABLE), {"terminal_id": terminal_id, "heartbeats": 1,
+                                            **values})

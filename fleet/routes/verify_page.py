@@ -38,7 +38,7 @@ def verify(request: Request, code: str = "", sha256: str | None = None) -> HTMLR
     except InvalidVerificationCode as exc:
         metrics.verifications.labels("invalid").inc()
         return _html(page.render(typed, page.invalid_code_html(exc.message_zh, exc.message_en)))
-    with request.app.state.engine.connect() as connection:
+    with request.app.state.autocommit_engine.connect() as connection:  # one SELECT
         found = registry.lookup(connection, grouped)
     if found is None:
         metrics.verifications.labels("not_found").inc()
