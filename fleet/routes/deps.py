@@ -6,17 +6,23 @@ worker thread, and those hops cost more than the work on the heartbeat path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fleet.credentials import matches
 from fleet.db.models import Terminal
 from fleet.protocol import TERMINAL_ID_PATTERN
 from fleet.settings import FleetSettings
+
+M = TypeVar("M", bound=BaseModel)
+_TERMINAL_ID = re.compile(TERMINAL_ID_PATTERN)
 
 
 async def sessions(request: Request) -> sessionmaker[Session]:
@@ -52,8 +58,13 @@ async def credentials(
     x_fleet_terminal: Annotated[str, Header()] = "",
     authorization: Annotated[str, Header()] = "",
 ) -> Credentials:
+    return presented_by(x_fleet_terminal, authorization)
+
+
+def presented_by(terminal_header: str, authorization: str) -> Credentials:
+    """What the two headers claim (nothing proven yet: see `check_credentials`)."""
     scheme, _, secret = authorization.partition(" ")
-    return Credentials(x_fleet_terminal, secret if scheme.lower() == "bearer" else "")
+    return Credentials(terminal_header, secret if scheme.lower() == "bearer" else "")
 
 
 Presented = Annotated[Credentials, Depends(credentials)]
@@ -100,6 +111,35 @@ OwnTerminal = Annotated[Terminal, Depends(own_terminal)]
 def refuse_other(caller: Terminal, named: str) -> None:
     if named != caller.id:
         raise HTTPException(403, "a terminal may write only its own records")
+
+
+def json_body(model: type[M], request: Request, raw: bytes) -> M:
+    """`raw` as a `model`, parsed by pydantic straight from the bytes; a wrong body is a 422
+    shaped as FastAPI's own (for routes that read their body themselves)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json" and not (
+            media_type.startswith("application/") and media_type.endswith("+json")):
+        raise RequestValidationError([{"type": "content_type", "loc": ("body",),
+                                       "msg": "Content-Type must be application/json",
+                                       "input": media_type}])
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+def path_terminal_id(request: Request) -> str:
+    """The `{terminal_id}` of the path, checked as `Path(pattern=TERMINAL_ID_PATTERN)` would."""
+    value: str = request.path_params["terminal_id"]
+    if _TERMINAL_ID.fullmatch(value) is None:
+        raise RequestValidationError([{"type": "string_pattern_mismatch",
+                                       "loc": ("path", "terminal_id"),
+                                       "msg": "String should match pattern "
+                                              f"'{_TERMINAL_ID.pattern}'",
+                                       "input": value}])
+    return value
 
 
 def client_address(request: Request) -> str:
