@@ -5,8 +5,8 @@ by an asyncio + httpx load generator that plays 1,000 terminals with time compre
   p50/p99 latency and the server process's CPU share;
 - the highest terminal count at the real 30 s interval with p99 < 50 ms: offered rates of
   N/30 heartbeats per second for growing N, each for a short window;
-- verification look-ups/s with p99 (the page's rate limit raised for the bench: one loopback
-  client stands for many phones);
+- verification look-ups/s with p99 and the server's CPU per look-up (the page's rate limit
+  raised for the bench: one loopback client stands for many phones);
 - time for 1,000 terminals to drain their outboxes after a simulated 10-minute outage.
 
 Loopback only, every loop bounded. Prints one JSON object per figure.
@@ -144,7 +144,7 @@ def heartbeat_figures(base: str, terminals: list[SimulatedTerminal], pid: int) -
         load.close()
 
 
-async def verification_figures(base: str, terminals: list[SimulatedTerminal]) -> None:
+async def verification_figures(base: str, terminals: list[SimulatedTerminal], pid: int) -> None:
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
         for terminal in terminals:
@@ -164,9 +164,12 @@ async def verification_figures(base: str, terminals: list[SimulatedTerminal]) ->
                 latencies.append((time.perf_counter() - sent) * 1000)
 
         t0 = time.perf_counter()
+        cpu0 = cpu_seconds(pid)
         await asyncio.gather(*(worker(i) for i in range(20)))
+        cpu = cpu_seconds(pid) - cpu0
         emit("fleet_verifications_per_s", len(latencies) / (time.perf_counter() - t0), "1/s")
         emit("fleet_verification_p99", percentile(latencies, 0.99), "ms")
+        emit("fleet_server_cpu_per_verification", 1000 * cpu / max(1, len(latencies)), "ms")
 
 
 async def drain_figure(base: str, terminals: list[SimulatedTerminal]) -> None:
@@ -208,7 +211,7 @@ def main() -> None:
         server = start_server(url, port)
         base = f"http://127.0.0.1:{port}"
         heartbeat_figures(base, terminals, server.pid)
-        asyncio.run(verification_figures(base, terminals))
+        asyncio.run(verification_figures(base, terminals, server.pid))
         asyncio.run(drain_figure(base, terminals))
     finally:
         if server is not None:
