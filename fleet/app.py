@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -74,6 +75,10 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # No more request threads than database connections (40 by default): the rest would
+        # only wait for a connection, each one more thread taking turns at the interpreter lock.
+        to_thread.current_default_thread_limiter().total_tokens = max(
+            2 * settings.pool_size, 4)
         _app.state.alert_loop.start()
         yield
         await _app.state.alert_loop.stop()

@@ -54,8 +54,11 @@ def make_engine(url: str, *, pool_size: int = 10,
     # The server's request threads share the pool; a burst beyond it waits, not fails. No
     # pre-ping (a round trip per checkout, on the heartbeat path): a dropped connection fails
     # one request, SQLAlchemy then discards the whole pool, and the terminal retries.
+    # At most 2 x pool_size connections, as with pool_size + as many "overflow" ones, but all
+    # kept once opened: overflow connections are closed as soon as the load dips, and under
+    # heartbeat load that meant a new PostgreSQL connection for about every 20 requests.
     return create_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_recycle=1800,
+        parsed, pool_size=2 * pool_size, max_overflow=0, pool_timeout=30, pool_recycle=1800,
         connect_args=connect_args(parsed, connect_timeout_s),
     )
 
