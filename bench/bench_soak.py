@@ -10,7 +10,9 @@ every 500th session would otherwise spread over the whole soak and report as gro
 
 The process caps glibc's malloc arenas at two, as `kiosk` and kiosk.service do
 (kiosk/malloc_arenas.py): with glibc's default of eight per core, every arena kept its own
-peak of the certificate path's scratch memory and the soak grew 38 MB.
+peak of the certificate path's scratch memory and the soak grew 38 MB. It also maps blocks
+of 256 KiB and more on their own for good, and malloc's bytes in use count those blocks too:
+a block that glibc moved from its own mapping into an arena no longer shows as growth.
 
 SOAK_SESSIONS=2000 runs a shorter soak (the first sample stays at a tenth of the run).
 """

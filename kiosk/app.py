@@ -53,9 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The terminal uses no pydantic plugins; looking for them scans every installed package's
     # metadata, which costs start-up time in front of the attract screen.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    from kiosk.malloc_arenas import limit_malloc_arenas
+    from kiosk.malloc_arenas import tune_malloc
 
-    limit_malloc_arenas()  # before any thread starts: a night of sessions stays flat
+    tune_malloc()  # before any thread starts: a night of sessions stays flat
     args = parse_args(argv)
     from kiosk.logging_setup import configure_logging
 

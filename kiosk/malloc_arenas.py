@@ -9,6 +9,12 @@ two-core terminal fill up that way: 10,000 soak sessions grew by 38 MB, all of i
 inside the arenas (the bytes in use stayed flat). With two arenas the same soak stays flat.
 
 MALLOC_ARENA_MAX in the environment (kiosk.service sets it) wins over the default here.
+
+Blocks from 256 KiB up are always mapped on their own and unmapped when freed. glibc's default
+threshold moves: each large block freed raises it to that size, so the certificate path's
+scratch buffers and CPython's own big tables (its interned-strings table doubled from 1.9 to
+3.8 MB after about 1,800 soak sessions) end up inside the arenas, where they stay as bytes in
+use or free but kept. A fixed threshold (glibc's MALLOC_MMAP_THRESHOLD_ wins) keeps them out.
 """
 
 from __future__ import annotations
@@ -18,13 +24,24 @@ import os
 import platform
 
 DEFAULT_ARENAS = 2
-_M_ARENA_MAX = -8  # mallopt parameter, glibc's malloc.h
+MMAP_THRESHOLD = 256 * 1024
+_M_ARENA_MAX, _M_MMAP_THRESHOLD = -8, -3  # mallopt parameters, glibc's malloc.h
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
 
 
 def limit_malloc_arenas(default: int = DEFAULT_ARENAS) -> int | None:
     """Cap glibc's arenas before the threads start; returns the cap, or None where the C
     library is not glibc (nothing to do) or refuses."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    libc = _glibc()
+    if libc is None:
         return None
     try:
         arenas = int(os.environ.get("MALLOC_ARENA_MAX", default))
@@ -32,11 +49,25 @@ def limit_malloc_arenas(default: int = DEFAULT_ARENAS) -> int | None:
         arenas = default
     if arenas < 1:
         return None
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:
-        return None
     return arenas if libc.mallopt(_M_ARENA_MAX, arenas) == 1 else None
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> int | None:
+    """Map every block of `threshold` bytes or more on its own, for good (glibc's threshold
+    otherwise rises with each large block freed); returns the threshold, or None where the C
+    library is not glibc, the environment sets its own, or glibc refuses."""
+    libc = _glibc()
+    if libc is None or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return None
+    if "mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""):
+        return None
+    return threshold if libc.mallopt(_M_MMAP_THRESHOLD, threshold) == 1 else None
+
+
+def tune_malloc() -> None:
+    """Both settings above; call it before the terminal's threads start."""
+    limit_malloc_arenas()
+    fix_mmap_threshold()
 
 
 class _MallInfo2(ctypes.Structure):
@@ -46,8 +77,10 @@ class _MallInfo2(ctypes.Structure):
 
 
 def heap_kb() -> tuple[int, int] | None:
-    """glibc's heap, all arenas: (KiB in use, KiB free but kept); None off glibc. Growth of
-    the second with the first flat is fragmentation, not a leak (bench/bench_soak.py)."""
+    """glibc's heap, all arenas: (KiB in use, mapped blocks included; KiB free but kept);
+    None off glibc. Growth of the second with the first flat is fragmentation, not a leak
+    (bench/bench_soak.py). Mapped blocks count as in use: otherwise a block moving from its
+    own mapping into an arena would show as growth."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return None
     libc = ctypes.CDLL("libc.so.6")
@@ -55,4 +88,4 @@ def heap_kb() -> tuple[int, int] | None:
         return None
     libc.mallinfo2.restype = _MallInfo2
     info = libc.mallinfo2()
-    return info.uordblks // 1024, info.fordblks // 1024
+    return (info.uordblks + info.hblkhd) // 1024, info.fordblks // 1024

@@ -21,7 +21,7 @@ from pathlib import Path
 from kiosk import flow
 from kiosk.config import Settings
 from kiosk.flow import Screen
-from kiosk.malloc_arenas import limit_malloc_arenas
+from kiosk.malloc_arenas import tune_malloc
 from kiosk.runtime import Runtime
 
 # Card-only services without required input, over four back-end families.
@@ -49,9 +49,9 @@ def process_figures() -> Figures:
 
 @contextmanager
 def soak_runtime(data_dir: Path) -> Iterator[Runtime]:
-    """The demo terminal at office hours, its reader polled fast, ready to serve; malloc's
-    arenas capped as `kiosk` caps them (this must run before the process's threads start)."""
-    limit_malloc_arenas()
+    """The demo terminal at office hours, its reader polled fast, ready to serve;
+    malloc set up as `kiosk` sets it (this must run before the process's threads start)."""
+    tune_malloc()
     noon = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)
     runtime = Runtime.build(Settings(data_dir=data_dir), simulate=True, place_delay_s=0.0,
                             start_verify_web=False, wall_clock=lambda: noon)

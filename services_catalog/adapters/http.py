@@ -104,7 +104,9 @@ class CircuitBreaker:
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # pydantic keeps up to 16,384 parsed strings process-wide by default; an answer's
+    # reference is new every time, so a night of queries only filled that cache (a soak).
+    model_config = ConfigDict(extra="ignore", cache_strings="keys")
 
     found: bool = True
     values: dict[str, Any] = {}

@@ -295,3 +295,17 @@ def test_logs_never_show_the_id_number(
         _adapter(fresh_demo, retries=1).query(_service(catalog), zhang, {})
     assert caplog.records and zhang.id_number not in caplog.text
     assert "4104**********1238" in caplog.text
+
+
+def test_answers_leave_nothing_in_a_process_wide_string_cache(catalog: Catalog, zhang) -> None:
+    # pydantic hands out one cached object for a string it parsed before; a reference parsed
+    # twice as two objects shows that answers are not kept (a soak filled that cache).
+    body = {"found": False, "reference": "EL-000042", "as_of": "2026-01-01"}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    adapter = build_adapters(families=["electricity"], demo_base_url="http://backend",
+                             client=httpx.Client(transport=transport))["electricity"]
+    service = catalog.get("electricity.balance")
+    assert service is not None
+    first, second = (adapter.query(service, zhang, {}) for _ in range(2))
+    assert first.backend_reference == second.backend_reference == "EL-000042"
+    assert first.backend_reference is not second.backend_reference

@@ -56,3 +56,37 @@ def test_concurrent_threads_share_two_arenas_once_limited() -> None:
 def test_without_the_limit_each_thread_gets_its_own_arena() -> None:
     # The control: the measurement above sees arenas at all (glibc's default would be 8+).
     assert heaps("default") > 2
+
+
+# A 1 MiB block freed and asked for again, then glibc's count of bytes in blocks mapped on
+# their own. glibc's moving threshold rises to 1 MiB at the first free, so the second block
+# comes from an arena and stays there as bytes in use or free but kept once it is freed.
+THRESHOLD_PROGRAM = """
+import ctypes, sys
+from kiosk.malloc_arenas import _MallInfo2, fix_mmap_threshold
+if sys.argv[1] == "fixed":
+    assert fix_mmap_threshold() is not None
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = _MallInfo2
+block = bytearray(1024 * 1024)
+del block
+before = libc.mallinfo2().hblkhd
+block = bytearray(1024 * 1024)
+print(libc.mallinfo2().hblkhd - before)
+"""
+
+
+def mapped_growth(mode: str) -> int:
+    env = {"PATH": "/usr/bin:/bin"}  # no MALLOC_MMAP_THRESHOLD_ from the caller's environment
+    done = subprocess.run([sys.executable, "-c", THRESHOLD_PROGRAM, mode], capture_output=True,
+                          text=True, timeout=60, env=env, check=True)
+    return int(done.stdout.strip())
+
+
+def test_a_large_block_freed_and_asked_again_stays_mapped_on_its_own() -> None:
+    assert mapped_growth("fixed") >= 1024 * 1024
+
+
+def test_without_the_fixed_threshold_it_moves_into_an_arena() -> None:
+    # The control: glibc's moving threshold is what the fix is about.
+    assert mapped_growth("default") == 0
