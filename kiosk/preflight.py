@@ -330,7 +330,7 @@ def check_camera(ctx: Preflight) -> Iterator[str]:
         return
     import cv2
 
-    from kiosk.runtime import build_camera
+    from kiosk.parts import build_camera
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     camera, _detector = build_camera(settings, simulate=False)
@@ -338,7 +338,7 @@ def check_camera(ctx: Preflight) -> Iterator[str]:
 
 
 def _open_printer(settings: Settings) -> Any:
-    from kiosk.runtime import build_printer
+    from kiosk.parts import build_printer
 
     return build_printer(settings, settings.resolved_data_dir())
 

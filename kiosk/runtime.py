@@ -3,16 +3,16 @@
 `Runtime.build(settings, simulate=...)` wires devices (real or simulated), the catalog and its
 adapters, the certificate engine and the store into one `SessionRunner`. The UI and the
 command line use it the same way, and a test can drive a whole citizen session through it
-with no screen.
+with no screen. It also decides whether the terminal serves (start-up, required devices,
+opening hours, reasons from the supervisor and the store). The parts themselves are built in
+`kiosk.parts`; the stand-ins of `--simulate` are `kiosk.simulation`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,62 +20,25 @@ from typing import TYPE_CHECKING, Any
 from devices.status import CardPresence, DeviceClass, DeviceState, DeviceStatus
 from kiosk import flow
 from kiosk.config import Settings
+from kiosk.parts import (
+    build_camera,
+    build_face_verifier,
+    build_issuer,
+    build_printer,
+    paper_verify_url,
+    require_backends,
+)
 from kiosk.session import SessionRunner
+from kiosk.simulation import Simulation
+from kiosk.staff_calls import staff_absent_hint
 
 if TYPE_CHECKING:  # SQLAlchemy and Alembic load behind the attract screen, not before it
-    from kiosk.seals import SealSetup
     from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
 DEMO_ATTENDANT_PIN = "246810"
 DEMO_ADMIN_PIN = "135790"  # the demo's service switches on the terminal (admin screen)
-DEMO_PERSON_CARD = "410402198805201238"  # the demo card the simulator places on the reader
-
-
-@dataclass
-class Simulation:
-    """The stand-ins of a terminal without hardware: reader on a pty, camera playing a
-    portrait, the demo back-end on loopback. Each is the same protocol as the real thing."""
-
-    reader: Any = None
-    camera: Any = None
-    backend: Any = None
-    card_id: str = DEMO_PERSON_CARD
-    place_delay_s: float = 1.5
-    slot_busy: Callable[[], bool] | None = None  # the reader still reports a card lying there
-    _timer: threading.Timer | None = None
-    _cancelled: threading.Event | None = None
-
-    def place_card_soon(self) -> None:
-        """What a citizen does on the card screen, a moment after it appears."""
-        from devices.idcard.simulator import demo_cards
-
-        self.cancel_card()
-        card = next(c for c in demo_cards().values() if c.id_number == self.card_id)
-        self._cancelled = cancelled = threading.Event()
-        self._timer = threading.Timer(self.place_delay_s, self._place, args=(card, cancelled))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _place(self, card: Any, cancelled: threading.Event) -> None:
-        # A hand that takes a card away and puts it back takes longer than the reader needs
-        # to see the slot empty: wait for that (a few seconds at most), as a person would.
-        deadline = time.monotonic() + 5
-        while self.slot_busy is not None and self.slot_busy() and time.monotonic() < deadline:
-            if cancelled.wait(0.01):
-                return
-        if not cancelled.is_set():
-            self.reader.place_card(card)
-
-    def cancel_card(self) -> None:
-        if self._cancelled is not None:
-            self._cancelled.set()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self.reader is not None:
-            self.reader.remove_card()
 
 
 class Runtime:
@@ -191,7 +154,7 @@ class Runtime:
 
         settings, simulate = self.settings, self.simulate
         if not settings.demo:
-            _require_backends(settings, self.catalog)
+            require_backends(settings, self.catalog)
         data_dir = settings.resolved_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
         claim_data_dir(settings)
@@ -269,7 +232,7 @@ class Runtime:
             # The simulated citizen blinks; a real one is asked to turn the head as well.
             capture_settings = CaptureSettings(challenges=(Challenge.BLINK,))
         self.face_port = CameraFacePort(
-            self.camera, detector, _build_face_verifier(settings, detector),
+            self.camera, detector, build_face_verifier(settings, detector),
             settings=capture_settings,
         )
         self.printer = build_printer(settings, data_dir)
@@ -534,136 +497,3 @@ class Runtime:
                 stop()
             except Exception:
                 log.exception("shutdown step failed")
-
-
-def _require_backends(settings: Settings, catalog: Any) -> None:
-    """Every back-end family and seal an enabled service uses needs configuring in service."""
-    from kiosk.config import ConfigError
-    from kiosk.preflight import service_requirements
-
-    problems = list(service_requirements(settings, catalog))
-    if problems:
-        raise ConfigError("; ".join(problems))
-
-
-def staff_absent_hint(settings: Settings, now: datetime) -> flow.Message | None:
-    """None while an attendant is on duty (weekdays, configured hours); otherwise what a
-    citizen who needs help can do instead."""
-    start, end = settings.attendant.weekday_hours
-    if now.weekday() < 5 and start <= now.time() <= end:
-        return None
-    phone = settings.hall_phone
-    hours = f"{start:%H:%M}–{end:%H:%M}"
-    return flow.Message(
-        f"现在没有工作人员在岗（工作日 {hours}）。需要帮助请拨打 {phone}，或在工作时间到窗口办理。",
-        f"No staff are on duty now (weekdays {hours}). For help call {phone}, or visit a "
-        "counter during opening hours.",
-    )
-
-
-def build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
-    from devices.camera.detector import FaceDetector
-
-    detector = FaceDetector()
-    source = settings.camera.source
-    if simulate or source == "simulator":
-        import cv2
-
-        from devices.camera.simulator import SimulatedCamera
-        from services_catalog.face_verify.demo import DEMO_FACES_DIR
-
-        portrait = cv2.imread(str(DEMO_FACES_DIR / "astronaut.png"), cv2.IMREAD_COLOR)
-        camera = SimulatedCamera.demo(
-            portrait, detector, width=settings.camera.width, height=settings.camera.height
-        )
-    else:
-        from devices.camera.capture import Camera
-
-        index_or_path: int | str = int(source) if source.isdigit() else source
-        camera = Camera(index_or_path, width=settings.camera.width, height=settings.camera.height)
-    return camera, detector
-
-
-def _build_face_verifier(settings: Settings, detector: Any) -> Any:
-    if settings.demo or settings.face_verifier.base_url == "demo":
-        from services_catalog.face_verify.demo import DemoFaceVerifier
-
-        def locate(image: Any) -> Any:
-            faces = detector.detect(image)
-            return faces[0].landmarks if faces else None
-
-        return DemoFaceVerifier.with_demo_enrolment(locate)
-    from services_catalog.face_verify.http import HttpFaceVerifier
-
-    fv = settings.face_verifier
-    return HttpFaceVerifier(fv.base_url, timeout_s=fv.timeout_s)
-
-
-def build_printer(settings: Settings, data_dir: Path) -> Any:
-    from devices.printer.factory import open_document_printer
-
-    p = settings.printer
-    return open_document_printer(
-        p.kind, queue=p.queue, pdf_dir=p.pdf_dir or data_dir / "printed",
-        server=p.server or None,
-    )
-
-
-def paper_verify_url(settings: Settings) -> str:
-    """The page a certificate's QR code and printed line send its reader to."""
-    if settings.fleet is None:
-        return settings.certificates.verify_url
-    from kiosk.fleet_link.credential import public_verify_url
-
-    return public_verify_url(settings)
-
-
-def build_issuer(
-    settings: Settings, store: Store, data_dir: Path, seals: SealSetup | None = None,
-    on_seal_failure: Callable[[], None] | None = None,
-) -> tuple[Any, Path | None]:
-    """The issue function and the demo trust root. `seals` (kiosk.seals.build_seals) is made
-    here when not given; its services then run until the process ends. `on_seal_failure`
-    runs when a seal could not sign (token gone, seal revoked or expired), so the terminal
-    stops taking citizens at once rather than at the next scheduled check."""
-    from printing.errors import SealRevoked, SealUnavailable
-    from printing.issue import CertificateIssuer, CertificateRequest
-
-    if seals is None:
-        from kiosk.seals import build_seals
-
-        seals = build_seals(settings, data_dir)
-    keyring, trust_root = seals.keyring, seals.demo_trust_root
-    issuer = CertificateIssuer(keyring, holder_id_key=store.keys.derive("id-hash"))
-
-    # The department's archive copy goes into the same transaction as the registry entry (a
-    # hook of the issuance); a copy sealed B-B waits there for its time stamp.
-    waiting_copies: dict[str, tuple[str, bytes]] = {}
-
-    def keep_archive_copy(session: Any, record: Any) -> None:
-        copy = waiting_copies.pop(record.entry.verification_code, None)
-        if copy is not None:
-            store.archive.add_in(session, record.entry.verification_code, *copy)
-
-    store.issuance.hooks.append(keep_archive_copy)
-
-    def issue(service: Any, person: Any, result: Any) -> Any:
-        request = CertificateRequest(
-            service=service, person=person, result=result,
-            terminal_id=settings.terminal_id, verify_url=paper_verify_url(settings),
-            demo=settings.demo, hall_name_zh=settings.hall_name_zh,
-        )
-        try:
-            prepared = issuer.prepare(request)  # the desk records it with its job and audit
-        except SealUnavailable as exc:
-            if isinstance(exc, SealRevoked) and service.seal:
-                seals.revoked[service.seal] = exc.detail or "seal certificate revoked"
-            if on_seal_failure is not None:
-                on_seal_failure()
-            raise
-        while len(waiting_copies) >= 8:  # one never recorded (a failed desk) is not kept
-            waiting_copies.pop(next(iter(waiting_copies)))
-        waiting_copies[prepared.verification_code] = (prepared.seal_level, prepared.pdf)
-        return prepared
-
-    return issue, trust_root

@@ -14,6 +14,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+from kiosk.flow import Message
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +101,18 @@ class StaffCalls:
             count = len(self._open)
             self._open.clear()
             return count
+
+
+def staff_absent_hint(settings: Settings, now: datetime) -> Message | None:
+    """None while an attendant is on duty (weekdays, configured hours); otherwise what a
+    citizen who needs help can do instead."""
+    start, end = settings.attendant.weekday_hours
+    if now.weekday() < 5 and start <= now.time() <= end:
+        return None
+    phone = settings.hall_phone
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    return Message(
+        f"现在没有工作人员在岗（工作日 {hours}）。需要帮助请拨打 {phone}，或在工作时间到窗口办理。",
+        f"No staff are on duty now (weekdays {hours}). For help call {phone}, or visit a "
+        "counter during opening hours.",
+    )

@@ -49,7 +49,7 @@ def _holder_name(id_number: str, name: str | None) -> str:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
-    from kiosk.runtime import build_issuer
+    from kiosk.parts import build_issuer
     from printing.errors import CertificateError
     from services_catalog.errors import AdapterError
     from services_catalog.model import AuthenticatedPerson, is_holder_number

@@ -36,7 +36,7 @@ def _settled(publishers: list[Any], wait_s: float) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from devices.idcard.reader import IdCardReader
-    from kiosk.runtime import build_camera, build_printer
+    from kiosk.parts import build_camera, build_printer
 
     try:
         settings = load_settings(args.config)

@@ -199,7 +199,7 @@ def test_heartbeat_pulls_applies_and_reports_the_new_configuration(tmp_path: Pat
 
 
 def test_the_paper_points_at_the_centres_public_page(tmp_path: Path) -> None:
-    from kiosk.runtime import paper_verify_url
+    from kiosk.parts import paper_verify_url
 
     standalone = settings_from_mapping({"data_dir": str(tmp_path)})
     assert paper_verify_url(standalone) == standalone.certificates.verify_url

@@ -15,7 +15,7 @@ import pytest
 
 from devices.status import DeviceState
 from kiosk.config import Settings
-from kiosk.runtime import build_issuer
+from kiosk.parts import build_issuer
 from kiosk.seals import (
     ArchiveUpkeep,
     SealSetup,

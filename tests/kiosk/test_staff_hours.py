@@ -8,8 +8,8 @@ from unittest.mock import Mock
 
 from kiosk import flow
 from kiosk.config import Settings
-from kiosk.runtime import staff_absent_hint
 from kiosk.session import SessionRunner
+from kiosk.staff_calls import staff_absent_hint
 
 SETTINGS = Settings(hall_phone="0375-12345")
 TUESDAY_NOON = datetime(2026, 11, 24, 12, 0)
