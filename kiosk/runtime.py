@@ -3,9 +3,9 @@
 `Runtime.build(settings, simulate=...)` wires devices (real or simulated), the catalog and its
 adapters, the certificate engine and the store into one `SessionRunner`. The UI and the
 command line use it the same way, and a test can drive a whole citizen session through it
-with no screen. It also decides whether the terminal serves (start-up, required devices,
-opening hours, reasons from the supervisor and the store). The parts themselves are built in
-`kiosk.parts`; the stand-ins of `--simulate` are `kiosk.simulation`.
+with no screen. It also says whether the terminal serves (start-up, required devices, opening
+hours, reasons from the supervisor and the store; the rules are `kiosk.serving`). The parts
+themselves are built in `kiosk.parts`; the stand-ins of `--simulate` are `kiosk.simulation`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devices.status import CardPresence, DeviceClass, DeviceState, DeviceStatus
+from devices.status import CardPresence, DeviceStatus
 from kiosk import flow
 from kiosk.config import Settings
 from kiosk.parts import (
@@ -27,6 +27,13 @@ from kiosk.parts import (
     build_printer,
     paper_verify_url,
     require_backends,
+)
+from kiosk.serving import (
+    ServiceListener,
+    ServiceReasons,
+    device_reasons,
+    devices_ok,
+    required_devices,
 )
 from kiosk.session import SessionRunner
 from kiosk.simulation import Simulation
@@ -109,10 +116,7 @@ class Runtime:
         self._stopping = False
         # Why the terminal cannot serve, by source ("start", "data_dir", ...); devices add
         # theirs live. Listeners hear (serving, reasons) whenever that changes.
-        self._reasons: dict[str, tuple[str, ...]] = {}
-        self._service_listeners: list[Callable[[bool, tuple[str, ...]], None]] = []
-        self._last_service: tuple[bool, tuple[str, ...]] | None = None
-        self._service_lock = threading.Lock()
+        self.service = ServiceReasons()
         self.simulation: Simulation | None = None
         self.verify_web: Any = None
         self.demo_trust_root: Path | None = None
@@ -367,51 +371,26 @@ class Runtime:
         return [self.reader.status_publisher, self.camera.publisher,
                 self.printer.status_publisher]
 
-    # ---- serving or not -----------------------------------------------------------------
+    # ---- serving or not (kiosk.serving) --------------------------------------------------
     def set_reasons(self, source: str, reasons: list[str] | tuple[str, ...]) -> None:
         """Say why the terminal cannot serve (empty: that source has no objection)."""
-        with self._service_lock:
-            if reasons:
-                self._reasons[source] = tuple(reasons)
-            else:
-                self._reasons.pop(source, None)
+        self.service.set(source, reasons)
         self._devices_changed()
 
     def out_of_service_reasons(self) -> tuple[str, ...]:
-        with self._service_lock:
-            reasons = [r for rs in self._reasons.values() for r in rs]
+        reasons = self.service.listed()
         if not self.ready.is_set() and not reasons:
             return ("starting",)
         if not self.open_now():
             reasons.append("outside opening hours")
-        required = self._required()
-        for status in self.device_statuses():
-            if required.get(status.device_class, False) and not status.ready and \
-                    status.state is not DeviceState.STARTING:
-                reasons.append(f"{status.device_class.value}: "
-                               f"{status.detail or status.state.value}")
+        reasons += device_reasons(self.device_statuses(), required_devices(self.settings))
         return tuple(reasons)
 
-    def on_service_change(self, listener: Callable[[bool, tuple[str, ...]], None]) -> None:
-        self._service_listeners.append(listener)
-
-    def _required(self) -> dict[DeviceClass, bool]:
-        """The devices without which the terminal does not serve (one map for the decision
-        and for the reasons it gives): the seal always, the others as configured."""
-        return {
-            DeviceClass.IDCARD_READER: self.settings.reader.required,
-            DeviceClass.CAMERA: self.settings.camera.required,
-            DeviceClass.PRINTER: self.settings.printer.required,
-            DeviceClass.SEAL: True,
-        }
+    def on_service_change(self, listener: ServiceListener) -> None:
+        self.service.listen(listener)
 
     def required_devices_ok(self) -> bool:
-        required = self._required()
-        # A device still STARTING gets the benefit of the doubt: the terminal should not flash
-        # "out of service" at every boot while the reader says hello.
-        return all(s.ready or s.state is DeviceState.STARTING
-                   or not required.get(s.device_class, False)
-                   for s in self.device_statuses())
+        return devices_ok(self.device_statuses(), required_devices(self.settings))
 
     def open_now(self) -> bool:
         if not self.opening_hours:
@@ -423,28 +402,20 @@ class Runtime:
     def _devices_changed(self) -> None:
         if self._stopping:
             return
-        with self._service_lock:
-            blocked = bool(self._reasons)
+        blocked = self.service.blocked()
         if not blocked and not self.ready.is_set():
             return  # still starting: the attract screen shows but does not react yet
         serving = self.ready.is_set() and not blocked and self.required_devices_ok() \
             and self.open_now()
         self.runner.dispatch(flow.DevicesChanged(serving))
         reasons = () if serving else self.out_of_service_reasons()
-        with self._service_lock:
-            changed = self._last_service != (serving, reasons)
-            self._last_service = (serving, reasons)
-        if not changed:
+        if not self.service.changed(serving, reasons):
             return
         if serving:
             log.info("in service")
         else:
             log.error("out of service: %s", "; ".join(reasons))
-        for listener in self._service_listeners:
-            try:
-                listener(serving, reasons)
-            except Exception:
-                log.exception("a service-state listener failed")
+        self.service.tell(serving, reasons)
 
     def abandon_start(self) -> None:
         """Undo a start that failed halfway, so that the next attempt begins clean."""
