@@ -37,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict kiosk/flow kiosk/session.py devices/status.py services_catalog/model.py services_catalog/catalog.py \
 	  devices/idcard devices/camera/quality.py devices/camera/liveness.py devices/printer printing \
-	  kiosk/store kiosk/fleet_link kiosk/sdnotify.py
+	  kiosk/store kiosk/fleet_link kiosk/sdnotify.py kiosk/serving.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tour
