@@ -55,7 +55,7 @@ def _digest(fd: int, st: os.stat_result) -> bytes:
 
 
 class ConfigWatcher:
-    def __init__(self, paths: Sequence[Path], on_change: Callable[[], None],
+    def __init__(self, paths: Sequence[Path], on_change: Callable[[], object],
                  interval_s: float = 2.0) -> None:
         self.paths = [Path(p) for p in paths]
         self._on_change = on_change

@@ -30,6 +30,7 @@ def build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
 
     detector = FaceDetector()
     source = settings.camera.source
+    camera: Any
     if simulate or source == "simulator":
         import cv2
 
@@ -37,6 +38,8 @@ def build_camera(settings: Settings, simulate: bool) -> tuple[Any, Any]:
         from services_catalog.face_verify.demo import DEMO_FACES_DIR
 
         portrait = cv2.imread(str(DEMO_FACES_DIR / "astronaut.png"), cv2.IMREAD_COLOR)
+        if portrait is None:  # the package is incomplete
+            raise FileNotFoundError(f"{DEMO_FACES_DIR / 'astronaut.png'}: cannot be read")
         camera = SimulatedCamera.demo(
             portrait, detector, width=settings.camera.width, height=settings.camera.height
         )

@@ -347,7 +347,8 @@ class Runtime:
         for check in checks:
             if check.outcome != "ok":
                 log.warning("seal check %s: %s", check.name, check.detail)
-        return seal_device_status(checks)
+        status: DeviceStatus = seal_device_status(checks)
+        return status
 
     def _recheck_seals(self) -> None:
         """A terminal runs for weeks: a seal certificate enters its warning window, or

@@ -211,7 +211,11 @@ def _configured_seals(settings: Settings) -> SealSetup:
     setup = SealSetup(SealKeyring({sid: loader(sid) for sid in settings.seals}), tsa, roots,
                       store_kind="token" if "token" in kinds else "pkcs12",
                       open_token=probe if "token" in kinds else None)
-    setup.stoppers.append(lambda: [s.close() for s in token_session])
+    def close_token_sessions() -> None:
+        for session in token_session:
+            session.close()
+
+    setup.stoppers.append(close_token_sessions)
     return setup
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.switch_file import LocalSwitches, read_switches, write_switch
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class ServiceSwitches:
@@ -130,7 +133,7 @@ class ServiceSwitches:
     def _read_local(self) -> LocalSwitches | None:
         return self._checked(self.switch_path, lambda: read_switches(self.switch_path))
 
-    def _checked(self, path: Path, read: Any) -> Any:
+    def _checked(self, path: Path, read: Callable[[], T]) -> T | None:
         """`read()`, or None when the file is broken: the terminal keeps serving with the
         switches it has, and the panel shows the problem (lock held)."""
         try:

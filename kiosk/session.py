@@ -174,7 +174,7 @@ class SessionRunner:
         self._changed = threading.Condition(self._lock)
         self._bound = threading.Event()
         self._pending: list[tuple[flow.Effect, flow.SessionState]] = []
-        self._session_end_hooks: list[Callable[[str], None]] = []
+        self._session_end_hooks: list[Callable[[str], object]] = []
         self._storage_failure_hooks: list[Callable[[], None]] = []
         if card and face and query and certificates and audit:
             self.bind(card=card, face=face, query=query, certificates=certificates, audit=audit)
@@ -203,7 +203,7 @@ class SessionRunner:
         for failure in failed:
             self.dispatch(failure)
 
-    def on_session_end(self, hook: Callable[[str], None]) -> Callable[[], None]:
+    def on_session_end(self, hook: Callable[[str], object]) -> Callable[[], None]:
         """Run `hook(reason)` on the worker pool after each session's end is audited (the
         store anchors the audit chain's head there). Returns what removes it again (a start
         that fails halfway removes its hooks, so retries do not pile them up)."""

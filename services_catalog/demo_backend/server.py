@@ -66,6 +66,7 @@ class DemoBackend:
         if self._server is None:
             raise RuntimeError("the demo back-end is not running")
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}"
 
     def start(self) -> str:
