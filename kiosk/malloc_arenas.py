@@ -64,6 +64,14 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> int | None:
     return threshold if libc.mallopt(_M_MMAP_THRESHOLD, threshold) == 1 else None
 
 
+def release_free_memory() -> bool:
+    """Hand the whole free pages inside the arenas back to the system (malloc_trim): what
+    a session's smaller blocks left between the ones still in use would otherwise stay
+    resident. Called when a session ends; False off glibc or when nothing was released."""
+    libc = _glibc()
+    return libc is not None and libc.malloc_trim(0) == 1
+
+
 def tune_malloc() -> None:
     """Both settings above; call it before the terminal's threads start."""
     limit_malloc_arenas()

@@ -267,6 +267,11 @@ class Runtime:
         )
         stoppers.append(self.runner.on_session_end(
             lambda _reason: store.anchors.anchor("session_end")))
+        from kiosk import malloc_arenas
+
+        # After the session, not during it: a printed certificate's scratch memory is free now.
+        stoppers.append(self.runner.on_session_end(
+            lambda _reason: malloc_arenas.release_free_memory()))
         storage = StorageHealth(store, self.set_reasons)
         stoppers.append(self.runner.on_storage_failure(storage.write_failed))
         self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s,

@@ -90,3 +90,36 @@ def test_a_large_block_freed_and_asked_again_stays_mapped_on_its_own() -> None:
 def test_without_the_fixed_threshold_it_moves_into_an_arena() -> None:
     # The control: glibc's moving threshold is what the fix is about.
     assert mapped_growth("default") == 0
+
+
+# 50 MB of 64 KiB blocks from the main arena, one more block above them, then all but that
+# one freed: the free pages lie below a block in use, so free() alone keeps them resident.
+TRIM_PROGRAM = """
+import sys
+from kiosk.malloc_arenas import release_free_memory
+def resident_kb():
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmRSS"))
+    return int(line.split()[1])
+blocks = [b"x" * (64 * 1024) for _ in range(800)]
+above = b"y" * (64 * 1024)
+del blocks
+before = resident_kb()
+if sys.argv[1] == "release":
+    assert release_free_memory()
+print(before - resident_kb())
+"""
+
+
+def released_kb(mode: str) -> int:
+    env = {"PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", TRIM_PROGRAM, mode], capture_output=True,
+                          text=True, timeout=60, env=env, check=True)
+    return int(done.stdout.strip())
+
+
+def test_free_pages_between_blocks_in_use_go_back_to_the_system() -> None:
+    assert released_kb("release") > 30 * 1024
+
+
+def test_without_the_release_they_stay_resident() -> None:
+    assert released_kb("keep") < 5 * 1024

@@ -3,8 +3,12 @@ descriptors and threads stay flat (the 10,000-session figures are bench/bench_so
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
+
+from kiosk import malloc_arenas
 from kiosk.soak import python_threads, run_sessions, settled_figures, soak_runtime
 
 # A leak of one descriptor or thread per session would show as hundreds; a keep-alive
@@ -23,3 +27,15 @@ def test_three_hundred_sessions_keep_descriptors_and_threads_flat(tmp_path: Path
         assert after.threads <= warm.threads + SLACK, (warm, after, names, python_threads())
         audit = runtime.store.audit
         assert audit.verify_chain().intact
+
+
+def test_every_session_end_hands_free_memory_back(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    released: list[int] = []
+    monkeypatch.setattr(malloc_arenas, "release_free_memory", lambda: released.append(1))
+    with soak_runtime(tmp_path / "data") as runtime:
+        run_sessions(runtime, 3, print_every=3)
+        deadline = time.monotonic() + 10  # the last session's end runs on a worker
+        while len(released) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(released) == 3
