@@ -12,7 +12,9 @@ The process caps glibc's malloc arenas at two, as `kiosk` and kiosk.service do
 (kiosk/malloc_arenas.py): with glibc's default of eight per core, every arena kept its own
 peak of the certificate path's scratch memory and the soak grew 38 MB. It also maps blocks
 of 256 KiB and more on their own for good, and malloc's bytes in use count those blocks too:
-a block that glibc moved from its own mapping into an arena no longer shows as growth.
+a block that glibc moved from its own mapping into an arena no longer shows as growth. Each
+session's end hands the arenas' whole free pages back (malloc_trim), so "free but kept" can
+grow while resident memory does not.
 
 SOAK_SESSIONS=2000 runs a shorter soak (the first sample stays at a tenth of the run).
 """
