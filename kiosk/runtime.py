@@ -265,13 +265,15 @@ class Runtime:
             issuer=issuer, issuance=store.issuance, printer=self.printer,
             receipt=slip if self.receipt is not None else None,
         )
-        stoppers.append(self.runner.on_session_end(
-            lambda _reason: store.anchors.anchor("session_end")))
         from kiosk import malloc_arenas
 
-        # After the session, not during it: a printed certificate's scratch memory is free now.
-        stoppers.append(self.runner.on_session_end(
-            lambda _reason: malloc_arenas.release_free_memory()))
+        def session_ended(_reason: str) -> None:
+            try:
+                store.anchors.anchor("session_end")
+            finally:  # after the session: a printed certificate's scratch memory is free now
+                malloc_arenas.release_free_memory()
+
+        stoppers.append(self.runner.on_session_end(session_ended))
         storage = StorageHealth(store, self.set_reasons)
         stoppers.append(self.runner.on_storage_failure(storage.write_failed))
         self.housekeeping = Housekeeping(store, interval_s=self._housekeeping_interval_s,
