@@ -75,8 +75,9 @@ def create_app(settings: FleetSettings, *, run_migrations: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # No more request threads than database connections (40 by default): the rest would
-        # only wait for a connection, each one more thread taking turns at the interpreter lock.
+        # No more request threads than database connections (2 x pool_size, 20 by default):
+        # the rest would only wait for a connection, each one more thread taking turns at the
+        # interpreter lock.
         to_thread.current_default_thread_limiter().total_tokens = max(
             2 * settings.pool_size, 4)
         _app.state.alert_loop.start()

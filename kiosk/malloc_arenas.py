@@ -20,6 +20,7 @@ use or free but kept. A fixed threshold (glibc's MALLOC_MMAP_THRESHOLD_ wins) ke
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 
@@ -28,6 +29,7 @@ MMAP_THRESHOLD = 256 * 1024
 _M_ARENA_MAX, _M_MMAP_THRESHOLD = -8, -3  # mallopt parameters, glibc's malloc.h
 
 
+@functools.cache  # at every session's end: platform.libc_ver() reads the interpreter's file
 def _glibc() -> ctypes.CDLL | None:
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return None

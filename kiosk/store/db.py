@@ -20,13 +20,27 @@ _MIGRATION_LOCK_KEY = 0x6B696F736B_6D6967  # "kioskmig"
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 
 
+# libpq's TCP keepalive and user-timeout settings (seconds; tcp_user_timeout in ms).
+TCP_LIVENESS = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
+                "keepalives_count": 3, "tcp_user_timeout": 30_000}
+
+
 def connect_args(url: URL, connect_timeout_s: float) -> dict[str, Any]:
     """libpq's own default waits for ever on a server that took the connection and never
     answers (a start or a citizen's request would hang): give it a deadline (whole seconds,
     at least 2, as libpq counts), unless the URL names its own `connect_timeout`."""
-    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+    if url.get_backend_name() != "postgresql":
         return {}
-    return {"connect_timeout": max(2, math.ceil(connect_timeout_s))}
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = max(2, math.ceil(connect_timeout_s))
+    # A connection the network dropped silently (a NAT or firewall forgetting it) is found in
+    # about 90 s and unacknowledged sends give up after 30 s, instead of a request hanging
+    # for the kernel's 15 minutes on a kept connection. The URL's own settings win.
+    for name, value in TCP_LIVENESS.items():
+        if name not in url.query:
+            args[name] = value
+    return args
 
 
 def make_engine(url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Engine:

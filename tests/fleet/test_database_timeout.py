@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import make_url
 
-from fleet.db.engine import connect_args
+from fleet.db.engine import TCP_LIVENESS, connect_args
 
 
 @pytest.fixture
@@ -46,7 +46,8 @@ def test_a_silent_database_fails_within_the_connect_timeout_with_one_line(
 
 
 def test_the_urls_own_connect_timeout_wins_and_sqlite_gets_none() -> None:
-    assert connect_args(make_url("postgresql://h/db"), 2.5) == {"connect_timeout": 3}
-    assert connect_args(make_url("postgresql://h/db"), 0.1) == {"connect_timeout": 2}
-    assert connect_args(make_url("postgresql://h/db?connect_timeout=7"), 2) == {}
+    assert connect_args(make_url("postgresql://h/db"), 2.5) == {"connect_timeout": 3,
+                                                                 **TCP_LIVENESS}
+    assert connect_args(make_url("postgresql://h/db"), 0.1)["connect_timeout"] == 2
+    assert connect_args(make_url("postgresql://h/db?connect_timeout=7"), 2) == TCP_LIVENESS
     assert connect_args(make_url("sqlite:///x.db"), 2) == {}

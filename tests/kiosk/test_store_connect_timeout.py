@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from kiosk.store.db import connect_args
+from kiosk.store.db import TCP_LIVENESS, connect_args
 
 
 def test_a_silent_database_fails_kiosk_admin_within_the_timeout_with_one_line(
@@ -36,6 +36,8 @@ def test_a_silent_database_fails_kiosk_admin_within_the_timeout_with_one_line(
 
 
 def test_the_urls_own_connect_timeout_wins_and_sqlite_gets_none() -> None:
-    assert connect_args(make_url("postgresql+psycopg://h/db"), 10) == {"connect_timeout": 10}
-    assert connect_args(make_url("postgresql://h/db?connect_timeout=7"), 2) == {}
+    assert connect_args(make_url("postgresql+psycopg://h/db"), 10) == {"connect_timeout": 10,
+                                                                        **TCP_LIVENESS}
+    assert connect_args(make_url("postgresql://h/db?connect_timeout=7&keepalives_idle=5"),
+                        2) == {k: v for k, v in TCP_LIVENESS.items() if k != "keepalives_idle"}
     assert connect_args(make_url("sqlite:///x.db"), 2) == {}
