@@ -9,7 +9,9 @@ A reset can be legitimate: a terminal reinstalled and keyed anew starts a new ch
 anchors name another key: the alert says so), and staff acknowledge the alert. A key rotation
 is not a reset: it keeps the chain's key, and the chain goes on. After a contradiction the new
 anchor starts a new epoch, and later anchors are checked against it, so one reset raises one
-alert, not one per anchor from then on.
+alert, not one per anchor from then on. Each contradiction is an alert of its own, naming the
+epoch it started, even while an earlier one is open: a cut made after a reset must reach staff
+too. Acknowledging an alert accepts its epoch, not any chain received after it.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def watch(connection: Connection, terminal_id: str, anchors: list[AuditAnchor],
         .order_by(_ANCHORS.c.id.desc()).limit(1)
     ).first()
     latest = _Held(*row) if row is not None else None
-    raised: list[str] = []
+    raised: list[tuple[str, int]] = []
     rows = []
     for anchor in anchors:
         epoch = 1
@@ -76,7 +78,7 @@ def watch(connection: Connection, terminal_id: str, anchors: list[AuditAnchor],
             why = contradiction(latest.entry_count, latest.head_hash, latest.key_id, anchor)
             epoch = latest.epoch + (1 if why else 0)
             if why:
-                raised.append(why)
+                raised.append((why, epoch))
         rows.append({"terminal_id": terminal_id, "entry_count": anchor.entry_count,
                      "head_hash": anchor.head_hash, "key_id": anchor.key_id, "epoch": epoch,
                      "outbox_seq": anchor.seq, "occurred_at": anchor.occurred_at,
@@ -84,42 +86,24 @@ def watch(connection: Connection, terminal_id: str, anchors: list[AuditAnchor],
         latest = _Held(anchor.entry_count, anchor.head_hash, anchor.key_id, epoch)
     connection.execute(insert(_ANCHORS), rows)
     if raised:
-        _alert(connection, terminal_id, raised, now)
-    return raised
-
-
-def _alert(connection: Connection, terminal_id: str, raised: list[str], now: datetime) -> None:
-    """One open alert per terminal: while staff have not acknowledged it, a further
-    contradiction adds nothing new to do."""
-    open_one = connection.execute(
-        select(_ALERTS.c.id).where(_ALERTS.c.terminal_id == terminal_id,
-                                   _ALERTS.c.rule == AUDIT_REWRITTEN,
-                                   _ALERTS.c.closed_at.is_(None))
-    ).first()
-    if open_one is not None:
-        return
-    more = f" (and {len(raised) - 1} more)" if len(raised) > 1 else ""
-    connection.execute(insert(_ALERTS), {
-        "terminal_id": terminal_id, "rule": AUDIT_REWRITTEN, "severity": "critical",
-        "detail": (raised[0] + more)[:200], "first_seen_at": now, "fired_at": now,
-        "acked_by": "", "delivery_attempts": 0, "delivery_error": ""})
+        connection.execute(insert(_ALERTS), [
+            {"terminal_id": terminal_id, "rule": AUDIT_REWRITTEN, "severity": "critical",
+             "detail": why[:200], "epoch": epoch, "first_seen_at": now, "fired_at": now,
+             "acked_by": "", "ack_reason": "", "delivery_attempts": 0, "delivery_error": ""}
+            for why, epoch in raised])
+    return [why for why, _ in raised]
 
 
 def held(connection: Connection, terminal_id: str, limit: int = 200) -> list[HeldAnchor]:
     """The anchors the terminal's log must still agree with, newest first: every chain since
-    the last reset staff acknowledged (an unacknowledged one keeps the older chain's anchors
-    in, and the terminal's log contradicts them)."""
-    acked = connection.execute(
-        select(func.max(_ALERTS.c.acked_at)).where(
+    the latest one staff accepted by acknowledging the alert that opened it (a reset not
+    acknowledged keeps the older chain's anchors in, and the terminal's log contradicts
+    them)."""
+    from_epoch = connection.execute(
+        select(func.max(_ALERTS.c.epoch)).where(
             _ALERTS.c.terminal_id == terminal_id, _ALERTS.c.rule == AUDIT_REWRITTEN,
             _ALERTS.c.acked_at.is_not(None))
-    ).scalar()
-    from_epoch = 1
-    if acked is not None:
-        from_epoch = connection.execute(
-            select(func.max(_ANCHORS.c.epoch)).where(_ANCHORS.c.terminal_id == terminal_id,
-                                                     _ANCHORS.c.received_at <= acked)
-        ).scalar() or 1
+    ).scalar() or 1
     rows = connection.execute(
         select(_ANCHORS.c.entry_count, _ANCHORS.c.head_hash, _ANCHORS.c.key_id,
                _ANCHORS.c.epoch, _ANCHORS.c.occurred_at)

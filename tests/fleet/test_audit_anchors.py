@@ -313,3 +313,39 @@ def _console(live_server: LiveServer):  # type: ignore[no-untyped-def]
     import httpx
 
     return httpx.Client(base_url=live_server.url, follow_redirects=True)
+
+
+def test_a_cut_after_an_open_reset_is_its_own_alert_and_acking_the_first_blesses_only_it(
+        terminal: Terminal, live_server: LiveServer, settings: FleetSettings) -> None:
+    from fleet.anchor_watch import held as held_by_centre
+
+    app = live_server.app
+    terminal.write(ANCHOR_EVERY)
+    terminal.send()
+    seq = terminal.store.outbox.last_seq() + 1
+    now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+
+    def anchor(n: int, entry: int, mac: str) -> AuditAnchor:
+        return AuditAnchor(key=f"forged-{seq + n}", seq=seq + n, occurred_at=now,
+                           entry_count=entry, head_hash=mac * 64, key_id="0123456789abcdef")
+
+    # A new key: the alert opens. The log grows, then is cut back while it is still open.
+    terminal.client.send(OutboxBatch(terminal_id="T-1", events=[anchor(0, 1, "e")]))
+    terminal.client.send(OutboxBatch(terminal_id="T-1", events=[anchor(1, 60, "f")]))
+    terminal.client.send(OutboxBatch(terminal_id="T-1", events=[anchor(2, 30, "a")]))
+    first, second = alerts(app)
+    assert "new audit key" in first.detail and first.epoch == 2
+    assert second.detail.startswith("the audit log went back from entry 60 to entry 30")
+    assert second.epoch == 3 and second.fired_at is not None
+    with Receiver() as receiver:
+        app.state.alerts.webhook_url = receiver.url
+        app.state.alerts.evaluate()
+    assert [r["detail"][:33] for r in receiver.received] == \
+        [first.detail[:33], second.detail[:33]]
+
+    done = fleet_admin(settings, "--by", "li", "alert", "ack", str(first.id))
+    assert done.returncode == 0, done.stderr
+    with app.state.sessions() as session:
+        kept = held_by_centre(session.connection(), "T-1")
+    # The new key's chain is accepted; the cut of it is not: its anchor of 60 still counts.
+    assert [(a.entry_count, a.epoch) for a in kept] == [(30, 3), (60, 2), (1, 2)]
