@@ -159,14 +159,20 @@ def list_alerts(session: Session, terminal_id: str | None, include_closed: bool,
              "detail": a.detail, "fired_at": a.fired_at.isoformat() if a.fired_at else None,
              "closed_at": a.closed_at.isoformat() if a.closed_at else None,
              "acked_by": a.acked_by or None,
-             "acked_at": a.acked_at.isoformat() if a.acked_at else None}
+             "acked_at": a.acked_at.isoformat() if a.acked_at else None,
+             "ack_reason": a.ack_reason or None}
             for a in rows]
 
 
-def acknowledge_alert(session: Session, alert_id: int, actor: str, now: datetime) -> None:
-    from fleet.console.alerts import acknowledge
+def acknowledge_alert(session: Session, alert_id: int, actor: str, now: datetime,
+                      reason: str = "") -> None:
+    from fleet.console.alerts import ReasonRequired, acknowledge
 
-    if not acknowledge(session, alert_id, actor, now):
+    try:
+        done = acknowledge(session, alert_id, actor, now, reason)
+    except ReasonRequired as exc:
+        raise AdminError(f"{exc}: add --reason '...'") from exc
+    if not done:
         raise AdminError(f"no fired alert {alert_id}; 'fleet-admin alert list' shows them")
     session.commit()
 

@@ -145,6 +145,8 @@ def _admin_parser() -> argparse.ArgumentParser:
     alist.add_argument("--all", action="store_true", help="closed ones too")
     aack = alert.add_parser("ack", help="acknowledge an alert (an audit alert closes with it)")
     aack.add_argument("id", type=int)
+    aack.add_argument("--reason", default="",
+                      help="why (required for an audit alert: it accepts the terminal's new chain)")
 
     user = sub.add_parser("user", help="the console's staff accounts").add_subparsers(
         dest="verb", required=True)
@@ -231,7 +233,7 @@ def _dispatch(args: argparse.Namespace, session):  # type: ignore[no-untyped-def
                 f"{'acked by ' + a['acked_by'] if a['acked_by'] else '-'} {a['detail']}"
                 for a in alerts) or "no alerts"
         case "alert", "ack":
-            admin.acknowledge_alert(session, args.id, args.by, now)
+            admin.acknowledge_alert(session, args.id, args.by, now, args.reason)
             return None
         case "user", "add":
             from fleet.console import auth

@@ -144,17 +144,34 @@ class AlertEngine:
         return self.retries, error or "not delivered"
 
 
-def acknowledge(session: Session, alert_id: int, actor: str, now: datetime) -> bool:
+class ReasonRequired(ValueError):
+    """Accepting a rewritten audit log needs a written reason."""
+
+
+def needs_admin(rule: str) -> bool:
+    """Acknowledging an audit alert accepts the terminal's new chain as its log: an admin's
+    decision, not an operator's."""
+    return rule == rules.AUDIT_REWRITTEN
+
+
+def acknowledge(session: Session, alert_id: int, actor: str, now: datetime,
+                reason: str = "") -> bool:
     """Mark an alert seen by `actor` (False when there is no such fired alert). An alert of
-    an event (rules.EVENT_RULES) has no condition that passes: acknowledging closes it. The
-    caller commits."""
+    an event (rules.EVENT_RULES) has no condition that passes: acknowledging closes it. An
+    audit alert needs `reason` (ReasonRequired), kept with the acknowledgement. The caller
+    commits."""
     alert = session.get(Alert, alert_id)
     if alert is None or alert.fired_at is None:
         return False
+    reason = " ".join(reason.split())[:200]
     if alert.acked_at is None:
+        if needs_admin(alert.rule) and not reason:
+            raise ReasonRequired("accepting a rewritten audit log needs a written reason")
         alert.acked_at = now
         alert.acked_by = actor
-        record(session, now, actor, "alert.ack", alert.terminal_id, alert.rule)
+        alert.ack_reason = reason
+        record(session, now, actor, "alert.ack", alert.terminal_id,
+               f"{alert.rule}: {reason}" if reason else alert.rule)
     if alert.rule in rules.EVENT_RULES and alert.closed_at is None:
         alert.closed_at = now
     return True

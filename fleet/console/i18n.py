@@ -145,6 +145,8 @@ ZH: dict[str, str] = {
         "表单已过期或来源不明，请刷新页面。",
     "this needs the operator role": "需要操作员角色。",
     "this needs the admin role": "需要管理员角色。",
+    "accepting a rewritten audit log needs a written reason; go back and write why":
+        "接受被改写的审计日志须写明原因；请返回填写。",
     "Not Found": "页面不存在。",
     "no such alert": "没有此告警。",
     "Services on": "已开启事项",

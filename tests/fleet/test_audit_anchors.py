@@ -165,9 +165,28 @@ def test_a_cut_log_is_an_alert_the_console_shows_and_staff_acknowledge(
         page = browser.get("/console/alerts")
         assert 'data-rule="audit_rewritten"' in page.text and "审计日志被改写或重置" in page.text
         assert "went back from entry 50 to entry 21" in page.text
-        browser.post(f"/console/alerts/{alert.id}/ack", data={"csrf": form_csrf(page.text)})
+        assert f'action="/console/alerts/{alert.id}/ack"' not in page.text  # not an operator's
+        refused = browser.post(f"/console/alerts/{alert.id}/ack",
+                               data={"csrf": form_csrf(page.text), "reason": "looks fine"})
+        assert refused.status_code == 403 and "需要管理员角色" in refused.text
     (alert,) = alerts(app)
-    assert alert.acked_by == "wang" and alert.closed_at == clock()
+    assert alert.acked_at is None and alert.closed_at is None and alert.ack_reason == ""
+    before = held(app)
+
+    add_user(app, "zhao", "admin")
+    with _console(live_server) as browser:
+        sign_in(browser, "zhao")
+        page = browser.get("/console/alerts")
+        assert 'name="reason"' in page.text
+        unsaid = browser.post(f"/console/alerts/{alert.id}/ack",
+                              data={"csrf": form_csrf(page.text)})
+        assert unsaid.status_code == 400 and "须写明原因" in unsaid.text
+        assert alerts(app)[0].acked_at is None and held(app) == before
+        browser.post(f"/console/alerts/{alert.id}/ack",
+                     data={"csrf": form_csrf(page.text), "reason": "log wiped by the vendor"})
+    (alert,) = alerts(app)
+    assert alert.acked_by == "zhao" and alert.closed_at == clock()
+    assert alert.ack_reason == "log wiped by the vendor"
 
 
 def test_a_session_end_anchor_reaches_the_centre_and_a_later_cut_shows(
@@ -230,10 +249,15 @@ def test_a_reinstalled_terminal_says_its_key_changed_and_fleet_admin_acknowledge
         [(alert.id, "audit_rewritten", None)]
     plain = fleet_admin(settings, "alert", "list", "--terminal", "T-1")
     assert "audit_rewritten" in plain.stdout and "open" in plain.stdout
-    done = fleet_admin(settings, "--by", "li", "alert", "ack", str(alert.id))
+    unsaid = fleet_admin(settings, "--by", "li", "alert", "ack", str(alert.id))
+    assert unsaid.returncode == 1 and "--reason" in unsaid.stderr
+    assert alerts(live_server.app)[0].acked_at is None
+    done = fleet_admin(settings, "--by", "li", "alert", "ack", str(alert.id),
+                       "--reason", "reinstalled after disk failure")
     assert done.returncode == 0, done.stderr
     (alert,) = alerts(live_server.app)
     assert alert.acked_by == "li" and alert.closed_at is not None
+    assert alert.ack_reason == "reinstalled after disk failure"
     assert fleet_admin(settings, "alert", "list").stdout.strip() == "no alerts"
     missing = fleet_admin(settings, "alert", "ack", "999999")
     assert missing.returncode == 1 and "no fired alert 999999" in missing.stderr
@@ -285,7 +309,7 @@ def test_verify_centre_after_a_reset_staff_acknowledged(
     assert refused.returncode == 1 and out["first_disagreement"]["source"] == "centre"
     assert out["first_disagreement"]["seq"] == 50  # not acknowledged: the old chain counts
     (alert,) = alerts(live_server.app)
-    assert fleet_admin(settings, "alert", "ack", str(alert.id)).returncode == 0
+    assert fleet_admin(settings, "alert", "ack", str(alert.id), "--reason", "wiped").returncode == 0
     accepted = terminal.verify("--centre")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "centre: 1 anchor(s) checked" in accepted.stdout
@@ -343,7 +367,7 @@ def test_a_cut_after_an_open_reset_is_its_own_alert_and_acking_the_first_blesses
     assert [r["detail"][:33] for r in receiver.received] == \
         [first.detail[:33], second.detail[:33]]
 
-    done = fleet_admin(settings, "--by", "li", "alert", "ack", str(first.id))
+    done = fleet_admin(settings, "--by", "li", "alert", "ack", str(first.id), "--reason", "new")
     assert done.returncode == 0, done.stderr
     with app.state.sessions() as session:
         kept = held_by_centre(session.connection(), "T-1")

@@ -35,10 +35,17 @@ def alerts(request: Request, user: User, terminal: str = "") -> Response:
 @router.post(PREFIX + "/alerts/{alert_id}/ack")
 def acknowledge(request: Request, alert_id: int, user: User,
                 csrf: Annotated[str, Form()] = "",
+                reason: Annotated[str, Form()] = "",
                 next: Annotated[str, Form()] = PREFIX + "/alerts") -> Response:
     require(user, "operator", csrf)
     with request.app.state.sessions() as session:
-        if not engine.acknowledge(session, alert_id, user.name, clock(request)):
-            raise HTTPException(404, "no such alert")
+        alert = session.get(Alert, alert_id)
+        if alert is not None and engine.needs_admin(alert.rule):
+            require(user, "admin", csrf)
+        try:
+            if not engine.acknowledge(session, alert_id, user.name, clock(request), reason):
+                raise HTTPException(404, "no such alert")
+        except engine.ReasonRequired as exc:
+            raise HTTPException(400, f"{exc}; go back and write why") from exc
         session.commit()
     return RedirectResponse(safe_next(next), status_code=303)
