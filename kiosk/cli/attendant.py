@@ -139,7 +139,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             "given": SourceRead(given),
             "anchor file": SourceRead([stored] if stored is not None else [],
                                       "" if stored is not None else "missing"),
-            "journal": read_journal(store.anchors.terminal_id),
+            "journal": read_journal(store.anchors.terminal_id,
+                                   _settings(args).resolved_data_dir()),
             **({"centre": centre} if centre is not None else {}),
         }
         key_id = store.audit.key_id
@@ -178,7 +179,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def _source_lines(sources: dict[str, Any], verdict: Any) -> dict[str, dict[str, Any]]:
     return {name: {"checked": verdict.checked.get(name, 0),
                    "other_key": verdict.other_key.get(name, 0),
-                   "unreadable": read.unreadable, "note": read.note}
+                   "unreadable": read.unreadable, "other_writer": read.other_writer,
+                   "note": read.note}
             for name, read in sources.items()}
 
 
@@ -208,6 +210,8 @@ def _verify_outcome(args: argparse.Namespace, intact: bool, summary: str,
                          "(a reinstalled terminal's earlier chain?)")
         if row["unreadable"]:
             extra.append(f"{row['unreadable']} unreadable")
+        if row["other_writer"]:
+            extra.append(f"{row['other_writer']} written by another user ignored")
         tail = f" ({'; '.join(extra)})" if extra else ""
         print(f"  {name}: {row['checked']} anchor(s) checked{tail}")
     if verdict is not None and len(verdict.disagreements) > 1:

@@ -8,21 +8,32 @@ rewritten from some entry on, disagrees with every anchor taken after that point
 Anchors made under another audit key belong to another chain (a terminal reinstalled under
 its old id): they cannot be compared and are counted apart, not passed off as checked.
 
+Anyone on the machine can write a journal entry under the anchors' identifier (`logger -t`):
+only entries journald attributes to the kiosk's unit, or to a user who could rewrite the log
+anyway (root, the data dir's owner, the user running the check), are taken; the rest are
+counted as another writer's and ignored.
+
 Reading the journal is the only I/O here (`read_journal`, through `journalctl -o json`); the
 parsing and the comparison are pure.
 """
 
 from __future__ import annotations
 
+import grp
 import json
+import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kiosk.store.anchor import SYSLOG_IDENTIFIER, Anchor, AnchorError
 
 JOURNAL_TIMEOUT_S = 60
+KIOSK_UNIT = "kiosk.service"
+# Groups journald lets read the whole system journal.
+JOURNAL_GROUPS = ("systemd-journal", "adm", "wheel")
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,8 @@ class SourceRead:
     anchors: list[Anchor]
     note: str = ""  # one line: "no journalctl on this system", ...
     unreadable: int = 0  # entries that looked like anchors but did not parse
+    other_writer: int = 0  # entries under the identifier from another user: ignored
+    entries: int = 0  # entries under the identifier, of anyone
 
 
 @dataclass(frozen=True)
@@ -104,10 +117,32 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parse_journal(lines: Iterable[str], terminal_id: str) -> SourceRead:
-    """The anchors of `terminal_id` in `journalctl -o json` output (one object a line)."""
+def trusted_uids(data_dir: Path | None) -> frozenset[int]:
+    """Users whose anchor entries count: root, whoever runs the check, the data dir's owner
+    (each of them can rewrite the log itself, so trusting them costs nothing)."""
+    uids = {0, os.getuid()}
+    if data_dir is not None:
+        try:
+            uids.add(data_dir.stat().st_uid)
+        except OSError:
+            pass
+    return frozenset(uids)
+
+
+def _written_by_us(record: Mapping[str, object], uids: Collection[int]) -> bool:
+    """journald sets the underscore fields itself: a client cannot forge them."""
+    if _text(record.get("_SYSTEMD_UNIT")) == KIOSK_UNIT:
+        return True
+    uid = _text(record.get("_UID"))
+    return uid.isdigit() and int(uid) in uids
+
+
+def parse_journal(lines: Iterable[str], terminal_id: str,
+                  uids: Collection[int] = frozenset({0})) -> SourceRead:
+    """The anchors of `terminal_id` in `journalctl -o json` output (one object a line),
+    written by the kiosk's unit or one of `uids`."""
     anchors: list[Anchor] = []
-    unreadable = 0
+    unreadable = other_writer = entries = 0
     for line in lines:
         if not line.strip():
             continue
@@ -119,6 +154,10 @@ def parse_journal(lines: Iterable[str], terminal_id: str) -> SourceRead:
         if not isinstance(record, dict) or _text(record.get("SYSLOG_IDENTIFIER")) != \
                 SYSLOG_IDENTIFIER:
             continue
+        entries += 1
+        if not _written_by_us(record, uids):
+            other_writer += 1
+            continue
         try:
             anchor = Anchor.parse(_text(record.get("MESSAGE")))
         except AnchorError:
@@ -126,13 +165,30 @@ def parse_journal(lines: Iterable[str], terminal_id: str) -> SourceRead:
             continue
         if anchor.terminal_id in ("", terminal_id):
             anchors.append(anchor)
-    return SourceRead(anchors, unreadable=unreadable)
+    return SourceRead(anchors, unreadable=unreadable, other_writer=other_writer,
+                      entries=entries)
 
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def read_journal(terminal_id: str, run: Runner = subprocess.run) -> SourceRead:
+def reads_whole_journal() -> bool:
+    """Whether this user sees other users' journal entries (root, or a journal group)."""
+    if os.geteuid() == 0:
+        return True
+    mine = set(os.getgroups()) | {os.getegid()}
+    for name in JOURNAL_GROUPS:
+        try:
+            if grp.getgrnam(name).gr_gid in mine:
+                return True
+        except KeyError:
+            continue
+    return False
+
+
+def read_journal(terminal_id: str, data_dir: Path | None = None,
+                 run: Runner = subprocess.run,
+                 may_read: Callable[[], bool] = reads_whole_journal) -> SourceRead:
     """This terminal's anchor entries in the system journal. No journal, or one that cannot
     be read, gives no anchors and a note saying why (never an error)."""
     command = shutil.which("journalctl")
@@ -141,7 +197,7 @@ def read_journal(terminal_id: str, run: Runner = subprocess.run) -> SourceRead:
     try:
         # Only the fields read here: years of anchors stay a few megabytes of output.
         done = run([command, "-o", "json", "--no-pager", "-q",
-                    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER",
+                    "--output-fields=MESSAGE,SYSLOG_IDENTIFIER,_UID,_SYSTEMD_UNIT",
                     f"SYSLOG_IDENTIFIER={SYSLOG_IDENTIFIER}"],
                    capture_output=True, text=True, timeout=JOURNAL_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -150,9 +206,13 @@ def read_journal(terminal_id: str, run: Runner = subprocess.run) -> SourceRead:
     if done.returncode != 0:
         return SourceRead([], f"not read: journalctl exited {done.returncode}"
                               + (f" ({said[0][:120]})" if said else ""))
-    found = parse_journal(done.stdout.splitlines(), terminal_id)
+    found = parse_journal(done.stdout.splitlines(), terminal_id, trusted_uids(data_dir))
     if not found.anchors:
+        # -q hides journalctl's "insufficient permissions" warning: say it ourselves.
+        if not found.entries and not may_read():
+            return SourceRead([], "not read: journal not readable by this user (not root, "
+                                  "not in the systemd-journal group)")
         why = f" ({said[0][:120]})" if said else ""
         return SourceRead([], f"holds no anchor of terminal {terminal_id}{why}",
-                          found.unreadable)
+                          found.unreadable, found.other_writer, found.entries)
     return found

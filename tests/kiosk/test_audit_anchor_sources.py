@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.store import Store
 from kiosk.store.anchor import Anchor, JournalAnchorSink
-from kiosk.store.anchor_check import compare, parse_journal
+from kiosk.store.anchor_check import compare, parse_journal, read_journal
 from kiosk.store.audit import keyed_mac
 from kiosk.store.models import AuditEntry
 from services_catalog.model import AuthenticatedPerson
@@ -270,3 +270,43 @@ def test_a_journal_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
     assert "journal: 0 anchor(s) checked (not read: journalctl exited 1 (No journal files" \
         in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_anchor_entries_another_user_wrote_are_ignored_and_counted(tmp_path: Path) -> None:
+    """`logger -t gov-kiosk-audit` by any local user reaches the journal under the anchors'
+    identifier; journald records who wrote it, and only the kiosk's unit or a user who could
+    rewrite the log anyway counts."""
+    store = open_store(tmp_path)
+    write(store, 3)
+    journal = Journal(tmp_path)
+    mine = journal.anchor(store)
+    store.close()
+    logger = {**journal.records[0], "_UID": "1001", "_GID": "1001", "_COMM": "logger",
+              "_SYSTEMD_UNIT": "user@1001.service",
+              "MESSAGE": str(journal.records[0]["MESSAGE"]).replace(mine.mac, "f" * 64)}
+    by_root = {**logger, "_UID": "0", "_SYSTEMD_UNIT": "ssh.service"}
+    lines = [json.dumps(r) for r in (*journal.records, logger, by_root)]
+    read = parse_journal(lines, TERMINAL, uids={0})
+    assert [a.mac for a in read.anchors] == [mine.mac, "f" * 64]
+    assert read.other_writer == 1 and read.entries == 3
+    assert parse_journal(lines, TERMINAL, uids={1001}).other_writer == 1  # root's, now
+
+    journal.records.append(logger)  # a false BROKEN, were it believed
+    done = admin(tmp_path, journal.install(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("journal: 1 anchor(s) checked (1 written by another user ignored)"
+            in done.stdout), done.stdout
+    shown = json.loads(admin(tmp_path, journal.install(tmp_path), "--json").stdout)
+    assert shown["sources"]["journal"]["other_writer"] == 1
+
+
+def test_an_empty_journal_for_a_user_who_cannot_read_it_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """journalctl -q hides its "insufficient permissions" warning and prints nothing."""
+    monkeypatch.setenv("PATH", str(Journal(tmp_path).install(tmp_path)))
+    barred = read_journal(TERMINAL, tmp_path, may_read=lambda: False)
+    assert barred.anchors == [] and barred.note == (
+        "not read: journal not readable by this user (not root, not in the systemd-journal "
+        "group)")
+    allowed = read_journal(TERMINAL, tmp_path, may_read=lambda: True)
+    assert allowed.note.startswith(f"holds no anchor of terminal {TERMINAL}")
