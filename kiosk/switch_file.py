@@ -13,9 +13,7 @@ leaves the old file or the new one, never half of one.
 from __future__ import annotations
 
 import errno
-import glob
 import os
-import secrets
 import stat
 import time
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from kiosk.atomic_file import sweep_temporaries, write_atomically
 from kiosk.config import (
     ConfigError,
     Settings,
@@ -126,9 +125,9 @@ def render(switches: LocalSwitches) -> str:
 def write_switch(path: Path, service_id: str, enabled: bool) -> LocalSwitches:
     """Switch one service in `path`; the switches now in force there."""
     with _edit_lock(path):  # two admins at once: each edit reads the other's result
-        _remove_stale_temporaries(path)
+        sweep_temporaries(path)  # lock held: no other writer is running
         switches = read_switches(path).switched(service_id, enabled)
-        replace_file_text(path, render(switches))
+        write_atomically(path, render(switches))
         return switches
 
 
@@ -159,41 +158,5 @@ def _edit_lock(path: Path) -> Iterator[None]:
                         "(a kiosk-admin stopped half-way?); try again") from None
                 time.sleep(0.05)
         yield
-    finally:
-        os.close(fd)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """What a writer killed before its rename left (lock held: no other writer is running)."""
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
-
-
-def replace_file_text(path: Path, text: str) -> None:
-    """Atomically give `path` new contents (mode 0600, the writer's): the old file or the new
-    one survive a power cut, never half of one. A symlink at `path` is replaced, not
-    followed; the temp file is made with O_EXCL, so a name planted there is refused too."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Random, not the process id: a writer killed before its rename leaves its file, and a
-    # later process may be given the same id.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        _fsync_folder(path.parent)  # the rename itself survives a power cut
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
     finally:
         os.close(fd)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from fleet.protocol import ConfigDocument, ConfigResponse, OpeningHours, config_hash
+from kiosk.atomic_file import write_atomically
 from kiosk.config import ConfigError, Settings, read_bounded_file
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,5 @@ class ConfigSync:
             self.applied_hash = config_hash(document)
 
     def _keep(self, document: ConfigDocument) -> None:
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(document.model_dump(mode="json"), ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, self._path)
+        write_atomically(self._path, json.dumps(document.model_dump(mode="json"),
+                                                ensure_ascii=False))

@@ -7,10 +7,10 @@ command line (where `ps` and shell history would show it), and is not kept after
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from kiosk.atomic_file import write_atomically
 from kiosk.config import Settings
 
 FILE_NAME = "fleet-credential.json"
@@ -34,16 +34,8 @@ def credential_path(data_dir: Path) -> Path:
 
 def save_credential(data_dir: Path, credential: FleetCredential) -> Path:
     """Write atomically, readable by the terminal's user only."""
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = credential_path(data_dir)
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(asdict(credential), out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(asdict(credential)))
     return path
 
 

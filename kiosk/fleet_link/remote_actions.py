@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleet.protocol import ActionResult, RemoteActionOrder
+from kiosk.atomic_file import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +115,8 @@ class RemoteActions:
             return ActionBook()
 
     def _save(self) -> None:
-        tmp = self._path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as out:
-            json.dump(self.book.to_json(), out)
-            out.flush()
-            os.fsync(out.fileno())  # an id must be on disk before its action runs
-        os.replace(tmp, self._path)
+        # An id must be on disk before its action runs.
+        write_atomically(self._path, json.dumps(self.book.to_json()))
 
     def report(self) -> list[ActionResult]:
         with self._lock:

@@ -16,21 +16,18 @@ the log's first line (they commit only with their audit line, so lines were dele
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import hmac
 import json
 import logging
-import os
-import secrets
 import socket
 import threading
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from kiosk.atomic_file import sweep_temporaries, write_atomically
 from kiosk.store.audit import AuditLog
 from kiosk.store.keys import TerminalKeys
 
@@ -102,32 +99,11 @@ class FileAnchorSink:
     def publish(self, anchor: Anchor, reason: str) -> None:
         body: dict[str, object] = asdict(anchor)
         data = json.dumps({**body, "tag": self._tag(body)}, indent=1).encode()
-        # A name of its own: the terminal and a kiosk-admin command may publish at the same
-        # moment, and a shared temporary file would be truncated under the other's rename.
-        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)  # a crash leaves the old anchor or the new, never half
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        self._sweep_stale_temporaries()
-
-    def _sweep_stale_temporaries(self) -> None:
-        """What a writer killed before its rename left. Only old ones: another writer may be
-        between its write and its rename right now."""
-        too_old = time.time() - STALE_TEMPORARY_S
-        for left in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
-            try:
-                if left.lstat().st_mtime < too_old:
-                    left.unlink()
-            except OSError:
-                pass  # gone already, or not ours to remove: the next anchor tries again
+        # The terminal and a kiosk-admin command may publish at the same moment: each
+        # through a temporary file of its own; a crash leaves the old anchor or the new.
+        write_atomically(self.path, data)
+        # Only old ones: another writer may be between its write and its rename right now.
+        sweep_temporaries(self.path, older_than_s=STALE_TEMPORARY_S)
 
     def load(self) -> Anchor | None:
         try:
